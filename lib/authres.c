@@ -1,0 +1,2 @@
+/* placeholder: authres */
+typedef int am_placeholder_authres;

@@ -1,0 +1,2 @@
+/* placeholder: bodyhash */
+typedef int am_placeholder_bodyhash;

@@ -1,0 +1,2 @@
+/* placeholder: canon */
+typedef int am_placeholder_canon;

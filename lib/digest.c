@@ -1,0 +1,2 @@
+/* placeholder: digest */
+typedef int am_placeholder_digest;

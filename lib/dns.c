@@ -1,0 +1,2 @@
+/* placeholder: dns */
+typedef int am_placeholder_dns;

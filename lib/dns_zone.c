@@ -1,0 +1,2 @@
+/* placeholder: dns_zone */
+typedef int am_placeholder_dns_zone;

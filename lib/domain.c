@@ -1,0 +1,2 @@
+/* placeholder: domain */
+typedef int am_placeholder_domain;

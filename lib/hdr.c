@@ -1,0 +1,2 @@
+/* placeholder: hdr */
+typedef int am_placeholder_hdr;

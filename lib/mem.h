@@ -1,0 +1,21 @@
+#ifndef AM_MEM_H
+#define AM_MEM_H
+
+/*
+ * mem - allocation with one out-of-memory policy
+ *
+ * Every allocation in lib/ goes through these.  On failure they call
+ * the process-wide out-of-memory handler, which by default prints a
+ * message and aborts: the milter's MTA covers the gap with
+ * milter_default_action.  They never return NULL.
+ */
+
+#include <stddef.h>
+
+void	*am_malloc(size_t);
+void	*am_calloc(size_t, size_t);
+void	*am_realloc(void *, size_t);
+char	*am_strdup(const char *);
+char	*am_strndup(const char *, size_t);
+
+#endif /* AM_MEM_H */

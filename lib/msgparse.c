@@ -1,0 +1,2 @@
+/* placeholder: msgparse */
+typedef int am_placeholder_msgparse;

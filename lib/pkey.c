@@ -1,0 +1,2 @@
+/* placeholder: pkey */
+typedef int am_placeholder_pkey;

@@ -1,0 +1,2 @@
+/* placeholder: tagval */
+typedef int am_placeholder_tagval;
