@@ -1,2 +1,500 @@
-/* placeholder: dkim_verify */
-typedef int am_placeholder_dkim_verify;
+/*
+ * dkim_verify - verify the DKIM signatures of one message (RFC 6376 6)
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+
+#include "bodyhash.h"
+#include "dkim_hdrs.h"
+#include "dkim_key.h"
+#include "dkim_sig.h"
+#include "dkim_verify.h"
+#include "domain.h"
+#include "hdr.h"
+#include "mem.h"
+#include "pkey.h"
+#include "tagval.h"
+
+#define AM_VERIFY_DEFAULT_MAXSIGS	10
+#define AM_VERIFY_HARD_MAXSIGS		64
+#define AM_VERIFY_HASH_MAX		(2 * 1024 * 1024)
+#define AM_VERIFY_B_PREFIX		8	/* RFC 6008: at least 8 */
+
+struct am_dkim_vsig {
+	struct am_dkim_sig	 sig;
+	int			 parsed;	/* sig is valid */
+	int			 pending;	/* still to be checked */
+	size_t			 field;		/* index in hdrs */
+	int			 bh;		/* bodyhash index */
+	struct am_dkim_result	 res;
+};
+
+struct am_dkim_verifier {
+	struct am_dkim_verify_opts opts;
+	struct am_dns		*dns;
+	const struct am_log	*log;
+	struct am_hdrs		*hdrs;
+	struct am_bodyhash	*body;
+	struct am_dkim_vsig	*sigs;
+	size_t			 nsigs;
+};
+
+struct am_dkim_verifier *
+am_dkim_verifier_new(const struct am_dkim_verify_opts *opts,
+    struct am_dns *dns, const struct am_log *log)
+{
+	struct am_dkim_verifier	*v = am_calloc(1, sizeof(*v));
+
+	v->opts = *opts;
+	if (v->opts.max_signatures == 0)
+		v->opts.max_signatures = AM_VERIFY_DEFAULT_MAXSIGS;
+	if (v->opts.max_signatures > AM_VERIFY_HARD_MAXSIGS)
+		v->opts.max_signatures = AM_VERIFY_HARD_MAXSIGS;
+	if (v->opts.now == 0)
+		v->opts.now = (uint64_t)time(NULL);
+	if (v->opts.min_key_bits < 1024)
+		v->opts.min_key_bits = 1024;	/* RFC 8301 floor */
+	v->dns = dns;
+	v->log = log;
+	v->hdrs = am_hdrs_new(opts->max_headers ? opts->max_headers : 1000,
+	    opts->max_header_bytes ? opts->max_header_bytes : 1024 * 1024);
+	v->body = am_bodyhash_new();
+	return v;
+}
+
+int
+am_dkim_verifier_header(struct am_dkim_verifier *v, const char *raw,
+    size_t len, struct am_err *err)
+{
+	return am_hdrs_add_raw(v->hdrs, raw, len, err);
+}
+
+static void
+am_vsig_set(struct am_dkim_vsig *vs, enum am_dkim_verdict verdict,
+    const char *reason)
+{
+	size_t	 n = strlen(reason);
+
+	if (n >= sizeof(vs->res.reason))
+		n = sizeof(vs->res.reason) - 1;
+	vs->res.verdict = verdict;
+	memcpy(vs->res.reason, reason, n);
+	vs->res.reason[n] = '\0';
+	vs->pending = 0;
+}
+
+/* For an unparseable signature, still report d=, s=, a=, b= if we can. */
+
+static void
+am_vsig_salvage(struct am_dkim_vsig *vs, const struct am_hdr *h)
+{
+	struct am_tagval	 tv;
+	const struct am_tag	*t;
+	static const char *const names[] = { "d", "s", "a", "i" };
+	char			**slots[] = { &vs->res.d, &vs->res.s,
+				    &vs->res.a, &vs->res.i };
+	size_t			 k;
+
+	if (am_tagval_parse(h->value, h->value_len, &tv, NULL) == -1)
+		return;
+	for (k = 0; k < 4; k++) {
+		t = am_tagval_get(&tv, names[k]);
+		if (t != NULL && t->value_len > 0 && t->value_len < 256)
+			*slots[k] = am_strndup(t->value, t->value_len);
+	}
+}
+
+static void
+am_vsig_fill_ids(struct am_dkim_vsig *vs)
+{
+	const struct am_dkim_sig	*s = &vs->sig;
+	size_t				 n;
+
+	vs->res.d = am_strdup(s->d);
+	vs->res.s = am_strdup(s->s);
+	vs->res.a = am_strdup(s->alg_name);
+	if (s->i != NULL)
+		vs->res.i = am_strdup(s->i);
+	else {
+		n = strlen(s->d) + 2;
+		vs->res.i = am_malloc(n);
+		(void)snprintf(vs->res.i, n, "@%s", s->d);
+	}
+	vs->res.has_l = s->has_l;
+	vs->res.l = s->l;
+}
+
+/* The checks that need neither key nor body (RFC 6376 6.1.1). */
+
+static void
+am_vsig_precheck(struct am_dkim_verifier *v, struct am_dkim_vsig *vs)
+{
+	const struct am_dkim_sig	*s = &vs->sig;
+	char				 why[128];
+
+	if (s->alg == AM_DKIM_ALG_UNKNOWN) {
+		(void)snprintf(why, sizeof(why), "unsupported algorithm %.60s",
+		    s->alg_name);
+		am_vsig_set(vs, AM_DKIM_PERMERROR, why);
+	} else if (s->alg == AM_DKIM_RSA_SHA1)
+		am_vsig_set(vs, AM_DKIM_POLICY,
+		    "rsa-sha1 is not acceptable (RFC 8301)");
+	else if (s->has_x && s->x < v->opts.now)
+		am_vsig_set(vs, AM_DKIM_FAIL, "signature expired");
+	else if (s->has_t && s->t > v->opts.now + v->opts.clock_skew)
+		am_vsig_set(vs, AM_DKIM_FAIL, "signature timestamp in the future");
+	else if (s->has_l && v->opts.l_policy == AM_DKIM_L_REFUSE)
+		am_vsig_set(vs, AM_DKIM_POLICY, "l= not accepted");
+}
+
+static void
+am_vsig_prepare(struct am_dkim_verifier *v, struct am_dkim_vsig *vs,
+    const struct am_hdr *h)
+{
+	struct am_err	 err;
+
+	am_err_clear(&err);
+	vs->pending = 1;
+	if (am_dkim_sig_parse(h->value, h->value_len, &vs->sig, &err) == -1) {
+		am_vsig_salvage(vs, h);
+		am_vsig_set(vs, AM_DKIM_PERMERROR, err.msg);
+		am_log(v->log, AM_LOG_INFO, "DKIM-Signature %zu: %s",
+		    vs->field, err.msg);
+		return;
+	}
+	vs->parsed = 1;
+	am_vsig_fill_ids(vs);
+	am_vsig_precheck(v, vs);
+	if (!vs->pending)
+		return;
+	vs->bh = am_bodyhash_add(v->body, vs->sig.bcanon, AM_DIGEST_SHA256,
+	    vs->sig.has_l, vs->sig.l);
+	if (vs->bh < 0)
+		am_vsig_set(vs, AM_DKIM_PERMERROR,
+		    "too many distinct body canonicalizations");
+}
+
+int
+am_dkim_verifier_eoh(struct am_dkim_verifier *v)
+{
+	const struct am_hdr	*h;
+	size_t			 i, n = am_hdrs_count(v->hdrs), skipped = 0;
+	int			 need = 0;
+
+	v->sigs = am_calloc(v->opts.max_signatures, sizeof(*v->sigs));
+	for (i = 0; i < n; i++) {
+		h = am_hdrs_get(v->hdrs, i);
+		if (!am_hdr_name_is(h->name, h->name_len, "dkim-signature"))
+			continue;
+		if (v->nsigs == v->opts.max_signatures) {
+			skipped++;
+			continue;
+		}
+		v->sigs[v->nsigs].field = i;
+		am_vsig_prepare(v, &v->sigs[v->nsigs], h);
+		need |= v->sigs[v->nsigs].pending;
+		v->nsigs++;
+	}
+	if (skipped > 0)
+		am_log(v->log, AM_LOG_WARN,
+		    "%zu DKIM signatures beyond the first %zu not checked",
+		    skipped, v->opts.max_signatures);
+	return need;
+}
+
+void
+am_dkim_verifier_body(struct am_dkim_verifier *v, const void *p, size_t n)
+{
+	am_bodyhash_feed(v->body, p, n);
+}
+
+/* Looks up and parses the key; on failure sets the verdict. */
+
+static int
+am_vsig_key(struct am_dkim_verifier *v, struct am_dkim_vsig *vs,
+    struct am_dkim_key *key)
+{
+	struct am_dns_result	 res;
+	struct am_err		 err;
+	char			 name[600], why[200], *sel;
+	enum am_dns_status	 st;
+	size_t			 i;
+	int			 found = 0;
+
+	am_err_clear(&err);
+	if ((sel = am_domain_to_alabel(vs->sig.s, strlen(vs->sig.s),
+	    &err)) == NULL) {
+		am_vsig_set(vs, AM_DKIM_PERMERROR, "invalid selector");
+		return -1;
+	}
+	(void)snprintf(name, sizeof(name), "%s._domainkey.%s", sel,
+	    vs->sig.d_alabel);
+	free(sel);
+	st = am_dns_lookup(v->dns, name, AM_DNS_TXT, &res);
+	switch (st) {
+	case AM_DNS_OK:
+		break;
+	case AM_DNS_NXDOMAIN:
+	case AM_DNS_NODATA:
+		am_vsig_set(vs, AM_DKIM_PERMERROR, "no key for signature");
+		am_dns_result_release(&res);
+		return -1;
+	case AM_DNS_SERVFAIL:
+	case AM_DNS_TIMEOUT:
+		(void)snprintf(why, sizeof(why), "key query failed: %s",
+		    am_dns_status_name(st));
+		am_vsig_set(vs, AM_DKIM_TEMPERROR, why);
+		am_dns_result_release(&res);
+		return -1;
+	default:
+		am_vsig_set(vs, AM_DKIM_PERMERROR, "key query failed");
+		am_dns_result_release(&res);
+		return -1;
+	}
+	/* RFC 6376 3.6.2.2: with several records, use the first that
+	 * parses. */
+	for (i = 0; i < res.n && !found; i++)
+		if (am_dkim_key_parse(res.rr[i].txt, res.rr[i].txt_len, key,
+		    &err) == 0)
+			found = 1;
+	am_dns_result_release(&res);
+	if (!found) {
+		(void)snprintf(why, sizeof(why), "key syntax error: %s",
+		    err.msg);
+		am_vsig_set(vs, AM_DKIM_PERMERROR, why);
+		return -1;
+	}
+	return 0;
+}
+
+/* Key rules (RFC 6376 3.6.1, 6.1.2; RFC 8301; RFC 8463). */
+
+static int
+am_vsig_key_ok(struct am_dkim_verifier *v, struct am_dkim_vsig *vs,
+    const struct am_dkim_key *key)
+{
+	const struct am_dkim_sig	*s = &vs->sig;
+	const char			*at;
+	char				 why[128], *idom;
+	int				 within;
+
+	vs->res.key_bits = key->bits;
+	vs->res.key_testing = key->testing;
+	if (key->revoked)
+		return am_vsig_set(vs, AM_DKIM_PERMERROR, "key revoked"), -1;
+	if ((s->alg == AM_DKIM_ED25519_SHA256) !=
+	    (key->type == AM_DKIM_KEY_ED25519))
+		return am_vsig_set(vs, AM_DKIM_PERMERROR,
+		    "key type does not match algorithm"), -1;
+	if (!key->allow_sha256)
+		return am_vsig_set(vs, AM_DKIM_PERMERROR,
+		    "hash algorithm not allowed by key"), -1;
+	if (key->strict && s->i != NULL &&
+	    (at = strrchr(s->i, '@')) != NULL) {
+		idom = am_domain_to_alabel(at + 1, strlen(at + 1), NULL);
+		within = idom != NULL && am_domain_eq(idom, s->d_alabel);
+		free(idom);
+		if (!within)
+			return am_vsig_set(vs, AM_DKIM_PERMERROR,
+			    "i= subdomain not allowed by key (t=s)"), -1;
+	}
+	if (key->type == AM_DKIM_KEY_RSA && key->bits < v->opts.min_key_bits) {
+		(void)snprintf(why, sizeof(why), "%u-bit key is too short%s",
+		    key->bits, key->bits < 1024 ? " (RFC 8301)" : "");
+		return am_vsig_set(vs, AM_DKIM_POLICY, why), -1;
+	}
+	return 0;
+}
+
+static int
+am_vsig_body_ok(struct am_dkim_verifier *v, struct am_dkim_vsig *vs)
+{
+	const unsigned char	*bh;
+	size_t			 bhlen;
+	uint64_t		 total;
+
+	bh = am_bodyhash_get(v->body, vs->bh, &bhlen, &total);
+	vs->res.body_len = total;
+	if (vs->sig.has_l && vs->sig.l > total)
+		return am_vsig_set(vs, AM_DKIM_FAIL,
+		    "l= exceeds body length"), -1;
+	if (bhlen != vs->sig.bh_len || CRYPTO_memcmp(bh, vs->sig.bh,
+	    bhlen) != 0)
+		return am_vsig_set(vs, AM_DKIM_FAIL, "body hash mismatch"), -1;
+	return 0;
+}
+
+static void
+am_vsig_check(struct am_dkim_verifier *v, struct am_dkim_vsig *vs)
+{
+	struct am_dkim_key	 key;
+	struct am_buf		 sigfield, data;
+	const struct am_hdr	*h;
+	int			 r;
+
+	memset(&key, 0, sizeof(key));
+	if (am_vsig_key(v, vs, &key) == -1)
+		return;
+	if (am_vsig_key_ok(v, vs, &key) == -1 || am_vsig_body_ok(v, vs) == -1) {
+		am_dkim_key_release(&key);
+		return;
+	}
+	h = am_hdrs_get(v->hdrs, vs->field);
+	am_buf_init(&sigfield, h->raw_len + 1);
+	am_buf_init(&data, AM_VERIFY_HASH_MAX);
+	(void)am_dkim_sig_strip_b(h->raw, h->raw_len, &sigfield);
+	if (am_dkim_hdrs_canon(v->hdrs, vs->sig.h, vs->sig.h_n,
+	    vs->sig.hcanon, (const char *)sigfield.data, sigfield.len,
+	    &data) == -1)
+		am_vsig_set(vs, AM_DKIM_PERMERROR, "signed headers too long");
+	else if ((r = am_pkey_verify(key.pkey, "SHA256", data.data, data.len,
+	    vs->sig.b, vs->sig.b_len)) != 1)
+		am_vsig_set(vs, r == 0 ? AM_DKIM_FAIL : AM_DKIM_TEMPERROR,
+		    r == 0 ? "signature verification failed" :
+		    "internal error verifying signature");
+	else if (vs->sig.has_l && vs->res.body_len > vs->sig.l &&
+	    v->opts.l_policy == AM_DKIM_L_STRICT)
+		am_vsig_set(vs, AM_DKIM_POLICY, "unsigned content after l=");
+	else
+		am_vsig_set(vs, AM_DKIM_PASS, "");
+	am_buf_release(&sigfield);
+	am_buf_release(&data);
+	am_dkim_key_release(&key);
+}
+
+/* header.b: the shortest prefix of at least 8 that no other has. */
+
+static void
+am_vsig_bprefix(struct am_dkim_verifier *v)
+{
+	size_t	 i, j, len, want;
+	const char *bi, *bj;
+
+	for (i = 0; i < v->nsigs; i++) {
+		if (!v->sigs[i].parsed)
+			continue;
+		bi = v->sigs[i].sig.b_text;
+		want = AM_VERIFY_B_PREFIX;
+		for (j = 0; j < v->nsigs; j++) {
+			if (j == i || !v->sigs[j].parsed)
+				continue;
+			bj = v->sigs[j].sig.b_text;
+			for (len = 0; bi[len] != '\0' && bi[len] == bj[len];
+			    len++)
+				;
+			if (len + 1 > want)
+				want = len + 1;
+		}
+		len = strlen(bi);
+		v->sigs[i].res.b = am_strndup(bi, want < len ? want : len);
+	}
+}
+
+void
+am_dkim_verifier_eom(struct am_dkim_verifier *v)
+{
+	size_t	 i;
+
+	am_bodyhash_end(v->body);
+	for (i = 0; i < v->nsigs; i++)
+		if (v->sigs[i].pending)
+			am_vsig_check(v, &v->sigs[i]);
+	am_vsig_bprefix(v);
+	for (i = 0; i < v->nsigs; i++)
+		am_log(v->log, AM_LOG_INFO, "DKIM d=%s s=%s: %s%s%s",
+		    v->sigs[i].res.d ? v->sigs[i].res.d : "?",
+		    v->sigs[i].res.s ? v->sigs[i].res.s : "?",
+		    am_dkim_verdict_name(v->sigs[i].res.verdict),
+		    v->sigs[i].res.reason[0] ? ": " : "",
+		    v->sigs[i].res.reason);
+}
+
+size_t
+am_dkim_verifier_count(const struct am_dkim_verifier *v)
+{
+	return v->nsigs;
+}
+
+const struct am_dkim_result *
+am_dkim_verifier_result(const struct am_dkim_verifier *v, size_t i)
+{
+	return &v->sigs[i].res;
+}
+
+const char *
+am_dkim_verdict_name(enum am_dkim_verdict verdict)
+{
+	switch (verdict) {
+	case AM_DKIM_NONE:
+		return "none";
+	case AM_DKIM_PASS:
+		return "pass";
+	case AM_DKIM_FAIL:
+		return "fail";
+	case AM_DKIM_NEUTRAL:
+		return "neutral";
+	case AM_DKIM_POLICY:
+		return "policy";
+	case AM_DKIM_TEMPERROR:
+		return "temperror";
+	case AM_DKIM_PERMERROR:
+		return "permerror";
+	}
+	return "permerror";
+}
+
+void
+am_dkim_result_authres(const struct am_dkim_result *r, struct am_authres *ar)
+{
+	char	 comment[64];
+
+	am_authres_method(ar, "dkim", am_dkim_verdict_name(r->verdict));
+	if (r->key_bits > 0 || r->key_testing) {
+		(void)snprintf(comment, sizeof(comment), "%u-bit key%s",
+		    r->key_bits, r->key_testing ? "; test key" : "");
+		am_authres_comment(ar, comment);
+	}
+	if (r->reason[0] != '\0')
+		am_authres_reason(ar, r->reason);
+	if (r->d != NULL)
+		am_authres_prop(ar, "header", "d", r->d);
+	if (r->i != NULL)
+		am_authres_prop(ar, "header", "i", r->i);
+	if (r->s != NULL)
+		am_authres_prop(ar, "header", "s", r->s);
+	if (r->a != NULL)
+		am_authres_prop(ar, "header", "a", r->a);
+	if (r->b != NULL)
+		am_authres_prop(ar, "header", "b", r->b);
+}
+
+void
+am_dkim_verifier_free(struct am_dkim_verifier **vp)
+{
+	struct am_dkim_verifier	*v = *vp;
+	struct am_dkim_result	*r;
+	size_t			 i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < v->nsigs; i++) {
+		r = &v->sigs[i].res;
+		free(r->d);
+		free(r->i);
+		free(r->s);
+		free(r->a);
+		free(r->b);
+		if (v->sigs[i].parsed)
+			am_dkim_sig_release(&v->sigs[i].sig);
+	}
+	free(v->sigs);
+	am_hdrs_free(&v->hdrs);
+	am_bodyhash_free(&v->body);
+	free(v);
+	*vp = NULL;
+}

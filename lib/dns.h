@@ -20,8 +20,9 @@
  *
  * Ownership: the result owns its records until am_dns_result_release().
  * Thread safety: one struct am_dns may be used from several threads at
- * once (the milter shares one per config snapshot); the ldns resolver is
- * cloned per query.  Zone data is read-only after loading.
+ * once (the milter shares one per config snapshot); the ldns
+ * implementation keeps no mutable state (each query has its own
+ * sockets) and the zone implementation takes a read-write lock.
  */
 
 #include <stddef.h>
@@ -58,7 +59,9 @@ struct am_dns_rr {
 	/* AM_DNS_A: 4 bytes, AM_DNS_AAAA: 16 bytes, in network order. */
 	unsigned char		 addr[16];
 	/* AM_DNS_MX, AM_DNS_PTR, AM_DNS_CNAME: the target name, lower
-	 * case, without the trailing dot. */
+	 * case, without the trailing dot; the root (null MX, RFC 7505)
+	 * is "".  Bytes that are '.', '\\' or not printable ASCII are
+	 * written \DDD, as in master files. */
 	char			*name;
 	uint16_t		 pref;	/* AM_DNS_MX */
 };
@@ -78,7 +81,12 @@ struct am_dns;
  * are followed (by the server, or by the zone implementation, at most
  * 8 deep) except when asking for AM_DNS_CNAME itself.  The status is
  * also stored in res->status; res is always initialized and must be
- * released.
+ * released.  Records are returned only with AM_DNS_OK.
+ *
+ * Every byte of name other than '.' is literal (no \ escapes).  A name
+ * that is empty, has an empty label, a label over 63 bytes or is over
+ * 253 bytes gets AM_DNS_FORMERR without a query being sent (it still
+ * counts in am_dns_query_count()).
  */
 enum am_dns_status	 am_dns_lookup(struct am_dns *, const char *name,
 			    enum am_dns_type, struct am_dns_result *res);

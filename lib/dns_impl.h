@@ -1,1 +1,68 @@
-/* placeholder */
+#ifndef AM_DNS_IMPL_H
+#define AM_DNS_IMPL_H
+
+/*
+ * dns_impl - private interface between dns.c and its implementations
+ *
+ * Only dns.c, dns_ldns.c and dns_zone.c include this.  Each
+ * implementation embeds struct am_dns as the first member of its own
+ * struct and supplies an ops table.  dns.c checks and normalizes the
+ * query name once, counts the query and dispatches; the helpers below
+ * turn ldns records into struct am_dns_rr for both implementations.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <ldns/ldns.h>
+
+#include "dns.h"
+
+#define AM_DNS_NAME_MAX		253	/* text, without the trailing dot */
+#define AM_DNS_LABEL_MAX	63
+#define AM_DNS_WIRE_MAX		255	/* RFC 1035 2.3.4 */
+#define AM_DNS_CNAME_MAX	8	/* CNAMEs followed per lookup */
+
+/* A checked query: the name in wire form (lower case) and as text. */
+struct am_dns_query {
+	enum am_dns_type	 type;
+	ldns_rr_type		 rrtype;
+	uint8_t			 wire[AM_DNS_WIRE_MAX];
+	size_t			 wire_len;
+	char			 text[AM_DNS_NAME_MAX + 1];
+};
+
+struct am_dns_ops {
+	const char		*name;
+	/* res is initialized (status unset, no records) on entry. */
+	enum am_dns_status	(*lookup)(struct am_dns *,
+				    const struct am_dns_query *,
+				    struct am_dns_result *);
+	void			(*free)(struct am_dns *);
+};
+
+struct am_dns {
+	const struct am_dns_ops	*ops;
+	unsigned long		 queries;	/* atomic: __atomic builtins */
+};
+
+/* Parses and checks a query name; -1 if it is unusable (FORMERR). */
+int		 am_dns_query_init(struct am_dns_query *, const char *name,
+		    enum am_dns_type);
+/* The ldns type for ours, or 0 for an unknown value. */
+ldns_rr_type	 am_dns_type_to_ldns(enum am_dns_type);
+/* A new owned ldns dname for the query name. */
+ldns_rdf	*am_dns_query_dname(const struct am_dns_query *);
+/*
+ * Converts rr (which must be of the query's type) and appends it to
+ * res.  Returns -1, leaving res alone, if the record data is malformed.
+ */
+int		 am_dns_result_push(struct am_dns_result *, const ldns_rr *,
+		    enum am_dns_type);
+/* Name as text: lower case, no trailing dot, odd bytes as \DDD. */
+char		*am_dns_dname_str(const ldns_rdf *);
+/* Status from a name such as "SERVFAIL"; -1 if unknown. */
+int		 am_dns_status_parse(const char *, size_t,
+		    enum am_dns_status *out);
+
+#endif /* AM_DNS_IMPL_H */

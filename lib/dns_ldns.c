@@ -1,2 +1,633 @@
-/* placeholder: dns_ldns */
-typedef int am_placeholder_dns_ldns;
+/*
+ * dns_ldns - production DNS: a stub resolver on ldns packet code
+ *
+ * ldns builds nothing here and sends nothing: we write the query
+ * ourselves (it is 12 bytes of header, the name, and an EDNS0 OPT
+ * record), move it over our own UDP and TCP sockets, and let ldns parse
+ * the reply.  That keeps the things a milter depends on in one place:
+ *
+ *  - Time.  One lookup never takes much more than
+ *    timeout_ms * (retries + 1): every wait is cut at that deadline.
+ *  - Tries.  Try k goes to server k mod nservers, so retries also move
+ *    on to the next server; a server that refuses the connection or
+ *    says SERVFAIL costs no time and the next one is asked at once.
+ *  - Spoofing.  Connected UDP sockets (a fresh source port per try),
+ *    a random ID that must match, and the question must come back.
+ *  - Truncation.  A UDP reply with TC set is asked again over TCP.
+ *  - EDNS0.  Queries advertise 1232 bytes; a server that answers
+ *    FORMERR is asked again without EDNS0.
+ *
+ * Thread safety: after am_dns_ldns_new() the struct is read-only, and
+ * every lookup has its own sockets and buffers.
+ */
+
+#include <sys/types.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dns.h"
+#include "dns_impl.h"
+#include "mem.h"
+
+#define AM_DNS_LDNS_MAXSRV	8
+#define AM_DNS_LDNS_EDNS_SIZE	1232	/* DNS flag day 2020 */
+#define AM_DNS_LDNS_MSG_MAX	65535
+#define AM_DNS_LDNS_TIMEOUT_MAX	600000u	/* ms per try */
+#define AM_DNS_LDNS_RETRY_MAX	20u
+#define AM_DNS_LDNS_HDR		12
+
+struct am_dns_ldns_srv {
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+};
+
+struct am_dns_ldns {
+	struct am_dns		 base;		/* first: we cast from it */
+	struct am_dns_ldns_srv	 srv[AM_DNS_LDNS_MAXSRV];
+	size_t			 nsrv;
+	unsigned		 timeout_ms;
+	unsigned		 retries;
+};
+
+/* What one exchange with one server came to. */
+enum am_dns_xch {
+	AM_DNS_XCH_OK,
+	AM_DNS_XCH_TIMEOUT,		/* no reply by the deadline */
+	AM_DNS_XCH_NETERR,		/* refused, unreachable, reset */
+	AM_DNS_XCH_BAD			/* a reply we cannot use */
+};
+
+static enum am_dns_status am_dns_ldns_lookup(struct am_dns *,
+		    const struct am_dns_query *, struct am_dns_result *);
+static void	am_dns_ldns_destroy(struct am_dns *);
+
+static const struct am_dns_ops am_dns_ldns_ops = {
+	"ldns",
+	am_dns_ldns_lookup,
+	am_dns_ldns_destroy,
+};
+
+/* ------------------------------------------------------------ time, io */
+
+static int64_t
+am_dns_now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* am_dns_wait - wait for events on fd until deadline; 0 ready, -1 not */
+
+static enum am_dns_xch
+am_dns_wait(int fd, short events, int64_t deadline)
+{
+	struct pollfd	 pfd;
+	int64_t		 left;
+	int		 r;
+
+	for (;;) {
+		if ((left = deadline - am_dns_now_ms()) <= 0)
+			return AM_DNS_XCH_TIMEOUT;
+		pfd.fd = fd;
+		pfd.events = events;
+		pfd.revents = 0;
+		r = poll(&pfd, 1, (int)left);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1)
+			return AM_DNS_XCH_NETERR;
+		if (r == 0)
+			return AM_DNS_XCH_TIMEOUT;
+		return AM_DNS_XCH_OK;	/* POLLERR/POLLHUP: the call says */
+	}
+}
+
+static int
+am_dns_socket(const struct am_dns_ldns_srv *srv, int type)
+{
+	int	 fd;
+
+	fd = socket(srv->ss.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return -1;
+	if (connect(fd, (const struct sockaddr *)&srv->ss, srv->sslen) == -1 &&
+	    errno != EINPROGRESS) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static uint16_t
+am_dns_msg_id(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* am_dns_udp - one query, the first reply with our ID */
+
+static enum am_dns_xch
+am_dns_udp(const struct am_dns_ldns_srv *srv, const uint8_t *q, size_t qlen,
+    int64_t deadline, uint8_t *buf, size_t *len_out)
+{
+	enum am_dns_xch	 x;
+	ssize_t		 n;
+	int		 fd;
+
+	if ((fd = am_dns_socket(srv, SOCK_DGRAM)) == -1)
+		return AM_DNS_XCH_NETERR;
+	if (send(fd, q, qlen, 0) != (ssize_t)qlen) {
+		close(fd);
+		return AM_DNS_XCH_NETERR;
+	}
+	for (;;) {
+		if ((x = am_dns_wait(fd, POLLIN, deadline)) != AM_DNS_XCH_OK)
+			break;
+		n = recv(fd, buf, AM_DNS_LDNS_MSG_MAX, 0);
+		if (n == -1 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n == -1) {
+			x = AM_DNS_XCH_NETERR;	/* e.g. ICMP port unreachable */
+			break;
+		}
+		if (n < AM_DNS_LDNS_HDR ||
+		    am_dns_msg_id(buf) != am_dns_msg_id(q))
+			continue;		/* not ours: keep listening */
+		*len_out = (size_t)n;
+		break;
+	}
+	close(fd);
+	return x;
+}
+
+static enum am_dns_xch
+am_dns_tcp_io(int fd, uint8_t *p, size_t n, int writing, int64_t deadline)
+{
+	enum am_dns_xch	 x;
+	ssize_t		 r;
+
+	while (n > 0) {
+		x = am_dns_wait(fd, writing ? POLLOUT : POLLIN, deadline);
+		if (x != AM_DNS_XCH_OK)
+			return x;
+		r = writing ? send(fd, p, n, MSG_NOSIGNAL) : recv(fd, p, n, 0);
+		if (r == -1 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (r <= 0)
+			return AM_DNS_XCH_NETERR;	/* error or early EOF */
+		p += r;
+		n -= (size_t)r;
+	}
+	return AM_DNS_XCH_OK;
+}
+
+/* am_dns_tcp - one query over TCP (RFC 7766), two-byte length prefix */
+
+static enum am_dns_xch
+am_dns_tcp(const struct am_dns_ldns_srv *srv, const uint8_t *q, size_t qlen,
+    int64_t deadline, uint8_t *buf, size_t *len_out)
+{
+	enum am_dns_xch	 x;
+	uint8_t		 out[2 + 512];
+	size_t		 n;
+	int		 fd;
+
+	if (qlen > sizeof(out) - 2 ||
+	    (fd = am_dns_socket(srv, SOCK_STREAM)) == -1)
+		return AM_DNS_XCH_NETERR;
+	out[0] = (uint8_t)(qlen >> 8);
+	out[1] = (uint8_t)qlen;
+	memcpy(out + 2, q, qlen);
+	x = am_dns_tcp_io(fd, out, qlen + 2, 1, deadline);
+	if (x == AM_DNS_XCH_OK)
+		x = am_dns_tcp_io(fd, out, 2, 0, deadline);
+	if (x == AM_DNS_XCH_OK) {
+		n = (size_t)out[0] << 8 | out[1];
+		if (n < AM_DNS_LDNS_HDR)
+			x = AM_DNS_XCH_BAD;
+		else
+			x = am_dns_tcp_io(fd, buf, n, 0, deadline);
+		if (x == AM_DNS_XCH_OK && am_dns_msg_id(buf) != am_dns_msg_id(q))
+			x = AM_DNS_XCH_BAD;
+		*len_out = n;
+	}
+	close(fd);
+	return x;
+}
+
+/* ------------------------------------------------------------ messages */
+
+static uint16_t
+am_dns_random_id(void)
+{
+	uint16_t	 id;
+
+	if (getrandom(&id, sizeof(id), GRND_NONBLOCK) != (ssize_t)sizeof(id))
+		id = ldns_get_random();
+	return id;
+}
+
+/* am_dns_query_msg - the query in wire form; out holds at least 300 */
+
+static size_t
+am_dns_query_msg(const struct am_dns_query *q, uint16_t id, int edns,
+    uint8_t *out)
+{
+	size_t	 n = 0;
+
+	out[n++] = (uint8_t)(id >> 8);
+	out[n++] = (uint8_t)id;
+	out[n++] = 0x01;			/* RD */
+	out[n++] = 0x00;
+	out[n++] = 0; out[n++] = 1;		/* QDCOUNT */
+	out[n++] = 0; out[n++] = 0;		/* ANCOUNT */
+	out[n++] = 0; out[n++] = 0;		/* NSCOUNT */
+	out[n++] = 0; out[n++] = edns ? 1 : 0;	/* ARCOUNT */
+	memcpy(out + n, q->wire, q->wire_len);
+	n += q->wire_len;
+	out[n++] = (uint8_t)(q->rrtype >> 8);
+	out[n++] = (uint8_t)q->rrtype;
+	out[n++] = 0; out[n++] = LDNS_RR_CLASS_IN;
+	if (edns) {
+		out[n++] = 0;			/* root owner */
+		out[n++] = 0; out[n++] = LDNS_RR_TYPE_OPT;
+		out[n++] = AM_DNS_LDNS_EDNS_SIZE >> 8;
+		out[n++] = AM_DNS_LDNS_EDNS_SIZE & 0xff;
+		out[n++] = 0; out[n++] = 0;	/* extended RCODE, version */
+		out[n++] = 0; out[n++] = 0;	/* flags */
+		out[n++] = 0; out[n++] = 0;	/* RDLEN */
+	}
+	return n;
+}
+
+/*
+ * am_dns_reply_ok - is this a reply to our question?
+ *
+ * Servers may leave the question out of an error reply, so that is
+ * accepted for anything but NOERROR.
+ */
+static int
+am_dns_reply_ok(const ldns_pkt *pkt, const struct am_dns_query *q,
+    const ldns_rdf *qname)
+{
+	const ldns_rr_list	*ql = ldns_pkt_question(pkt);
+	const ldns_rr		*qr;
+
+	if (!ldns_pkt_qr(pkt))
+		return 0;
+	if (ldns_rr_list_rr_count(ql) == 0)
+		return ldns_pkt_get_rcode(pkt) != LDNS_RCODE_NOERROR;
+	if (ldns_rr_list_rr_count(ql) != 1)
+		return 0;
+	qr = ldns_rr_list_rr(ql, 0);
+	return ldns_rr_get_type(qr) == q->rrtype &&
+	    ldns_rr_get_class(qr) == LDNS_RR_CLASS_IN &&
+	    ldns_dname_compare(ldns_rr_owner(qr), qname) == 0;
+}
+
+/*
+ * am_dns_answer - the records of the asked type, following CNAMEs
+ *
+ * Only records on the chain from the query name count; anything else
+ * in the answer section is ignored.  A chain that ends without the
+ * type is NODATA (RFC 2308 2.2); one longer than AM_DNS_CNAME_MAX (or
+ * a loop) is SERVFAIL.
+ */
+static enum am_dns_status
+am_dns_answer(const ldns_pkt *pkt, const struct am_dns_query *q,
+    const ldns_rdf *qname, struct am_dns_result *res)
+{
+	const ldns_rr_list	*an = ldns_pkt_answer(pkt);
+	const ldns_rdf		*cur = qname;
+	const ldns_rr		*rr, *cname;
+	size_t			 i;
+	int			 hop;
+
+	for (hop = 0;; hop++) {
+		cname = NULL;
+		for (i = 0; i < ldns_rr_list_rr_count(an); i++) {
+			rr = ldns_rr_list_rr(an, i);
+			if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN ||
+			    ldns_dname_compare(ldns_rr_owner(rr), cur) != 0)
+				continue;
+			if (ldns_rr_get_type(rr) == q->rrtype) {
+				if (am_dns_result_push(res, rr, q->type) == -1)
+					return AM_DNS_FORMERR;
+			} else if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME &&
+			    ldns_rr_rd_count(rr) == 1)
+				cname = rr;
+		}
+		if (res->n > 0)
+			return AM_DNS_OK;
+		if (cname == NULL)
+			return AM_DNS_NODATA;
+		if (hop >= AM_DNS_CNAME_MAX)
+			return AM_DNS_SERVFAIL;
+		cur = ldns_rr_rdf(cname, 0);
+	}
+}
+
+static enum am_dns_status
+am_dns_classify(const ldns_pkt *pkt, const struct am_dns_query *q,
+    const ldns_rdf *qname, struct am_dns_result *res)
+{
+	switch (ldns_pkt_get_rcode(pkt)) {
+	case LDNS_RCODE_NOERROR:
+		return am_dns_answer(pkt, q, qname, res);
+	case LDNS_RCODE_NXDOMAIN:
+		return AM_DNS_NXDOMAIN;
+	case LDNS_RCODE_FORMERR:
+		return AM_DNS_FORMERR;
+	default:			/* SERVFAIL, REFUSED, NOTIMP, ... */
+		return AM_DNS_SERVFAIL;
+	}
+}
+
+/* ------------------------------------------------------------ lookup */
+
+static int64_t
+am_dns_min64(int64_t a, int64_t b)
+{
+	return a < b ? a : b;
+}
+
+/*
+ * am_dns_exchange - ask one server, over UDP and if truncated TCP
+ *
+ * Each leg may wait one timeout, cut at the lookup's deadline.  On
+ * AM_DNS_XCH_OK *pkt_out is a reply to our question.
+ */
+static enum am_dns_xch
+am_dns_exchange(const struct am_dns_ldns *l, const struct am_dns_ldns_srv *srv,
+    const struct am_dns_query *q, const ldns_rdf *qname, int edns,
+    int64_t deadline, uint8_t *buf, ldns_pkt **pkt_out)
+{
+	enum am_dns_xch	 x;
+	uint8_t		 msg[512];
+	size_t		 qlen, n = 0;
+	ldns_pkt	*pkt = NULL;
+
+	qlen = am_dns_query_msg(q, am_dns_random_id(), edns, msg);
+	x = am_dns_udp(srv, msg, qlen, am_dns_min64(deadline,
+	    am_dns_now_ms() + l->timeout_ms), buf, &n);
+	if (x != AM_DNS_XCH_OK)
+		return x;
+	if (ldns_wire2pkt(&pkt, buf, n) != LDNS_STATUS_OK)
+		return AM_DNS_XCH_BAD;
+	if (ldns_pkt_tc(pkt)) {
+		ldns_pkt_free(pkt);
+		pkt = NULL;
+		x = am_dns_tcp(srv, msg, qlen, am_dns_min64(deadline,
+		    am_dns_now_ms() + l->timeout_ms), buf, &n);
+		if (x != AM_DNS_XCH_OK)
+			return x;
+		if (ldns_wire2pkt(&pkt, buf, n) != LDNS_STATUS_OK)
+			return AM_DNS_XCH_BAD;
+	}
+	if (!am_dns_reply_ok(pkt, q, qname)) {
+		ldns_pkt_free(pkt);
+		return AM_DNS_XCH_BAD;
+	}
+	*pkt_out = pkt;
+	return AM_DNS_XCH_OK;
+}
+
+/* am_dns_try - one try at one server: a status, or TIMEOUT for none */
+
+static enum am_dns_status
+am_dns_try(const struct am_dns_ldns *l, const struct am_dns_ldns_srv *srv,
+    const struct am_dns_query *q, const ldns_rdf *qname, int64_t deadline,
+    uint8_t *buf, struct am_dns_result *res)
+{
+	enum am_dns_status	 st;
+	enum am_dns_xch		 x;
+	ldns_pkt		*pkt = NULL;
+	int			 edns = 1;
+
+	for (;;) {
+		x = am_dns_exchange(l, srv, q, qname, edns, deadline, buf, &pkt);
+		if (x == AM_DNS_XCH_BAD)
+			return AM_DNS_FORMERR;
+		if (x != AM_DNS_XCH_OK)
+			return AM_DNS_TIMEOUT;
+		if (edns && ldns_pkt_get_rcode(pkt) == LDNS_RCODE_FORMERR) {
+			ldns_pkt_free(pkt);	/* an old server: no EDNS0 */
+			pkt = NULL;
+			edns = 0;
+			continue;
+		}
+		st = am_dns_classify(pkt, q, qname, res);
+		ldns_pkt_free(pkt);
+		return st;
+	}
+}
+
+static enum am_dns_status
+am_dns_ldns_lookup(struct am_dns *dns, const struct am_dns_query *q,
+    struct am_dns_result *res)
+{
+	const struct am_dns_ldns	*l = (const struct am_dns_ldns *)dns;
+	enum am_dns_status		 st, last = AM_DNS_TIMEOUT;
+	ldns_rdf			*qname;
+	uint8_t				*buf;
+	int64_t				 deadline;
+	size_t				 t, ntries;
+
+	deadline = am_dns_now_ms() +
+	    (int64_t)l->timeout_ms * ((int64_t)l->retries + 1);
+	ntries = ((size_t)l->retries + 1) * l->nsrv;
+	qname = am_dns_query_dname(q);
+	buf = am_malloc(AM_DNS_LDNS_MSG_MAX);
+	for (t = 0; t < ntries && am_dns_now_ms() < deadline; t++) {
+		st = am_dns_try(l, &l->srv[t % l->nsrv], q, qname, deadline,
+		    buf, res);
+		if (st == AM_DNS_TIMEOUT)
+			continue;
+		last = st;
+		if (st == AM_DNS_OK)
+			break;
+		am_dns_result_release(res);	/* nothing partial kept */
+		/* Another server may know better than a failing one. */
+		if ((st == AM_DNS_SERVFAIL || st == AM_DNS_FORMERR) &&
+		    t + 1 < l->nsrv)
+			continue;
+		break;
+	}
+	free(buf);
+	ldns_rdf_deep_free(qname);
+	return last;
+}
+
+/* ------------------------------------------------------------ setup */
+
+/*
+ * am_dns_srv_parse - one "IP", "IP@PORT", "[IP]", "[IP]@PORT" or
+ * "[IP]:PORT" token (not NUL-terminated)
+ */
+static int
+am_dns_srv_parse(const char *tok, size_t n, struct am_dns_ldns_srv *out,
+    struct am_err *err)
+{
+	struct addrinfo	 hints, *ai = NULL;
+	const char	*host = tok, *port = NULL, *p;
+	char		 hbuf[INET6_ADDRSTRLEN + 32], pbuf[8];
+	size_t		 hlen, plen = 0, i;
+	int		 rc;
+
+	if (n > 0 && tok[0] == '[') {
+		if ((p = memchr(tok, ']', n)) == NULL)
+			goto bad;
+		host = tok + 1;
+		hlen = (size_t)(p - host);
+		if (p + 1 < tok + n) {
+			if (p[1] != '@' && p[1] != ':')
+				goto bad;
+			port = p + 2;
+			plen = (size_t)(tok + n - port);
+		}
+	} else {
+		for (p = tok + n; p > tok && p[-1] != '@'; p--)
+			;
+		hlen = p > tok ? (size_t)(p - 1 - tok) : n;
+		if (p > tok) {
+			port = p;
+			plen = (size_t)(tok + n - p);
+		}
+	}
+	if (hlen == 0 || hlen >= sizeof(hbuf) || (port != NULL &&
+	    (plen == 0 || plen > 5)))
+		goto bad;
+	for (i = 0; i < plen; i++)
+		if (port[i] < '0' || port[i] > '9')
+			goto bad;
+	memcpy(hbuf, host, hlen);
+	hbuf[hlen] = '\0';
+	memcpy(pbuf, port != NULL ? port : "53", port != NULL ? plen : 2);
+	pbuf[port != NULL ? plen : 2] = '\0';
+	if (atoi(pbuf) < 1 || atoi(pbuf) > 65535)
+		goto bad;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_DGRAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	if ((rc = getaddrinfo(hbuf, pbuf, &hints, &ai)) != 0 || ai == NULL ||
+	    ai->ai_addrlen > sizeof(out->ss)) {
+		if (ai != NULL)
+			freeaddrinfo(ai);
+		goto bad;
+	}
+	memset(out, 0, sizeof(*out));
+	memcpy(&out->ss, ai->ai_addr, ai->ai_addrlen);
+	out->sslen = (socklen_t)ai->ai_addrlen;
+	freeaddrinfo(ai);
+	return 0;
+bad:
+	return am_err_set(err, AM_E_USAGE,
+	    "bad DNS server \"%.*s\": want IP or IP@PORT", (int)(n > 60 ? 60 : n),
+	    tok);
+}
+
+static int
+am_dns_srv_list(struct am_dns_ldns *l, const char *s, struct am_err *err)
+{
+	size_t	 n;
+
+	for (;;) {
+		s += strspn(s, ", \t");
+		if (*s == '\0')
+			break;
+		n = strcspn(s, ", \t");
+		if (l->nsrv == AM_DNS_LDNS_MAXSRV)
+			return am_err_set(err, AM_E_LIMIT,
+			    "more than %d DNS servers", AM_DNS_LDNS_MAXSRV);
+		if (am_dns_srv_parse(s, n, &l->srv[l->nsrv], err) == -1)
+			return -1;
+		l->nsrv++;
+		s += n;
+	}
+	if (l->nsrv == 0)
+		return am_err_set(err, AM_E_USAGE, "empty DNS server list");
+	return 0;
+}
+
+/* am_dns_srv_resolvconf - the nameservers of /etc/resolv.conf */
+
+static int
+am_dns_srv_resolvconf(struct am_dns_ldns *l, struct am_err *err)
+{
+	struct sockaddr_storage	*ss;
+	ldns_resolver		*r = NULL;
+	ldns_rdf		**ns;
+	size_t			 i, size;
+
+	if (ldns_resolver_new_frm_file(&r, NULL) != LDNS_STATUS_OK)
+		return am_err_set(err, AM_E_DNS, "cannot read resolv.conf");
+	ns = ldns_resolver_nameservers(r);
+	for (i = 0; i < ldns_resolver_nameserver_count(r) &&
+	    l->nsrv < AM_DNS_LDNS_MAXSRV; i++) {
+		ss = ldns_rdf2native_sockaddr_storage(ns[i],
+		    ldns_resolver_port(r), &size);
+		if (ss == NULL)
+			continue;
+		if (size <= sizeof(l->srv[0].ss)) {
+			memcpy(&l->srv[l->nsrv].ss, ss, size);
+			l->srv[l->nsrv].sslen = (socklen_t)size;
+			l->nsrv++;
+		}
+		free(ss);
+	}
+	ldns_resolver_deep_free(r);
+	if (l->nsrv == 0)
+		return am_err_set(err, AM_E_DNS, "no nameserver in resolv.conf");
+	return 0;
+}
+
+struct am_dns *
+am_dns_ldns_new(const char *servers, unsigned timeout_ms, unsigned retries,
+    struct am_err *err)
+{
+	struct am_dns_ldns	*l;
+	int			 rc;
+
+	if (timeout_ms == 0 || timeout_ms > AM_DNS_LDNS_TIMEOUT_MAX) {
+		am_err_set(err, AM_E_USAGE, "DNS timeout must be 1 to %u ms",
+		    AM_DNS_LDNS_TIMEOUT_MAX);
+		return NULL;
+	}
+	if (retries > AM_DNS_LDNS_RETRY_MAX) {
+		am_err_set(err, AM_E_USAGE, "DNS retries must be 0 to %u",
+		    AM_DNS_LDNS_RETRY_MAX);
+		return NULL;
+	}
+	l = am_calloc(1, sizeof(*l));
+	l->base.ops = &am_dns_ldns_ops;
+	l->timeout_ms = timeout_ms;
+	l->retries = retries;
+	if (servers == NULL)
+		rc = am_dns_srv_resolvconf(l, err);
+	else
+		rc = am_dns_srv_list(l, servers, err);
+	if (rc == -1) {
+		free(l);
+		return NULL;
+	}
+	return &l->base;
+}
+
+static void
+am_dns_ldns_destroy(struct am_dns *dns)
+{
+	free(dns);
+}

@@ -8,7 +8,7 @@
 
 #include "mem.h"
 
-static void
+void
 am_oom(size_t n)
 {
 	fprintf(stderr, "authmilter: out of memory allocating %zu bytes\n", n);

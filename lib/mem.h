@@ -17,5 +17,7 @@ void	*am_calloc(size_t, size_t);
 void	*am_realloc(void *, size_t);
 char	*am_strdup(const char *);
 char	*am_strndup(const char *, size_t);
+/* The out-of-memory handler itself, for allocators outside lib/ (OpenSSL). */
+void	 am_oom(size_t) __attribute__((noreturn));
 
 #endif /* AM_MEM_H */

@@ -1,0 +1,597 @@
+/*
+ * t-canon - header and body canonicalization: RFC 6376 examples, the
+ * line-end decisions, chunk-split invariance, a naive reference
+ * implementation on generated bodies, and constant memory.
+ */
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "buf.h"
+#include "canon.h"
+#include "tap.h"
+
+#define BIG_MAX		((size_t)64 << 20)
+
+static void
+to_buf(void *ctx, const unsigned char *p, size_t n)
+{
+	(void)am_buf_append(ctx, p, n);
+}
+
+/* run - canonicalize in, cut at the offsets in cuts[0..ncuts) */
+
+static void
+run_cuts(enum am_canon_mode mode, const void *in, size_t len,
+    const size_t *cuts, size_t ncuts, struct am_buf *out)
+{
+	const unsigned char	*p = in;
+	struct am_canon		*c;
+	size_t			 i, off = 0;
+
+	am_buf_reset(out);
+	c = am_canon_new(mode, to_buf, out);
+	for (i = 0; i < ncuts; i++) {
+		am_canon_body(c, p + off, cuts[i] - off);
+		off = cuts[i];
+	}
+	am_canon_body(c, p + off, len - off);
+	am_canon_body_end(c);
+	am_canon_free(&c);
+}
+
+/* run - canonicalize in, fed in chunks of step bytes */
+
+static void
+run(enum am_canon_mode mode, const void *in, size_t len, size_t step,
+    struct am_buf *out)
+{
+	const unsigned char	*p = in;
+	struct am_canon		*c;
+	size_t			 off, n;
+
+	am_buf_reset(out);
+	c = am_canon_new(mode, to_buf, out);
+	for (off = 0; off < len; off += n) {
+		n = len - off < step ? len - off : step;
+		am_canon_body(c, p + off, n);
+	}
+	am_canon_body_end(c);
+	am_canon_free(&c);
+}
+
+/*
+ * ref - the obvious implementation, written from RFC 6376 3.4.3/3.4.4
+ * and the canon.h line-end decisions without regard to speed: cut the
+ * body into lines, canonicalize each, drop trailing empty lines.
+ */
+
+static void
+ref(enum am_canon_mode mode, const unsigned char *in, size_t len,
+    struct am_buf *out)
+{
+	size_t	 i, s, e, blanks = 0, k;
+	int	 any = 0, wsp, content;
+
+	am_buf_reset(out);
+	for (s = 0; s < len; s = i + 1) {
+		for (i = s; i < len && in[i] != '\n'; i++)
+			;
+		e = i;			/* line is in[s..e), CR of CR LF cut */
+		if (i < len && e > s && in[e - 1] == '\r')
+			e--;
+		if (i == len && s == len)
+			break;
+		content = 0;
+		wsp = 0;
+		for (k = s; k < e; k++) {
+			if (mode == AM_CANON_RELAXED &&
+			    (in[k] == ' ' || in[k] == '\t')) {
+				wsp = 1;
+				continue;
+			}
+			if (!content)
+				for (; blanks > 0; blanks--)
+					am_buf_append(out, "\r\n", 2);
+			if (wsp)
+				am_buf_append(out, " ", 1);
+			wsp = 0;
+			content = any = 1;
+			am_buf_append(out, in + k, 1);
+		}
+		if (content)
+			am_buf_append(out, "\r\n", 2);
+		else
+			blanks++;
+	}
+	if (mode == AM_CANON_SIMPLE && !any)
+		am_buf_append(out, "\r\n", 2);
+}
+
+static const struct {
+	const char		*name;
+	enum am_canon_mode	 mode;
+	const char		*in;
+	const char		*want;
+} cases[] = {
+	{ "rfc6376 3.4.6 relaxed", AM_CANON_RELAXED,
+	  " C \r\nD \t E\r\n\r\n\r\n", " C\r\nD E\r\n" },
+	{ "rfc6376 3.4.6 simple", AM_CANON_SIMPLE,
+	  " C \r\nD \t E\r\n\r\n\r\n", " C \r\nD \t E\r\n" },
+	{ "empty body, simple", AM_CANON_SIMPLE, "", "\r\n" },
+	{ "empty body, relaxed", AM_CANON_RELAXED, "", "" },
+	{ "only empty lines, simple", AM_CANON_SIMPLE, "\r\n\r\n\n", "\r\n" },
+	{ "only empty lines, relaxed", AM_CANON_RELAXED, "\r\n\n\r\n", "" },
+	{ "no final CRLF, relaxed", AM_CANON_RELAXED, "a  b ", "a b\r\n" },
+	{ "no final CRLF, simple", AM_CANON_SIMPLE, "a  b ", "a  b \r\n" },
+	{ "inner blank line kept, relaxed", AM_CANON_RELAXED,
+	  "a\r\n\r\nb\r\n", "a\r\n\r\nb\r\n" },
+	{ "inner blank lines kept, simple", AM_CANON_SIMPLE,
+	  "a\r\n\r\n\r\nb\r\n\r\n", "a\r\n\r\n\r\nb\r\n" },
+	{ "trailing empty lines dropped, simple", AM_CANON_SIMPLE,
+	  "a\r\n\r\n\r\n\r\n", "a\r\n" },
+	{ "trailing empty lines dropped, relaxed", AM_CANON_RELAXED,
+	  "a\r\n\r\n\n\r\n", "a\r\n" },
+	{ "WSP-only lines become empty, relaxed", AM_CANON_RELAXED,
+	  "a\r\n \t \r\n\t\r\nb\r\n  \r\n \r\n", "a\r\n\r\n\r\nb\r\n" },
+	{ "WSP-only lines kept, simple", AM_CANON_SIMPLE,
+	  "a\r\n \t \r\n\r\n", "a\r\n \t \r\n" },
+	{ "WSP-only body, relaxed", AM_CANON_RELAXED, "  \t\r\n ", "" },
+	{ "bare LF is a line end, simple", AM_CANON_SIMPLE,
+	  "a\nb \n\n", "a\r\nb \r\n" },
+	{ "bare LF is a line end, relaxed", AM_CANON_RELAXED,
+	  "a \nb\t\n\nc", "a\r\nb\r\n\r\nc\r\n" },
+	{ "bare CR is a byte, simple", AM_CANON_SIMPLE,
+	  "a\rb\r\n\r", "a\rb\r\n\r\r\n" },
+	{ "bare CR is not WSP, relaxed", AM_CANON_RELAXED,
+	  "a \r b \r\r\n", "a \r b \r\r\n" },
+	{ "bare CR alone on a line, relaxed", AM_CANON_RELAXED,
+	  "\r\r\n\r\n", "\r\r\n" },
+	{ "CR CR LF, simple", AM_CANON_SIMPLE, "x\r\r\n", "x\r\r\n" },
+	{ "LF CR LF, simple", AM_CANON_SIMPLE, "x\n\r\ny", "x\r\n\r\ny\r\n" },
+	{ "leading WSP collapsed, relaxed", AM_CANON_RELAXED,
+	  "\t\t a\r\n b\r\n", " a\r\n b\r\n" },
+	{ "trailing WSP before bare LF, relaxed", AM_CANON_RELAXED,
+	  "a \t\nb", "a\r\nb\r\n" },
+	{ "NUL and 8-bit bytes pass, relaxed", AM_CANON_RELAXED,
+	  "\x01 \xff\t\x7f\r\n", "\x01 \xff \x7f\r\n" },
+};
+
+/* check_splits - every 2-way and (if short) 3-way split gives whole */
+
+static void
+check_splits(enum am_canon_mode mode, const char *name, const char *in,
+    size_t len, const struct am_buf *whole, struct am_buf *part)
+{
+	char	 msg[200];
+	size_t	 cuts[2], bad = 0, tried = 0;
+
+	for (cuts[0] = 0; cuts[0] <= len; cuts[0]++) {
+		run_cuts(mode, in, len, cuts, 1, part);
+		tried++;
+		if (part->len != whole->len ||
+		    memcmp(part->data, whole->data, whole->len) != 0)
+			bad++;
+		if (len > 40)
+			continue;
+		for (cuts[1] = cuts[0]; cuts[1] <= len; cuts[1]++) {
+			run_cuts(mode, in, len, cuts, 2, part);
+			tried++;
+			if (part->len != whole->len ||
+			    memcmp(part->data, whole->data, whole->len) != 0)
+				bad++;
+		}
+	}
+	snprintf(msg, sizeof(msg), "%s: %zu split points agree", name, tried);
+	is_int(bad, 0, msg);
+	run(mode, in, len, 1, part);
+	snprintf(msg, sizeof(msg), "%s: 1-byte chunks", name);
+	is_mem(part->data, part->len, whole->data, whole->len, msg);
+}
+
+static void
+test_cases(void)
+{
+	struct am_buf	 whole, part;
+	size_t		 i, len;
+
+	am_buf_init(&whole, 1 << 20);
+	am_buf_init(&part, 1 << 20);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		len = strlen(cases[i].in);
+		run(cases[i].mode, cases[i].in, len, len + 1, &whole);
+		is_mem(whole.data, whole.len, cases[i].want,
+		    strlen(cases[i].want), cases[i].name);
+		ref(cases[i].mode, (const unsigned char *)cases[i].in, len,
+		    &part);
+		is_mem(part.data, part.len, cases[i].want,
+		    strlen(cases[i].want), "reference agrees");
+		check_splits(cases[i].mode, cases[i].name, cases[i].in, len,
+		    &whole, &part);
+	}
+	am_buf_release(&whole);
+	am_buf_release(&part);
+}
+
+/*
+ * test_positions - the fast path works on 16/32-byte blocks; put every
+ * awkward sequence at every offset of a plain-text line and compare
+ * with the reference, whole and split at every point.
+ */
+
+static void
+test_positions(void)
+{
+	static const char *const odd[] = {
+		"\r\n", "\n", "\r", "\r\r\n", "\n\n", "\r\n\r\n", "\n\r\n",
+		" ", "  ", "\t", " \r\n", " \n", "\t\r\n", " \r", "\r\n \r\n",
+		"\r\n\t\r\nx", " \t ", "\n\r", "\r\n ",
+	};
+	struct am_buf	 whole, want;
+	char		 in[200], msg[100];
+	size_t		 o, pos, len, total = 0, bad = 0, badsplit = 0;
+	size_t		 cut, base;
+	int		 mode;
+
+	am_buf_init(&whole, 1 << 20);
+	am_buf_init(&want, 1 << 20);
+	for (mode = 0; mode < 2; mode++)
+		for (o = 0; o < sizeof(odd) / sizeof(odd[0]); o++)
+			for (base = 30; base <= 70; base += 40)
+				for (pos = 0; pos <= base; pos++) {
+					memset(in, 'x', base);
+					len = strlen(odd[o]);
+					memmove(in + pos + len, in + pos, base - pos);
+					memcpy(in + pos, odd[o], len);
+					len += base;
+					ref(mode, (unsigned char *)in, len, &want);
+					run(mode, in, len, len, &whole);
+					total++;
+					if (whole.len != want.len || memcmp(whole.data,
+					    want.data, want.len) != 0)
+						bad++;
+					for (cut = 0; cut <= len; cut++) {
+						run_cuts(mode, in, len, &cut, 1,
+						    &whole);
+						if (whole.len != want.len ||
+						    memcmp(whole.data, want.data,
+						    want.len) != 0)
+							badsplit++;
+					}
+				}
+	snprintf(msg, sizeof(msg), "%zu odd sequences at every offset", total);
+	is_int(bad, 0, msg);
+	is_int(badsplit, 0, "... and split at every point");
+	am_buf_release(&whole);
+	am_buf_release(&want);
+}
+
+/* ---------------------------------------------------------------- big */
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
+
+static uint32_t
+rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (uint32_t)(rng_state >> 11);
+}
+
+/* gen - a body of text with a random mix of CR, LF, WSP; dense says
+ * how often the awkward bytes come (1 in dense) */
+
+static void
+gen(unsigned char *p, size_t n, unsigned dense)
+{
+	static const char	 odd[] = " \t\r\n\r\n  \r\n";
+	size_t			 i;
+	uint32_t		 r;
+
+	for (i = 0; i < n; i++) {
+		r = rng();
+		if (r % dense == 0)
+			p[i] = (unsigned char)odd[(r >> 8) % (sizeof(odd) - 1)];
+		else if (r % 7 == 0)
+			p[i] = ' ';
+		else if (r % 61 == 0) {
+			p[i++] = '\r';
+			if (i < n)
+				p[i] = '\n';
+		} else
+			p[i] = (unsigned char)('a' + (r >> 8) % 26);
+	}
+}
+
+static void
+big_check(enum am_canon_mode mode, const char *what, const unsigned char *in,
+    size_t len, struct am_buf *want, struct am_buf *got)
+{
+	char		 msg[160];
+	struct am_canon	*c;
+	size_t		 off, n;
+
+	ref(mode, in, len, want);
+	run(mode, in, len, len, got);
+	snprintf(msg, sizeof(msg), "%s %s: whole = reference (%zu bytes out)",
+	    what, am_canon_name(mode), want->len);
+	is_mem(got->data, got->len, want->data, want->len, msg);
+	run(mode, in, len, 1, got);
+	snprintf(msg, sizeof(msg), "%s %s: 1-byte chunks", what,
+	    am_canon_name(mode));
+	is_mem(got->data, got->len, want->data, want->len, msg);
+	run(mode, in, len, 65535, got);
+	snprintf(msg, sizeof(msg), "%s %s: 65535-byte chunks", what,
+	    am_canon_name(mode));
+	is_mem(got->data, got->len, want->data, want->len, msg);
+
+	am_buf_reset(got);
+	c = am_canon_new(mode, to_buf, got);
+	for (off = 0; off < len; off += n) {
+		n = rng() % 3 == 0 ? rng() % 40 : rng() % 100000;
+		if (n > len - off)
+			n = len - off;
+		am_canon_body(c, in + off, n);
+	}
+	am_canon_body_end(c);
+	am_canon_free(&c);
+	snprintf(msg, sizeof(msg), "%s %s: random chunks", what,
+	    am_canon_name(mode));
+	is_mem(got->data, got->len, want->data, want->len, msg);
+}
+
+static void
+test_big(void)
+{
+	size_t		 len = 3 << 20;
+	unsigned char	*in = malloc(len);
+	struct am_buf	 want, got;
+	int		 mode;
+
+	am_buf_init(&want, len * 2 + 16);
+	am_buf_init(&got, len * 2 + 16);
+	for (mode = 0; mode < 2; mode++) {
+		gen(in, len, 5);
+		big_check(mode, "dense mix", in, len, &want, &got);
+		gen(in, len, 400);
+		big_check(mode, "text", in, len, &want, &got);
+		gen(in, len, 400);
+		memset(in + len - 1000, '\n', 1000);
+		big_check(mode, "text, trailing LFs", in, len, &want, &got);
+	}
+	am_buf_release(&want);
+	am_buf_release(&got);
+	free(in);
+}
+
+/* ---------------------------------------------------------------- memory */
+
+struct counter {
+	uint64_t	 n;
+	uint64_t	 h;		/* FNV-1a of everything seen */
+};
+
+static void
+count(void *ctx, const unsigned char *p, size_t n)
+{
+	struct counter	*k = ctx;
+	size_t		 i;
+
+	for (i = 0; i < n; i++)
+		k->h = (k->h ^ p[i]) * 0x100000001b3ULL;
+	k->n += n;
+}
+
+/* feed - pattern pat repeated to total bytes, in 64 KiB chunks */
+
+static void
+feed(void (*fn)(void *, const void *, size_t), void *ctx, const char *pat,
+    size_t total)
+{
+	static unsigned char	 chunk[65536];
+	size_t			 plen = strlen(pat), i, n;
+
+	for (i = 0; i < sizeof(chunk); i++)
+		chunk[i] = (unsigned char)pat[i % plen];
+	for (; total > 0; total -= n) {
+		n = total < sizeof(chunk) ? total : sizeof(chunk);
+		fn(ctx, chunk, n);
+	}
+}
+
+static void
+canon_feed(void *ctx, const void *p, size_t n)
+{
+	am_canon_body(ctx, p, n);
+}
+
+static void
+count_feed(void *ctx, const void *p, size_t n)
+{
+	count(ctx, p, n);
+}
+
+static long
+maxrss_kb(void)
+{
+	struct rusage	 ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss;
+}
+
+static const struct {
+	const char		*name;
+	enum am_canon_mode	 mode;
+	const char		*head, *pat, *tail;	/* in: head pat* tail */
+	const char		*ohead, *opat, *otail;	/* out, pat halved */
+} mem_cases[] = {
+	{ "64 MiB of empty lines then text, relaxed", AM_CANON_RELAXED,
+	  "", "\r\n", "x", "", "\r\n", "x\r\n" },
+	{ "64 MiB WSP run, relaxed", AM_CANON_RELAXED,
+	  "y", " \t", "z\r\n", "y z\r\n", "", "" },
+	{ "64 MiB line without line end, simple", AM_CANON_SIMPLE,
+	  "", "ab", "", "", "ab", "\r\n" },
+	{ "64 MiB of bare LFs, simple", AM_CANON_SIMPLE,
+	  "", "\n\n", "", "\r\n", "", "" },
+};
+
+static void
+test_memory(void)
+{
+	struct counter	 got, want;
+	struct am_canon	*c;
+	size_t		 i, half;
+	long		 before, after;
+	char		 msg[160];
+
+	before = maxrss_kb();
+	for (i = 0; i < sizeof(mem_cases) / sizeof(mem_cases[0]); i++) {
+		memset(&got, 0, sizeof(got));
+		memset(&want, 0, sizeof(want));
+		c = am_canon_new(mem_cases[i].mode, count, &got);
+		am_canon_body(c, mem_cases[i].head, strlen(mem_cases[i].head));
+		feed(canon_feed, c, mem_cases[i].pat, BIG_MAX);
+		am_canon_body(c, mem_cases[i].tail, strlen(mem_cases[i].tail));
+		am_canon_body_end(c);
+		am_canon_free(&c);
+
+		count(&want, (const unsigned char *)mem_cases[i].ohead,
+		    strlen(mem_cases[i].ohead));
+		half = strlen(mem_cases[i].opat) > 0 ? BIG_MAX : 0;
+		if (half > 0)
+			feed(count_feed, &want, mem_cases[i].opat, half);
+		count(&want, (const unsigned char *)mem_cases[i].otail,
+		    strlen(mem_cases[i].otail));
+		snprintf(msg, sizeof(msg), "%s: output length", mem_cases[i].name);
+		is_int(got.n, want.n, msg);
+		snprintf(msg, sizeof(msg), "%s: output hash", mem_cases[i].name);
+		ok(got.h == want.h, msg);
+	}
+	after = maxrss_kb();
+	snprintf(msg, sizeof(msg), "max RSS grew by %ld KiB (< 16 MiB) over "
+	    "256 MiB of input", after - before);
+	ok(after - before < 16 * 1024, msg);
+}
+
+/* ---------------------------------------------------------------- headers */
+
+static const struct {
+	const char		*name;
+	enum am_canon_mode	 mode;
+	const char		*in;
+	int			 crlf;
+	const char		*want;
+} hcases[] = {
+	{ "rfc6376 3.4.6 A, relaxed", AM_CANON_RELAXED, "A: X", 1,
+	  "a:X\r\n" },
+	{ "rfc6376 3.4.6 B, relaxed", AM_CANON_RELAXED,
+	  "B : Y\t\r\n\tZ  ", 1, "b:Y Z\r\n" },
+	{ "rfc6376 3.4.6 A, simple", AM_CANON_SIMPLE, "A: X", 1, "A: X\r\n" },
+	{ "rfc6376 3.4.6 B, simple", AM_CANON_SIMPLE, "B : Y\t\r\n\tZ  ", 1,
+	  "B : Y\t\r\n\tZ  \r\n" },
+	{ "no crlf", AM_CANON_RELAXED, "DKIM-Signature: v=1; b=", 0,
+	  "dkim-signature:v=1; b=" },
+	{ "bare LF folding, simple", AM_CANON_SIMPLE,
+	  "Subject: a\n b\r\n\tc", 0, "Subject: a\r\n b\r\n\tc" },
+	{ "bare LF folding, relaxed", AM_CANON_RELAXED,
+	  "Subject: a\n b\r\n\tc", 0, "subject:a b c" },
+	{ "WSP around colon, relaxed", AM_CANON_RELAXED,
+	  "To \t :  \t x@y", 0, "to:x@y" },
+	{ "empty value, relaxed", AM_CANON_RELAXED, "X-A:", 0, "x-a:" },
+	{ "WSP-only value, relaxed", AM_CANON_RELAXED, "X-A: \r\n \t", 0,
+	  "x-a:" },
+	{ "folded before first word, relaxed", AM_CANON_RELAXED,
+	  "X-A:\r\n  v", 0, "x-a:v" },
+	{ "bare CR kept, relaxed", AM_CANON_RELAXED, "X: a\rb \r c\r", 0,
+	  "x:a\rb \r c\r" },
+	{ "bare CR kept, simple", AM_CANON_SIMPLE, "X: a\rb", 0, "X: a\rb" },
+	{ "value case kept, relaxed", AM_CANON_RELAXED, "FROM: Joe <J@X>", 0,
+	  "from:Joe <J@X>" },
+	{ "later colons are value, relaxed", AM_CANON_RELAXED,
+	  "Date: 12 : 30", 0, "date:12 : 30" },
+	{ "8-bit value, relaxed", AM_CANON_RELAXED, "S: \xc3\xa9\t\xc3\xa9 ",
+	  0, "s:\xc3\xa9 \xc3\xa9" },
+	{ "no colon: lowercased name only", AM_CANON_RELAXED, "Bogus Line ",
+	  0, "bogus line" },
+};
+
+static void
+test_headers(void)
+{
+	struct am_buf	 out;
+	enum am_canon_mode m;
+	size_t		 i;
+	char		 msg[160];
+
+	am_buf_init(&out, 4096);
+	for (i = 0; i < sizeof(hcases) / sizeof(hcases[0]); i++) {
+		am_buf_reset(&out);
+		is_int(am_canon_header(hcases[i].mode, hcases[i].in,
+		    strlen(hcases[i].in), hcases[i].crlf, &out), 0,
+		    "am_canon_header returns 0");
+		is_mem(out.data, out.len, hcases[i].want,
+		    strlen(hcases[i].want), hcases[i].name);
+	}
+
+	/* Appends, does not reset. */
+	am_buf_reset(&out);
+	am_buf_appends(&out, "pre|");
+	am_canon_header(AM_CANON_RELAXED, "A: b", 4, 1, &out);
+	is_str(am_buf_str(&out), "pre|a:b\r\n", "header appends to out");
+	am_buf_release(&out);
+
+	/* A full buffer is an error, not a truncation passed off as ok. */
+	am_buf_init(&out, 8);
+	is_int(am_canon_header(AM_CANON_SIMPLE, "Subject: long", 13, 1, &out),
+	    -1, "full out buffer: -1");
+	ok(out.err, "full out buffer: err is set");
+	am_buf_release(&out);
+	am_buf_init(&out, 8);
+	is_int(am_canon_header(AM_CANON_RELAXED, "Subject: long", 13, 1, &out),
+	    -1, "full out buffer, relaxed: -1");
+	am_buf_release(&out);
+
+	/* A long value goes through the relaxed staging more than once. */
+	am_buf_init(&out, 1 << 16);
+	{
+		char	 big[3000];
+
+		memset(big, 'v', sizeof(big));
+		memcpy(big, "X:", 2);
+		big[1000] = ' ';
+		big[1001] = '\t';
+		am_canon_header(AM_CANON_RELAXED, big, sizeof(big), 0, &out);
+		is_int(out.len, sizeof(big) - 1, "long relaxed header");
+		ok(out.len > 1001 && out.data[1000] == ' ' &&
+		    out.data[1001] == 'v', "long relaxed header: WSP collapsed");
+	}
+	am_buf_release(&out);
+
+	ok(am_canon_parse("relaxed", 7, &m) == 0 && m == AM_CANON_RELAXED,
+	    "parse relaxed");
+	ok(am_canon_parse("Simple", 6, &m) == 0 && m == AM_CANON_SIMPLE,
+	    "parse Simple (case-insensitive)");
+	ok(am_canon_parse("relax", 5, &m) == -1, "parse rejects relax");
+	ok(am_canon_parse("simplex", 7, &m) == -1, "parse rejects simplex");
+	ok(am_canon_parse("", 0, &m) == -1, "parse rejects empty");
+	is_str(am_canon_name(AM_CANON_SIMPLE), "simple", "name simple");
+	is_str(am_canon_name(AM_CANON_RELAXED), "relaxed", "name relaxed");
+	snprintf(msg, sizeof(msg), "%zu header cases", i);
+	diag(msg);
+}
+
+int
+main(void)
+{
+	test_cases();
+	test_positions();
+	test_headers();
+	test_big();
+	test_memory();
+	return done_testing();
+}

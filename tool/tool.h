@@ -1,0 +1,48 @@
+#ifndef AM_TOOL_H
+#define AM_TOOL_H
+
+/*
+ * authmilter-tool - shared pieces of the subcommands
+ */
+
+#include <stdio.h>
+
+#include "dns.h"
+#include "err.h"
+#include "log.h"
+#include "msgparse.h"
+
+#define AM_TOOL_EXIT_OK		0
+#define AM_TOOL_EXIT_USAGE	64	/* EX_USAGE */
+#define AM_TOOL_EXIT_INPUT	66	/* EX_NOINPUT */
+#define AM_TOOL_EXIT_SOFTWARE	70	/* EX_SOFTWARE */
+
+int	am_cmd_sign(int, char **);
+int	am_cmd_verify(int, char **);
+
+/* Opens path (or stdin when NULL or "-") as a seekable stream: stdin is
+ * spooled to a temporary file.  Prints the reason and returns NULL on
+ * failure. */
+FILE	*am_tool_open(const char *path);
+/* Does the first line end in CR LF? */
+int	 am_tool_uses_crlf(FILE *);
+/* Feeds the whole stream (from its start) through a msgparse. */
+int	 am_tool_feed(FILE *, const struct am_msgparse_cb *, void *ctx,
+	    struct am_err *);
+/* Writes s with its CR LF turned into LF unless crlf. */
+void	 am_tool_put_lines(FILE *, const char *s, int crlf);
+/* Copies the stream from its start to out. */
+int	 am_tool_copy(FILE *, FILE *out);
+
+/* DNS from --zone files, or ldns with --nameserver; NULL on error
+ * (already printed). */
+struct am_dns *am_tool_dns(char **zones, size_t nzones, const char *ns,
+	    unsigned timeout_ms);
+
+/* A log sink writing "authmilter-tool: level: line" to stderr. */
+extern const struct am_log am_tool_log;
+
+int	 am_tool_parse_u64(const char *, unsigned long long *);
+void	 am_tool_errx(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+#endif /* AM_TOOL_H */
