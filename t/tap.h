@@ -14,7 +14,7 @@
 
 static int tap_n, tap_failed;
 
-static void
+static inline void
 tap_escape(const char *label, const void *p, size_t n)
 {
 	const unsigned char	*s = p;
@@ -38,7 +38,7 @@ tap_escape(const char *label, const void *p, size_t n)
 	printf("\"%s\n", n > 2000 ? "..." : "");
 }
 
-static int
+static inline int
 tap_ok(int cond, const char *file, int line, const char *name)
 {
 	tap_n++;
@@ -51,7 +51,7 @@ tap_ok(int cond, const char *file, int line, const char *name)
 	return cond;
 }
 
-static int
+static inline int
 tap_is_mem(const void *got, size_t gotn, const void *want, size_t wantn,
     const char *file, int line, const char *name)
 {
@@ -66,7 +66,7 @@ tap_is_mem(const void *got, size_t gotn, const void *want, size_t wantn,
 	return cond;
 }
 
-static int
+static inline int
 tap_is_long(long long got, long long want, const char *file, int line,
     const char *name)
 {
@@ -77,13 +77,13 @@ tap_is_long(long long got, long long want, const char *file, int line,
 	return cond;
 }
 
-static void
+static inline void
 tap_diag(const char *msg)
 {
 	printf("# %s\n", msg);
 }
 
-static int
+static inline int
 tap_done(void)
 {
 	printf("1..%d\n", tap_n);

@@ -14,13 +14,13 @@
 #include "dkim_verify.h"
 #include "msgparse.h"
 
-static int
+static inline int
 tu_sign_header(void *ctx, const char *raw, size_t len, struct am_err *err)
 {
 	return am_dkim_signer_header(ctx, raw, len, err);
 }
 
-static int
+static inline int
 tu_noop_eoh(void *ctx, struct am_err *err)
 {
 	(void)ctx;
@@ -28,7 +28,7 @@ tu_noop_eoh(void *ctx, struct am_err *err)
 	return 0;
 }
 
-static int
+static inline int
 tu_sign_body(void *ctx, const char *p, size_t n, struct am_err *err)
 {
 	(void)err;
@@ -36,13 +36,13 @@ tu_sign_body(void *ctx, const char *p, size_t n, struct am_err *err)
 	return 0;
 }
 
-static int
+static inline int
 tu_verify_header(void *ctx, const char *raw, size_t len, struct am_err *err)
 {
 	return am_dkim_verifier_header(ctx, raw, len, err);
 }
 
-static int
+static inline int
 tu_verify_eoh(void *ctx, struct am_err *err)
 {
 	(void)err;
@@ -50,7 +50,7 @@ tu_verify_eoh(void *ctx, struct am_err *err)
 	return 0;
 }
 
-static int
+static inline int
 tu_verify_body(void *ctx, const char *p, size_t n, struct am_err *err)
 {
 	(void)err;
@@ -60,7 +60,7 @@ tu_verify_body(void *ctx, const char *p, size_t n, struct am_err *err)
 
 /* tu_feed - run msg through a msgparse with the callbacks, step bytes at
  * a time; returns 0 or -1. */
-static int
+static inline int
 tu_feed(const char *msg, size_t len, size_t step,
     const struct am_msgparse_cb *cb, void *ctx)
 {
@@ -87,7 +87,7 @@ static const struct am_msgparse_cb tu_verify_cb = {
 };
 
 /* Reads a whole file into a NUL-terminated malloc'd string. */
-static char *
+static inline char *
 tu_slurp(const char *path, size_t *len_out)
 {
 	FILE	*fp = fopen(path, "rb");
@@ -113,7 +113,7 @@ tu_slurp(const char *path, size_t *len_out)
 }
 
 /* $top_srcdir/rel, in a static buffer. */
-static const char *
+static inline const char *
 tu_path(const char *rel)
 {
 	static char	 buf[4096];

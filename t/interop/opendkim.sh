@@ -52,7 +52,7 @@ od_verify() {
 	local f=$1 conf=${2:-$T/od-verify.conf}
 	opendkim -x "$conf" -vvv -t "$f" >"$f.od" 2>&1
 	sed -n "/hname='Authentication-Results'/,/'\$/p" "$f.od" |
-	    tr '\n' ' ' | tr ';' '\n' |
+	    tr '\n' ' ' | sed 's/([^)]*)//g' | tr ';' '\n' |
 	    sed -n 's/^[[:space:]]*dkim=\([a-z]*\).*header\.s=\([a-z0-9]*\).*/\1:\2/p' |
 	    tr '\n' ' ' | sed 's/ $//'
 }
@@ -131,9 +131,23 @@ for key in rsa ed; do
 			fi
 			[ $len = 1 ] && desc="$desc$(sig_tag "$f" l)"
 			r=$(am_verify "$f")
-			tap_is "$(am_result "$r") h=$(sig_tag "$f" h | tr 'A-Z' 'a-z' | tr ':' '\n' | grep -cx from)xFrom" \
-			    "pass h=$([ $over = 1 ] && echo 2 || echo 1)xFrom" \
-			    "opendkim signs ($key, c=$canon, $desc), authmilter verifies" \
+			nfrom=$(sig_tag "$f" h | tr 'A-Z' 'a-z' | tr ':' '\n' | grep -cx from)
+			self=$(od_verify "$f")
+			if [ $key = ed ] && [ "${canon%/*}" = simple ]; then
+				# opendkim 2.11.0~beta2 bug: its Ed25519 signatures
+				# with simple header canonicalization are wrong;
+				# its own verifier and dkimpy reject them too.  So
+				# authmilter must not pass them.
+				tap_is "$(am_result "$r") opendkim-self=$self" \
+				    "fail opendkim-self=fail:ed" \
+				    "opendkim signs ($key, c=$canon, $desc): its broken Ed25519 + simple-header signature, authmilter fails it as opendkim itself does" \
+				    "authmilter: $r" "file: $f" \
+				    "(if opendkim-self is pass, Debian fixed the bug: expect pass)"
+				continue
+			fi
+			tap_is "$(am_result "$r") h=${nfrom}xFrom self=$self" \
+			    "pass h=$([ $over = 1 ] && echo 2 || echo 1)xFrom self=pass:$key" \
+			    "opendkim signs ($key, c=$canon, $desc), authmilter verifies (and opendkim itself)" \
 			    "authmilter: $r" "file: $f"
 		done
 	done

@@ -28,7 +28,7 @@ t "dual signature: two DKIM-Signature fields" test "$(grep -c '^DKIM-Signature:'
 t "dual signature: both pass, in header order (rsa first)" \
 	bash -c "verify() { \"$AM_TOOL\" verify --zone \"$Z\" --now $((T + 60)) \"\$@\"; }; verify '$tmp/dual.eml' | awk '{print \$1, \$NF}' | sed 's/header.b=.*//' | tr '\n' ' ' | grep -qx 'dkim=pass  dkim=pass  '"
 t "dual signature: rsa result then ed25519 result" bash -c "\"$AM_TOOL\" verify --zone '$Z' --now $((T+60)) '$tmp/dual.eml' | grep -o 'header.a=[a-z0-9-]*' | tr '\n' ' ' | grep -qx 'header.a=rsa-sha256 header.a=ed25519-sha256 '"
-t "the message follows the signature unchanged" cmp <(sed '1,/^\tb=/d' "$tmp/rsa.eml" | sed '/^\t/d') "$C/demo.eml"
+t "the message follows the signature unchanged" cmp <(sed -n '/^From:/,$p' "$tmp/rsa.eml") "$C/demo.eml"
 sign $(rsa) -T $T "$C/demo.eml" > "$tmp/rsa2.eml"
 t "deterministic for a fixed time (rsa)" cmp "$tmp/rsa.eml" "$tmp/rsa2.eml"
 sign $(ed) -T $T "$C/demo.eml" > "$tmp/ed2.eml"

@@ -38,7 +38,8 @@ main(void)
 	value_is("a\r\nb", "\"a  b\"", "CR LF in a value never reaches the header");
 	value_is("bücher.example", "\"bücher.example\"", "UTF-8 value quoted");
 	value_is("", "\"\"", "empty value quoted");
-	value_is("a..b", "\"a..b\"", "not a domain: quoted");
+	value_is("a;b", "\"a;b\"", "semicolon forces quotes");
+	value_is("a..b", "a..b", "a token with dots is bare");
 	value_is("a b@example.com", "\"a b@example.com\"",
 	    "local-part with space quoted");
 	value_is("sel_1.example", "sel_1.example", "underscore allowed");

@@ -13,6 +13,9 @@
 #include "tap.h"
 #include "testutil.h"
 
+/* The key cases below are printf templates for the published record. */
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+
 #define RFC8463_T	1528637909ULL
 
 static const char ed_rec[] =
@@ -169,7 +172,7 @@ test_keys(void)
 		{ "\"v=DKIM1; k=rsa; t=s; p=%s\"", "pass",
 		  "t=s with i= equal to d=: pass" },
 		{ "\"v=DKIM1; k=rsa; s=other; p=%s\"",
-		  "permerror:key syntax error: key not for e-mail (s=)",
+		  "permerror:key syntax error: key not for email (s=)",
 		  "key s= without email" },
 		{ "\"garbage\" \"; more\"", "permerror:key syntax error: ",
 		  "unparseable key record" },
@@ -226,7 +229,8 @@ test_dns_failures(void)
 	    "temperror:key query failed: SERVFAIL,", "timeout: temperror");
 	am_dns_free(&dns);
 	dns = zone(ed_rec, "\"x\"");
-	expect(dns, a3, "pass,permerror:key syntax error: ", "") ;
+	expect(dns, a3, "pass,permerror:key syntax error: missing '=' after tag,",
+	    "a key record that is not a tag list: permerror");
 	am_dns_free(&dns);
 }
 
@@ -348,7 +352,8 @@ test_unsigned(void)
 	expect(dns, "From: a@b.example\r\n\r\nhi\r\n", "",
 	    "unsigned message: no results (dkim=none)");
 	expect(dns, "DKIM-Signature: v=1; a=rsa-sha256\r\nFrom: a@b.example\r\n\r\nhi\r\n",
-	    "permerror:missing required tag b=,", "");
+	    "permerror:missing required tag b=,",
+	    "signature without b=: permerror with the reason");
 	am_dns_free(&dns);
 }
 

@@ -92,6 +92,8 @@ static int
 fake_answer(struct fake *f, const char *name, ldns_rr_type type, int tcp,
     int edns, ldns_pkt *r)
 {
+	ldns_rr	*qrr;
+
 	if (f->mode == FAKE_MUTE)
 		return 1;
 	if (f->mode == FAKE_SERVFAIL) {
@@ -154,8 +156,9 @@ fake_answer(struct fake *f, const char *name, ldns_rr_type type, int tcp,
 			add_rr(r, LDNS_SECTION_ANSWER,
 			    "noedns.test. 1 IN TXT \"plain\"");
 	} else if (strcmp(name, "wrongq.test.") == 0) {
-		ldns_rr_set_owner(ldns_rr_list_rr(ldns_pkt_question(r), 0),
-		    ldns_dname_new_frm_str("other.test."));
+		qrr = ldns_rr_list_rr(ldns_pkt_question(r), 0);
+		ldns_rdf_deep_free(ldns_rr_owner(qrr));
+		ldns_rr_set_owner(qrr, ldns_dname_new_frm_str("other.test."));
 	} else if (strcmp(name, "bigname.test.") == 0)
 		add_rr(r, LDNS_SECTION_ANSWER,
 		    "bigname.test. 1 IN PTR a\\.b.\\\\c\\032d.test.");
