@@ -96,9 +96,14 @@ const char		*am_dns_status_name(enum am_dns_status);
 
 /*
  * Production resolver.  servers is a comma- or space-separated list of
- * "IP" or "IP@PORT" (IPv4 or IPv6), or NULL for /etc/resolv.conf.
+ * "IP" or "IP@PORT" (IPv4 or IPv6; also "[IP]@PORT"), at most 8, or
+ * NULL for /etc/resolv.conf.
  * timeout_ms bounds one attempt; retries is the number of extra
- * attempts.  Answers are not DNSSEC-validated here.
+ * attempts.  Answers are not DNSSEC-validated here.  A lookup takes at
+ * most about timeout_ms * (retries + 1) in all; try k goes to server
+ * k mod n, and a server that refuses or says SERVFAIL is left at once
+ * for the next.  Truncated UDP answers are asked again over TCP.
+ * timeout_ms must be 1..600000 and retries 0..20.
  */
 struct am_dns	*am_dns_ldns_new(const char *servers, unsigned timeout_ms,
 		    unsigned retries, struct am_err *);
@@ -109,7 +114,10 @@ struct am_dns	*am_dns_ldns_new(const char *servers, unsigned timeout_ms,
  * 300).  Names not covered by any loaded zone answer NXDOMAIN.
  * am_dns_zone_fail() makes a name answer SERVFAIL or TIMEOUT for every
  * type (for tests); a zone file can say the same with a comment line
- * ";@fail NAME SERVFAIL" or ";@fail NAME TIMEOUT".
+ * ";@fail NAME SERVFAIL" or ";@fail NAME TIMEOUT" (NAME is absolute).
+ * Other statuses can be forced the same way; AM_DNS_OK removes the
+ * entry.  A name that owns no records but has names below it (an empty
+ * non-terminal) answers NODATA.  Wildcards are not expanded.
  */
 struct am_dns	*am_dns_zone_new(void);
 int		 am_dns_zone_load(struct am_dns *, const char *path,

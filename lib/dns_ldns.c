@@ -25,6 +25,8 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 
+#include <netinet/in.h>
+
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
@@ -87,7 +89,7 @@ am_dns_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* am_dns_wait - wait for events on fd until deadline; 0 ready, -1 not */
+/* am_dns_wait - wait for events on fd until the deadline (ms) */
 
 static enum am_dns_xch
 am_dns_wait(int fd, short events, int64_t deadline)
@@ -483,7 +485,6 @@ am_dns_srv_parse(const char *tok, size_t n, struct am_dns_ldns_srv *out,
 	const char	*host = tok, *port = NULL, *p;
 	char		 hbuf[INET6_ADDRSTRLEN + 32], pbuf[8];
 	size_t		 hlen, plen = 0, i;
-	int		 rc;
 
 	if (n > 0 && tok[0] == '[') {
 		if ((p = memchr(tok, ']', n)) == NULL)
@@ -522,7 +523,7 @@ am_dns_srv_parse(const char *tok, size_t n, struct am_dns_ldns_srv *out,
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_DGRAM;
 	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-	if ((rc = getaddrinfo(hbuf, pbuf, &hints, &ai)) != 0 || ai == NULL ||
+	if (getaddrinfo(hbuf, pbuf, &hints, &ai) != 0 || ai == NULL ||
 	    ai->ai_addrlen > sizeof(out->ss)) {
 		if (ai != NULL)
 			freeaddrinfo(ai);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem.h"
 #include "tagval.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -24,13 +25,13 @@ static void
 check_tag(const struct am_tagval *tv, const struct am_tag *t,
     const char *in, size_t len)
 {
-	char	 name[256];
+	char	*name;
 	size_t	 i;
 
 	if (t->name < in || t->name + t->name_len > in + len ||
 	    t->value < in || t->value + t->value_len > in + len)
 		abort();
-	if (t->name_len == 0 || t->name_len >= sizeof(name))
+	if (t->name_len == 0)
 		abort();
 	for (i = 0; i < t->name_len; i++)
 		if (!((t->name[i] >= 'a' && t->name[i] <= 'z') ||
@@ -43,10 +44,10 @@ check_tag(const struct am_tagval *tv, const struct am_tag *t,
 		abort();
 	if (memchr(t->value, ';', t->value_len) != NULL)
 		abort();
-	memcpy(name, t->name, t->name_len);
-	name[t->name_len] = '\0';
+	name = am_strndup(t->name, t->name_len);
 	if (am_tagval_get(tv, name) != t)
 		abort();
+	free(name);
 }
 
 int
