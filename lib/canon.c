@@ -311,14 +311,42 @@ canon_bare_lf(int relaxed, const unsigned char *p, const unsigned char *end)
 	return !relaxed || (p[0] != ' ' && p[0] != '\t');
 }
 
+/*
+ * canon_wsp - relaxed: p[0] starts a WSP run that canon_scan() flagged,
+ * with nothing pending.  Skips the whole run; before line content it
+ * becomes one SP here, so the fast path goes on at once.  Before a
+ * line end (trailing WSP) or at the end of the chunk, it is left
+ * pending for canon_step(), exactly as that would have done byte by
+ * byte.  Returns the first byte after the run.
+ */
+
+static const unsigned char *
+canon_wsp(struct am_canon *c, const unsigned char *p,
+    const unsigned char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	if (p == end || *p == '\r' || *p == '\n') {
+		c->wsp = 1;
+		return p;
+	}
+	c->midline = 1;			/* canon_content(), blanks == 0 */
+	c->wrote = 1;
+	canon_put(c, ' ');
+	return p;
+}
+
 void
 am_canon_body(struct am_canon *c, const void *vp, size_t len)
 {
-	const unsigned char	*p = vp, *end = p + len;
+	const unsigned char	*p = vp, *end;
 	int			 relaxed = c->mode == AM_CANON_RELAXED;
 	size_t			 k;
 
 	assert(!c->ended);
+	if (len == 0)			/* vp may be NULL */
+		return;
+	end = p + len;
 	while (p < end) {
 		/* Fast path only with nothing pending, and not at a line
 		 * start that may be empty or at a bare LF. */
@@ -337,6 +365,10 @@ am_canon_body(struct am_canon *c, const void *vp, size_t len)
 				p += k;
 				if (p == end)
 					break;
+			}
+			if (relaxed && !c->cr && (*p == ' ' || *p == '\t')) {
+				p = canon_wsp(c, p, end);
+				continue;
 			}
 		}
 		canon_step(c, *p++);
@@ -421,22 +453,30 @@ hdr_relaxed_part(const char *p, size_t len, int lower, struct am_buf *out)
 	(void)am_buf_append(out, tmp, n);
 }
 
+/* hdr_relaxed - lowercased name, colon, value (RFC 6376 3.4.2) */
+
+static void
+hdr_relaxed(const char *f, size_t len, struct am_buf *out)
+{
+	const char	*colon;
+
+	if ((colon = memchr(f, ':', len)) == NULL) {
+		hdr_relaxed_part(f, len, 1, out);	/* not a field: name only */
+		return;
+	}
+	hdr_relaxed_part(f, (size_t)(colon - f), 1, out);
+	(void)am_buf_append(out, ":", 1);
+	hdr_relaxed_part(colon + 1, len - (size_t)(colon + 1 - f), 0, out);
+}
+
 int
 am_canon_header(enum am_canon_mode mode, const char *field, size_t len,
     int crlf, struct am_buf *out)
 {
-	const char	*colon;
-
-	if (mode == AM_CANON_SIMPLE)
+	if (len > 0 && mode == AM_CANON_SIMPLE)	/* field may be NULL if 0 */
 		hdr_simple(field, len, out);
-	else if ((colon = memchr(field, ':', len)) == NULL)
-		hdr_relaxed_part(field, len, 1, out);	/* not a field: name only */
-	else {
-		hdr_relaxed_part(field, (size_t)(colon - field), 1, out);
-		(void)am_buf_append(out, ":", 1);
-		hdr_relaxed_part(colon + 1, len - (size_t)(colon + 1 - field),
-		    0, out);
-	}
+	else if (len > 0)
+		hdr_relaxed(field, len, out);
 	if (crlf)
 		(void)am_buf_append(out, "\r\n", 2);
 	return out->err ? -1 : 0;

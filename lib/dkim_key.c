@@ -25,6 +25,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "base64.h"
 #include "dkim_key.h"
 #include "mem.h"
 #include "tagval.h"
@@ -57,13 +58,6 @@ ci_is(const char *p, size_t n, const char *s)
 	return 1;
 }
 
-static int
-is_b64(int c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	    (c >= '0' && c <= '9') || c == '+' || c == '/';
-}
-
 /*
  * b64_decode - decode p= with FWS removed; padding required.  Sets
  * *out (caller frees, after OPENSSL_cleanse) and *out_len.  An empty
@@ -74,42 +68,20 @@ static int
 b64_decode(const struct am_tag *tag, unsigned char **out, size_t *out_len,
     struct am_err *err)
 {
-	char		*t;
-	unsigned char	*bin;
-	size_t		 tn = 0, pad = 0, i;
-	int		 r;
+	size_t	 i;
 
 	*out = NULL;
 	*out_len = 0;
 	if (tag->value_len > DKIM_P_MAX)
 		return am_err_set(err, AM_E_LIMIT, "p= too long");
-	t = am_malloc(tag->value_len + 1);
 	for (i = 0; i < tag->value_len; i++)
 		if (!is_fws((unsigned char)tag->value[i]))
-			t[tn++] = tag->value[i];
-	if (tn == 0) {
-		free(t);
-		return 0;
-	}
-	if (t[tn - 1] == '=')
-		pad++;
-	if (pad == 1 && tn > 1 && t[tn - 2] == '=')
-		pad++;
-	for (i = 0; i + pad < tn; i++)
-		if (!is_b64((unsigned char)t[i]))
 			break;
-	bin = am_malloc(tn / 4 * 3 + 1);
-	/* EVP_DecodeBlock counts padding as zero bytes: take it off. */
-	if (tn % 4 != 0 || i + pad != tn ||
-	    (r = EVP_DecodeBlock(bin, (unsigned char *)t, (int)tn)) < 0 ||
-	    (size_t)r != tn / 4 * 3) {
-		free(t);
-		free(bin);
+	if (i == tag->value_len)
+		return 0;
+	if (am_base64_decode_fws(tag->value, tag->value_len, out, out_len,
+	    NULL) == -1)
 		return am_err_set(err, AM_E_SYNTAX, "syntax error in p=");
-	}
-	free(t);
-	*out = bin;
-	*out_len = (size_t)r - pad;
 	return 0;
 }
 

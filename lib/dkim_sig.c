@@ -26,6 +26,7 @@
 
 #include <openssl/evp.h>
 
+#include "base64.h"
 #include "dkim_sig.h"
 #include "domain.h"
 #include "mem.h"
@@ -75,60 +76,23 @@ trim(const char **p, size_t *n)
 		(*n)--;
 }
 
-static int
-is_b64(int c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	    (c >= '0' && c <= '9') || c == '+' || c == '/';
-}
-
 /*
- * b64_decode - decode base64 with FWS removed; padding required.  On
- * success sets *bin_out (bin_len bytes) and *text_out (the base64 text
- * without FWS); the caller frees both.  On failure sets neither.
+ * b64_decode - decode a b= or bh= value; on success sets *bin_out
+ * (bin_len bytes) and *text_out (the text without FWS), both the
+ * caller's to free.  On failure sets neither.
  */
 
 static int
 b64_decode(const struct am_tag *tag, unsigned char **bin_out,
     size_t *bin_len, char **text_out, struct am_err *err)
 {
-	char		*t;
-	unsigned char	*bin;
-	size_t		 tn = 0, pad = 0, i;
-	int		 r;
-
 	if (tag->value_len > DKIM_B64_MAX)
 		return am_err_set(err, AM_E_LIMIT, "%.*s= too long",
 		    (int)tag->name_len, tag->name);
-	t = am_malloc(tag->value_len + 1);
-	for (i = 0; i < tag->value_len; i++)
-		if (!is_fws((unsigned char)tag->value[i]))
-			t[tn++] = tag->value[i];
-	t[tn] = '\0';
-	if (tn > 0 && t[tn - 1] == '=')
-		pad++;
-	if (pad == 1 && tn > 1 && t[tn - 2] == '=')
-		pad++;
-	for (i = 0; i + pad < tn; i++)
-		if (!is_b64((unsigned char)t[i]))
-			break;
-	if (tn == 0 || tn % 4 != 0 || i + pad != tn) {
-		free(t);
+	if (am_base64_decode_fws(tag->value, tag->value_len, bin_out,
+	    bin_len, text_out) == -1)
 		return am_err_set(err, AM_E_SYNTAX, "syntax error in %.*s=",
 		    (int)tag->name_len, tag->name);
-	}
-	bin = am_malloc(tn / 4 * 3 + 1);
-	/* EVP_DecodeBlock counts padding as zero bytes: take it off. */
-	if ((r = EVP_DecodeBlock(bin, (unsigned char *)t, (int)tn)) < 0 ||
-	    (size_t)r != tn / 4 * 3) {
-		free(t);
-		free(bin);
-		return am_err_set(err, AM_E_SYNTAX, "syntax error in %.*s=",
-		    (int)tag->name_len, tag->name);
-	}
-	*bin_out = bin;
-	*bin_len = (size_t)r - pad;
-	*text_out = t;
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "base64.h"
 #include "bodyhash.h"
 #include "buf.h"
 #include "dkim_hdrs.h"

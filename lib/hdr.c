@@ -88,8 +88,11 @@ am_hdr_name_is(const char *name, size_t len, const char *want)
 int
 am_hdr_unfold(const char *p, size_t len, struct am_buf *out)
 {
-	const char	*end = p + len, *q;
+	const char	*end, *q;
 
+	if (len == 0)			/* p may be NULL */
+		return out->err ? -1 : 0;
+	end = p + len;
 	while (p < end) {
 		for (q = p; q < end && *q != '\r' && *q != '\n'; q++)
 			;

@@ -270,11 +270,14 @@ int
 am_msgparse_feed(struct am_msgparse *mp, const char *p, size_t n,
     struct am_err *err)
 {
-	const char	*end = p + n;
+	const char	*end;
 	int		 r = 0;
 
 	if (mp_check(mp, err) == -1)
 		return -1;
+	if (n == 0)			/* p may be NULL */
+		return 0;
+	end = p + n;
 	while (p < end && r == 0) {
 		switch (mp->state) {
 		case AM_MP_LINE_START:

@@ -11,6 +11,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "base64.h"
 #include "buf.h"
 #include "pkey.h"
 
@@ -96,23 +97,6 @@ unsigned
 am_pkey_bits(const EVP_PKEY *pk)
 {
 	return (unsigned)EVP_PKEY_get_bits(pk);
-}
-
-int
-am_base64_encode(const unsigned char *p, size_t n, struct am_buf *out)
-{
-	size_t	 chunk, olen;
-	unsigned char	 tmp[4 * 192 / 3 + 1];
-
-	/* 192 input bytes at a time: a multiple of 3, so no inner padding. */
-	while (n > 0) {
-		chunk = n > 192 ? 192 : n;
-		olen = (size_t)EVP_EncodeBlock(tmp, p, (int)chunk);
-		(void)am_buf_append(out, tmp, olen);
-		p += chunk;
-		n -= chunk;
-	}
-	return out->err ? -1 : 0;
 }
 
 int

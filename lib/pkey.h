@@ -51,7 +51,4 @@ int	am_pkey_verify(EVP_PKEY *, const char *mdname,
 	    const unsigned char *data, size_t len, const unsigned char *sig,
 	    size_t siglen);
 
-/* Base64 without line breaks, appended to out. */
-int	am_base64_encode(const unsigned char *, size_t, struct am_buf *out);
-
 #endif /* AM_PKEY_H */

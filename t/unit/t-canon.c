@@ -538,6 +538,26 @@ test_headers(void)
 		    strlen(hcases[i].want), hcases[i].name);
 	}
 
+	/* Empty input, NULL pointer. */
+	am_buf_reset(&out);
+	is_int(am_canon_header(AM_CANON_RELAXED, NULL, 0, 1, &out), 0,
+	    "empty field, NULL pointer");
+	is_str(am_buf_str(&out), "\r\n", "... gives just the CRLF");
+	{
+		struct am_canon	*c = am_canon_new(AM_CANON_SIMPLE, to_buf,
+				    &out);
+
+		am_buf_reset(&out);
+		am_canon_body(c, NULL, 0);
+		am_canon_body(c, "a", 1);
+		am_canon_body(c, NULL, 0);
+		am_canon_body_end(c);
+		am_canon_free(&c);
+		is_str(am_buf_str(&out), "a\r\n", "body: NULL, 0 is a no-op");
+		ok(c == NULL, "free sets NULL");
+		am_canon_free(&c);
+	}
+
 	/* Appends, does not reset. */
 	am_buf_reset(&out);
 	am_buf_appends(&out, "pre|");

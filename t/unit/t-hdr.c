@@ -118,6 +118,7 @@ test_unfold(void)
 	am_hdr_unfold("a\rb\r\n\r\nc\n", 10, &b);
 	is_str(am_buf_str(&b), "abc", "unfold drops stray CR and LF too");
 	am_buf_reset(&b);
+	is_int(am_hdr_unfold(NULL, 0, &b), 0, "unfold NULL, 0");
 	am_buf_appends(&b, "x=");
 	is_int(am_hdr_unfold("", 0, &b), 0, "unfold nothing");
 	is_str(am_buf_str(&b), "x=", "unfold appends");

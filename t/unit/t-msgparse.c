@@ -277,6 +277,7 @@ test_errors(void)
 
 	r.fail_at = 0;
 	mp = am_msgparse_new(&cbs, &r, 100);
+	is_int(am_msgparse_feed(mp, NULL, 0, &err), 0, "feed NULL, 0");
 	is_int(am_msgparse_end(mp, &err), 0, "end on nothing");
 	is_int(am_msgparse_feed(mp, "x", 1, &err), -1, "feed after end fails");
 	is_int(err.code, AM_E_USAGE, "... as a usage error");
