@@ -27,7 +27,8 @@ int	am_buf_appendc(struct am_buf *, int);
 int	am_buf_appends(struct am_buf *, const char *);
 int	am_buf_printf(struct am_buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
-int	am_buf_vprintf(struct am_buf *, const char *, va_list);
+int	am_buf_vprintf(struct am_buf *, const char *, va_list)
+	    __attribute__((format(printf, 2, 0)));
 /* Empties the buffer and clears err; keeps the allocation. */
 void	am_buf_reset(struct am_buf *);
 /* Drops the last n bytes (n <= len). */
