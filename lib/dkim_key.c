@@ -33,31 +33,6 @@
 #define DKIM_P_MAX	16384		/* base64 characters in p= */
 #define ED25519_KEYLEN	32
 
-static int
-is_fws(int c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-static int
-lower(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
-}
-
-static int
-ci_is(const char *p, size_t n, const char *s)
-{
-	size_t	 i;
-
-	if (strlen(s) != n)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (lower((unsigned char)p[i]) != lower((unsigned char)s[i]))
-			return 0;
-	return 1;
-}
-
 /*
  * b64_decode - decode p= with FWS removed; padding required.  Sets
  * *out (caller frees, after OPENSSL_cleanse) and *out_len.  An empty
@@ -75,7 +50,7 @@ b64_decode(const struct am_tag *tag, unsigned char **out, size_t *out_len,
 	if (tag->value_len > DKIM_P_MAX)
 		return am_err_set(err, AM_E_LIMIT, "p= too long");
 	for (i = 0; i < tag->value_len; i++)
-		if (!is_fws((unsigned char)tag->value[i]))
+		if (!am_tagval_is_fws((unsigned char)tag->value[i]))
 			break;
 	if (i == tag->value_len)
 		return 0;
@@ -98,9 +73,9 @@ next_word(const char **pp, const char *end, const char **w, size_t *wn)
 
 	c = memchr(p, ':', (size_t)(end - p));
 	e = c != NULL ? c : end;
-	while (p < e && is_fws((unsigned char)*p))
+	while (p < e && am_tagval_is_fws((unsigned char)*p))
 		p++;
-	while (e > p && is_fws((unsigned char)e[-1]))
+	while (e > p && am_tagval_is_fws((unsigned char)e[-1]))
 		e--;
 	*w = p;
 	*wn = (size_t)(e - p);
@@ -127,9 +102,9 @@ parse_lists(const struct am_tagval *tv, struct am_dkim_key *key,
 			    &wn) == -1)
 				return am_err_set(err, AM_E_SYNTAX,
 				    "syntax error in key h=");
-			if (ci_is(w, wn, "sha1"))
+			if (am_tagval_ci_eq(w, wn, "sha1"))
 				key->allow_sha1 = 1;
-			else if (ci_is(w, wn, "sha256"))
+			else if (am_tagval_ci_eq(w, wn, "sha256"))
 				key->allow_sha256 = 1;
 		}
 	}
@@ -139,7 +114,7 @@ parse_lists(const struct am_tagval *tv, struct am_dkim_key *key,
 			    &wn) == -1)
 				return am_err_set(err, AM_E_SYNTAX,
 				    "syntax error in key s=");
-			if (ci_is(w, wn, "email") || ci_is(w, wn, "*"))
+			if (am_tagval_ci_eq(w, wn, "email") || am_tagval_ci_eq(w, wn, "*"))
 				email = 1;
 		}
 		if (!email)
@@ -152,9 +127,9 @@ parse_lists(const struct am_tagval *tv, struct am_dkim_key *key,
 			    &wn) == -1)
 				return am_err_set(err, AM_E_SYNTAX,
 				    "syntax error in key t=");
-			if (ci_is(w, wn, "y"))
+			if (am_tagval_ci_eq(w, wn, "y"))
 				key->testing = 1;
-			else if (ci_is(w, wn, "s"))
+			else if (am_tagval_ci_eq(w, wn, "s"))
 				key->strict = 1;
 		}
 	}
@@ -237,9 +212,9 @@ parse_key(const struct am_tagval *tv, struct am_dkim_key *key,
 	}
 	key->type = AM_DKIM_KEY_RSA;
 	if ((tag = am_tagval_get(tv, "k")) != NULL) {
-		if (ci_is(tag->value, tag->value_len, "ed25519"))
+		if (am_tagval_ci_eq(tag->value, tag->value_len, "ed25519"))
 			key->type = AM_DKIM_KEY_ED25519;
-		else if (!ci_is(tag->value, tag->value_len, "rsa"))
+		else if (!am_tagval_ci_eq(tag->value, tag->value_len, "rsa"))
 			return am_err_set(err, AM_E_UNSUPPORTED,
 			    "unsupported key type");
 	}

@@ -37,30 +37,9 @@
 #define DKIM_H_MAX		512	/* names in h= */
 
 static int
-is_fws(int c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-static int
 lower(int c)
 {
 	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
-}
-
-/* ci_is - does the view p, n equal s, ignoring ASCII case? */
-
-static int
-ci_is(const char *p, size_t n, const char *s)
-{
-	size_t	 i;
-
-	if (strlen(s) != n)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (lower((unsigned char)p[i]) != lower((unsigned char)s[i]))
-			return 0;
-	return 1;
 }
 
 /* trim - drop FWS from both ends of a view */
@@ -68,11 +47,11 @@ ci_is(const char *p, size_t n, const char *s)
 static void
 trim(const char **p, size_t *n)
 {
-	while (*n > 0 && is_fws((unsigned char)**p)) {
+	while (*n > 0 && am_tagval_is_fws((unsigned char)**p)) {
 		(*p)++;
 		(*n)--;
 	}
-	while (*n > 0 && is_fws((unsigned char)(*p)[*n - 1]))
+	while (*n > 0 && am_tagval_is_fws((unsigned char)(*p)[*n - 1]))
 		(*n)--;
 }
 
@@ -154,11 +133,11 @@ parse_alg(const struct am_tag *tag, struct am_dkim_sig *sig,
 	if (!is_alg_part(p, k) || !is_alg_part(dash + 1, n - k - 1))
 		return am_err_set(err, AM_E_SYNTAX, "syntax error in a=");
 	sig->alg_name = am_strndup(p, n);
-	if (ci_is(p, n, "rsa-sha256"))
+	if (am_tagval_ci_eq(p, n, "rsa-sha256"))
 		sig->alg = AM_DKIM_RSA_SHA256;
-	else if (ci_is(p, n, "ed25519-sha256"))
+	else if (am_tagval_ci_eq(p, n, "ed25519-sha256"))
 		sig->alg = AM_DKIM_ED25519_SHA256;
-	else if (ci_is(p, n, "rsa-sha1"))
+	else if (am_tagval_ci_eq(p, n, "rsa-sha1"))
 		sig->alg = AM_DKIM_RSA_SHA1;
 	else
 		sig->alg = AM_DKIM_ALG_UNKNOWN;
@@ -168,9 +147,9 @@ parse_alg(const struct am_tag *tag, struct am_dkim_sig *sig,
 static int
 canon_word(const char *p, size_t n, enum am_canon_mode *out)
 {
-	if (ci_is(p, n, "simple"))
+	if (am_tagval_ci_eq(p, n, "simple"))
 		*out = AM_CANON_SIMPLE;
-	else if (ci_is(p, n, "relaxed"))
+	else if (am_tagval_ci_eq(p, n, "relaxed"))
 		*out = AM_CANON_RELAXED;
 	else
 		return -1;
@@ -272,7 +251,7 @@ parse_h(const struct am_tag *tag, struct am_dkim_sig *sig,
 		trim(&p, &n);
 		if (!is_field_name(p, n))
 			return am_err_set(err, AM_E_SYNTAX, "syntax error in h=");
-		if (ci_is(p, n, "from"))
+		if (am_tagval_ci_eq(p, n, "from"))
 			from = 1;
 		sig->h[sig->h_n++] = am_strndup(p, n);
 		if (c == NULL)
@@ -301,7 +280,7 @@ parse_q(const struct am_tag *tag, struct am_err *err)
 		trim(&p, &n);
 		if (n == 0)
 			return am_err_set(err, AM_E_SYNTAX, "syntax error in q=");
-		if (ci_is(p, n, "dns/txt"))
+		if (am_tagval_ci_eq(p, n, "dns/txt"))
 			found = 1;
 		if (c == NULL)
 			break;

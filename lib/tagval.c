@@ -231,3 +231,30 @@ am_tagval_get(const struct am_tagval *tv, const char *name)
 			return &tv->tags[i];
 	return NULL;
 }
+
+int
+am_tagval_is_fws(int c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+int
+am_tagval_ci_eq(const char *p, size_t n, const char *s)
+{
+	size_t	 i;
+	int	 a, b;
+
+	if (strlen(s) != n)
+		return 0;
+	for (i = 0; i < n; i++) {
+		a = (unsigned char)p[i];
+		b = (unsigned char)s[i];
+		if (a >= 'A' && a <= 'Z')
+			a += 'a' - 'A';
+		if (b >= 'A' && b <= 'Z')
+			b += 'a' - 'A';
+		if (a != b)
+			return 0;
+	}
+	return 1;
+}

@@ -36,6 +36,10 @@ struct am_tagval {
 
 int		 am_tagval_parse(const char *, size_t, struct am_tagval *out,
 		    struct am_err *);
+/* Is c folding white space (SP, HTAB, CR, LF)? */
+int		 am_tagval_is_fws(int c);
+/* Does the view p, n equal s, ignoring ASCII case? */
+int		 am_tagval_ci_eq(const char *p, size_t n, const char *s);
 /* The tag named name, or NULL. */
 const struct am_tag *am_tagval_get(const struct am_tagval *, const char *name);
 
