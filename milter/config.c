@@ -1,0 +1,2 @@
+/* placeholder */
+typedef int am_placeholder_config;
