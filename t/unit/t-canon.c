@@ -269,6 +269,55 @@ test_positions(void)
 	am_buf_release(&want);
 }
 
+/*
+ * test_blank_runs - runs of empty lines (CR LF, bare LF, WSP-only)
+ * between long lines, around the fast path's limit of 64 at a time
+ */
+
+static void
+test_blank_runs(void)
+{
+	static const char *const blank[] = { "\r\n", "\n", " \r\n", "\t\n" };
+	static const size_t counts[] = { 1, 2, 63, 64, 65, 130 };
+	struct am_buf	 got, want;
+	char		 in[1200], msg[120];
+	size_t		 b, k, i, len, cut, bad, badsplit;
+	int		 mode;
+
+	am_buf_init(&got, 1 << 16);
+	am_buf_init(&want, 1 << 16);
+	for (mode = 0; mode < 2; mode++)
+		for (b = 0; b < sizeof(blank) / sizeof(blank[0]); b++) {
+			bad = badsplit = 0;
+			for (k = 0; k < sizeof(counts) / sizeof(counts[0]); k++) {
+				len = (size_t)snprintf(in, sizeof(in),
+				    "a line of text, long enough  \r\n");
+				for (i = 0; i < counts[k]; i++)
+					len += (size_t)snprintf(in + len,
+					    sizeof(in) - len, "%s", blank[b]);
+				len += (size_t)snprintf(in + len, sizeof(in) - len,
+				    "and more text after the blank lines\r\n");
+				ref(mode, (unsigned char *)in, len, &want);
+				run(mode, in, len, len, &got);
+				if (got.len != want.len ||
+				    memcmp(got.data, want.data, want.len) != 0)
+					bad++;
+				for (cut = 0; cut <= len; cut++) {
+					run_cuts(mode, in, len, &cut, 1, &got);
+					if (got.len != want.len || memcmp(got.data,
+					    want.data, want.len) != 0)
+						badsplit++;
+				}
+			}
+			snprintf(msg, sizeof(msg), "%s: runs of blank line %zu",
+			    am_canon_name(mode), b);
+			is_int(bad, 0, msg);
+			is_int(badsplit, 0, "... at every split point");
+		}
+	am_buf_release(&got);
+	am_buf_release(&want);
+}
+
 /* ---------------------------------------------------------------- big */
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
@@ -610,6 +659,7 @@ main(void)
 {
 	test_cases();
 	test_positions();
+	test_blank_runs();
 	test_headers();
 	test_big();
 	test_memory();
