@@ -16,6 +16,7 @@
 #include "dkim_verify.h"
 #include "domain.h"
 #include "hdr.h"
+#include "keycache.h"
 #include "mem.h"
 #include "pkey.h"
 #include "tagval.h"
@@ -213,7 +214,49 @@ am_dkim_verifier_body(struct am_dkim_verifier *v, const void *p, size_t n)
 	am_bodyhash_feed(v->body, p, n);
 }
 
-/* Looks up and parses the key; on failure sets the verdict. */
+/* The key query name, selector and domain in A-labels. */
+
+static int
+am_vsig_key_name(struct am_dkim_vsig *vs, char *name, size_t size)
+{
+	char	*sel;
+
+	if ((sel = am_domain_to_alabel(vs->sig.s, strlen(vs->sig.s),
+	    NULL)) == NULL) {
+		am_vsig_set(vs, AM_DKIM_PERMERROR, "invalid selector");
+		return -1;
+	}
+	(void)snprintf(name, size, "%s._domainkey.%s", sel, vs->sig.d_alabel);
+	free(sel);
+	return 0;
+}
+
+/* Maps a failed key query to its verdict. */
+
+static void
+am_vsig_dns_failed(struct am_dkim_vsig *vs, enum am_dns_status st)
+{
+	char	 why[200];
+
+	switch (st) {
+	case AM_DNS_NXDOMAIN:
+	case AM_DNS_NODATA:
+		am_vsig_set(vs, AM_DKIM_PERMERROR, "no key for signature");
+		break;
+	case AM_DNS_SERVFAIL:
+	case AM_DNS_TIMEOUT:
+		(void)snprintf(why, sizeof(why), "key query failed: %s",
+		    am_dns_status_name(st));
+		am_vsig_set(vs, AM_DKIM_TEMPERROR, why);
+		break;
+	default:
+		am_vsig_set(vs, AM_DKIM_PERMERROR, "key query failed");
+		break;
+	}
+}
+
+/* Looks up and parses the key (or takes it from the cache); on failure
+ * sets the verdict. */
 
 static int
 am_vsig_key(struct am_dkim_verifier *v, struct am_dkim_vsig *vs,
@@ -221,38 +264,19 @@ am_vsig_key(struct am_dkim_verifier *v, struct am_dkim_vsig *vs,
 {
 	struct am_dns_result	 res;
 	struct am_err		 err;
-	char			 name[600], why[200], *sel;
+	char			 name[600], why[200];
 	enum am_dns_status	 st;
 	size_t			 i;
 	int			 found = 0;
 
 	am_err_clear(&err);
-	if ((sel = am_domain_to_alabel(vs->sig.s, strlen(vs->sig.s),
-	    &err)) == NULL) {
-		am_vsig_set(vs, AM_DKIM_PERMERROR, "invalid selector");
+	if (am_vsig_key_name(vs, name, sizeof(name)) == -1)
 		return -1;
-	}
-	(void)snprintf(name, sizeof(name), "%s._domainkey.%s", sel,
-	    vs->sig.d_alabel);
-	free(sel);
-	st = am_dns_lookup(v->dns, name, AM_DNS_TXT, &res);
-	switch (st) {
-	case AM_DNS_OK:
-		break;
-	case AM_DNS_NXDOMAIN:
-	case AM_DNS_NODATA:
-		am_vsig_set(vs, AM_DKIM_PERMERROR, "no key for signature");
-		am_dns_result_release(&res);
-		return -1;
-	case AM_DNS_SERVFAIL:
-	case AM_DNS_TIMEOUT:
-		(void)snprintf(why, sizeof(why), "key query failed: %s",
-		    am_dns_status_name(st));
-		am_vsig_set(vs, AM_DKIM_TEMPERROR, why);
-		am_dns_result_release(&res);
-		return -1;
-	default:
-		am_vsig_set(vs, AM_DKIM_PERMERROR, "key query failed");
+	if (v->opts.keycache != NULL &&
+	    am_keycache_get(v->opts.keycache, name, v->opts.now, key))
+		return 0;
+	if ((st = am_dns_lookup(v->dns, name, AM_DNS_TXT, &res)) != AM_DNS_OK) {
+		am_vsig_dns_failed(vs, st);
 		am_dns_result_release(&res);
 		return -1;
 	}
@@ -260,8 +284,12 @@ am_vsig_key(struct am_dkim_verifier *v, struct am_dkim_vsig *vs,
 	 * parses. */
 	for (i = 0; i < res.n && !found; i++)
 		if (am_dkim_key_parse(res.rr[i].txt, res.rr[i].txt_len, key,
-		    &err) == 0)
+		    &err) == 0) {
 			found = 1;
+			if (v->opts.keycache != NULL)
+				am_keycache_put(v->opts.keycache, name, key,
+				    res.rr[i].ttl, v->opts.now);
+		}
 	am_dns_result_release(&res);
 	if (!found) {
 		(void)snprintf(why, sizeof(why), "key syntax error: %s",

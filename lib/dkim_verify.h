@@ -44,6 +44,8 @@
 #include "err.h"
 #include "log.h"
 
+struct am_keycache;
+
 enum am_dkim_verdict {
 	AM_DKIM_NONE,
 	AM_DKIM_PASS,
@@ -68,6 +70,7 @@ struct am_dkim_verify_opts {
 	enum am_dkim_l_policy	 l_policy;
 	size_t			 max_headers;	  /* 0: 1000 */
 	size_t			 max_header_bytes; /* 0: 1 MiB */
+	struct am_keycache	*keycache;	  /* borrowed; NULL: none */
 };
 
 struct am_dkim_result {
