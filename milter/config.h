@@ -1,0 +1,210 @@
+#ifndef AM_CONFIG_H
+#define AM_CONFIG_H
+
+/*
+ * config - the daemon's configuration: one immutable, refcounted
+ * snapshot of the config file, every table and every key
+ *
+ * The file uses OpenDKIM's syntax and option names (opendkim.conf(5)):
+ * "Name value" per line, '#' comments, names case-insensitive.  An
+ * OpenDKIM user points authmilter at their existing file and tables.
+ * Loading validates everything (options, tables, key files and their
+ * permissions) and reports each problem as "file:line: message"; a
+ * snapshot that loaded is never half-valid.  Reload builds a new
+ * snapshot while the old one keeps serving; the milter swaps one
+ * pointer (the only global) under a mutex.
+ *
+ * Usage:
+ *	cfg = am_config_load(path, &overrides, log, &err);
+ *	am_config_ref(cfg);  ... am_config_unref(&cfg);
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <openssl/evp.h>
+
+#include "canon.h"
+#include "dkim_verify.h"
+#include "dns.h"
+#include "err.h"
+#include "log.h"
+
+/* What to do with a message (On-* options): smfi return codes. */
+enum am_action {
+	AM_ACTION_ACCEPT,
+	AM_ACTION_REJECT,
+	AM_ACTION_TEMPFAIL,
+	AM_ACTION_DISCARD,
+	AM_ACTION_QUARANTINE
+};
+
+/* A set of peers: addresses, CIDR blocks and host names, each possibly
+ * negated with '!' (InternalHosts, ExternalIgnoreList). Opaque. */
+struct am_peerlist;
+
+/* One signing key, loaded. */
+struct am_key {
+	char		*name;		/* KeyTable key name, or "KeyFile" */
+	char		*domain;	/* d=; "%" means the From domain */
+	char		*selector;
+	char		*path;		/* where it came from (for logs) */
+	EVP_PKEY	*pkey;
+};
+
+/* A KeyTable entry: one name, one or more keys (dual signing). */
+struct am_keyset {
+	char		*name;
+	struct am_key	*keys;
+	size_t		 nkeys;
+};
+
+/* The result of a signing lookup: up to AM_SIGN_MAXSIGS keys, with the
+ * d= each will use (the From domain when the table said "%"), and the
+ * i= if the SigningTable gave one. */
+#define AM_SIGN_MAXSIGS	8
+struct am_sign_plan {
+	size_t			 n;
+	struct {
+		const struct am_key	*key;
+		char			 domain[256];
+		char			 identity[320];	/* "" for none */
+	}			 sig[AM_SIGN_MAXSIGS];
+};
+
+struct am_config {
+	/* Where it came from. */
+	char			*path;
+
+	/* Mode: s, v or sv. */
+	int			 mode_sign;
+	int			 mode_verify;
+
+	/* Signing. */
+	char			**domains;	/* Domain; NULL-terminated */
+	char			*selector;	/* Selector */
+	char			*keyfile;	/* KeyFile (resolved path) */
+	char			*keytable;	/* KeyTable, as written */
+	char			*signingtable;	/* SigningTable, as written */
+	char			*signature_algorithm; /* SignatureAlgorithm:
+						 * NULL: each key's own */
+	struct am_keyset	*keysets;	/* KeyTable, or Domain+KeyFile */
+	size_t			 nkeysets;
+	struct am_signtable	*signtable;	/* SigningTable; may be NULL */
+	int			 subdomains;	/* SubDomains */
+	int			 multiple_signatures; /* MultipleSignatures */
+	enum am_canon_mode	 hcanon, bcanon; /* Canonicalization */
+	char			**sign_headers;	/* SignHeaders; NULL: default */
+	char			**oversign_headers; /* OversignHeaders */
+	char			**omit_headers;	/* OmitHeaders */
+	uint64_t		 signature_ttl;	/* SignatureTTL: x= (0 none) */
+	unsigned		 minimum_key_bits; /* MinimumKeyBits */
+	int			 require_safe_keys; /* RequireSafeKeys */
+
+	/* Whom to sign for. */
+	struct am_peerlist	*internal_hosts;  /* InternalHosts */
+	struct am_peerlist	*external_ignore; /* ExternalIgnoreList */
+	char			**macro_list;	/* MacroList: "name[=v|v]" */
+
+	/* Verifying. */
+	struct am_dkim_verify_opts verify;	/* MaximumSignaturesToVerify,
+						 * MinimumKeyBits, l= policy */
+	char			*authserv_id;	/* AuthservID (default host) */
+	char			**remove_ar_from; /* RemoveARFrom */
+	int			 remove_ar_all;	/* RemoveARAll */
+	int			 reject_bad_from; /* RejectBadFrom (ours) */
+
+	/* Actions. */
+	enum am_action		 on_bad_signature;
+	enum am_action		 on_dns_error;
+	enum am_action		 on_internal_error;
+	enum am_action		 on_key_not_found;
+	enum am_action		 on_no_signature;
+	enum am_action		 on_signature_error;
+
+	/* DNS. */
+	char			*nameservers;	/* Nameservers; NULL: resolv.conf */
+	unsigned		 dns_timeout;	/* DNSTimeout, seconds */
+	struct am_dns		*dns;		/* built from the above */
+
+	/* Headers we add. */
+	int			 software_header; /* SoftwareHeader */
+
+	/* Daemon. */
+	char			*socket;	/* Socket */
+	char			*pidfile;	/* PidFile */
+	char			*userid;	/* UserID: user[:group] */
+	mode_t			 umask;		/* UMask */
+	int			 has_umask;
+	int			 syslog;	/* Syslog */
+	int			 syslog_facility; /* SyslogFacility, LOG_* */
+	int			 log_why;	/* LogWhy */
+	int			 background;	/* Background */
+
+	/* Internal: reference count, managed by ref/unref. */
+	int			 refs;
+	/* Internal: option text as applied, for am_config_print. */
+	struct am_config_priv	*priv;
+};
+
+/* Command-line overrides applied over the file (NULL/0: not given). */
+struct am_config_overrides {
+	const char	*socket;
+	const char	*pidfile;
+	const char	*userid;
+	/* Tests and demos: answer every DNS question from these zone
+	 * files (separated by ',' or ':') instead of building a resolver
+	 * from Nameservers or resolv.conf; "" means no zone at all. */
+	const char	*dns_zone;
+};
+
+/*
+ * am_config_load - read, validate and build a snapshot
+ *
+ * Every problem found is logged as "file:line: message" at error
+ * level through log, and loading goes on to find the others; if any was
+ * found it returns NULL and err says how many.  Warnings (weak keys,
+ * options accepted but without effect) are logged and do not fail.
+ * The snapshot starts with one reference.
+ */
+struct am_config	*am_config_load(const char *path,
+			    const struct am_config_overrides *,
+			    const struct am_log *, struct am_err *);
+void			 am_config_ref(struct am_config *);
+void			 am_config_unref(struct am_config **);
+
+/* Prints the effective configuration, one option a line (-n). */
+void			 am_config_print(const struct am_config *, FILE *);
+
+/*
+ * am_config_sign_plan - which keys sign a message from this author
+ *
+ * addr is the From address (local@domain, domain in A-labels lower
+ * case).  Uses the SigningTable (file: lookup order, refile: patterns
+ * in file order; all matches with MultipleSignatures), or Domain (with
+ * SubDomains) and KeyFile.  Returns the number of signatures planned
+ * (0: none).
+ */
+size_t			 am_config_sign_plan(const struct am_config *,
+			    const char *addr, struct am_sign_plan *out);
+
+/* Is the peer in the list?  sa may be NULL (unknown address); host is
+ * the peer's host name or NULL. */
+int			 am_peerlist_match(const struct am_peerlist *,
+			    const struct sockaddr *sa, const char *host);
+
+/*
+ * am_config_macro_match - does a MacroList entry match?  get returns
+ * the value of a milter macro (e.g. "{daemon_name}") or NULL.
+ */
+int			 am_config_macro_match(const struct am_config *,
+			    const char *(*get)(void *ctx, const char *name),
+			    void *ctx);
+
+const char		*am_action_name(enum am_action);
+
+#endif /* AM_CONFIG_H */
