@@ -1,2 +1,712 @@
-/* placeholder */
-typedef int am_placeholder_config;
+/*
+ * config - read the config file into one immutable snapshot: options,
+ * tables, keys and the resolver
+ *
+ * Loading happens in passes so that every problem is found in one go:
+ *  1. read the file (and its Include files) into a list of
+ *     "option value file:line", reporting unknown, refused, repeated
+ *     and empty options;
+ *  2. set every default, then apply On-Default, then the others;
+ *  3. apply command-line overrides;
+ *  4. load the KeyTable (every key) or KeyFile, then the SigningTable,
+ *     and check that they fit together;
+ *  5. build the resolver.
+ * Relative paths (KeyFile, KeyTable and SigningTable files, key files
+ * named "./x" or "../x", Include) are taken from the directory of the
+ * main config file, whatever the current directory is.
+ */
+
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config_impl.h"
+#include "mem.h"
+#include "signtable.h"
+
+#define AM_CFG_MAXLINE		8192
+#define AM_CFG_MAXINCLUDE	5
+#define AM_CFG_MAXLINES		10000
+
+struct am_cfg_item {
+	const struct am_cfg_opt	*opt;
+	char			*value;
+	const char		*file;
+	unsigned		 line;
+};
+
+struct am_cfg_loader {
+	struct am_diag		 diag;
+	const char		*basedir;
+	struct am_cfg_item	*items;
+	size_t			 nitems;
+	char			**files;	/* names, for file:line */
+	size_t			 nfiles;
+	size_t			 first[64];	/* per option: item + 1 */
+};
+
+static const char *
+am_cfg_keep_file(struct am_cfg_loader *ld, const char *name)
+{
+	ld->files = am_realloc(ld->files, (ld->nfiles + 1) *
+	    sizeof(*ld->files));
+	ld->files[ld->nfiles] = am_strdup(name);
+	return ld->files[ld->nfiles++];
+}
+
+static void am_cfg_read(struct am_cfg_loader *, const char *path,
+    const char *from, unsigned fromline, int depth);
+
+/* am_cfg_known - an option we do not take: refuse, warn, or accept */
+
+static void
+am_cfg_known(struct am_cfg_loader *ld, const char *name, const char *file,
+    unsigned line)
+{
+	const struct am_cfg_other	*o = am_cfg_other_find(name);
+
+	if (o == NULL)
+		am_diag_error(&ld->diag, file, line, "unknown option \"%s\"",
+		    name);
+	else if (o->what == AM_CFG_REFUSED)
+		am_diag_error(&ld->diag, file, line, "%s: %s", o->name, o->why);
+	else if (o->what == AM_CFG_NOEFFECT)
+		am_diag_warn(&ld->diag, file, line, "%s is accepted but has no "
+		    "effect: %s", o->name, o->why);
+}
+
+static void
+am_cfg_item(struct am_cfg_loader *ld, char *name, char *value,
+    const char *file, unsigned line, int depth)
+{
+	const struct am_cfg_opt	*o;
+	struct am_cfg_item	*it;
+	size_t			 idx;
+
+	if (strcasecmp(name, "Include") == 0) {
+		am_cfg_read(ld, value, file, line, depth + 1);
+		return;
+	}
+	if ((o = am_cfg_opt_find(name)) == NULL) {
+		am_cfg_known(ld, name, file, line);
+		return;
+	}
+	idx = (size_t)(o - am_cfg_opts);
+	if (ld->first[idx] != 0) {
+		it = &ld->items[ld->first[idx] - 1];
+		am_diag_error(&ld->diag, file, line, "%s is already set at "
+		    "%s:%u", o->name, it->file, it->line);
+		return;
+	}
+	if (ld->nitems >= AM_CFG_MAXLINES) {
+		am_diag_error(&ld->diag, file, line, "too many options");
+		return;
+	}
+	ld->items = am_realloc(ld->items, (ld->nitems + 1) *
+	    sizeof(*ld->items));
+	it = &ld->items[ld->nitems++];
+	it->opt = o;
+	it->value = am_strdup(value);
+	it->file = file;
+	it->line = line;
+	ld->first[idx] = ld->nitems;
+}
+
+static void
+am_cfg_line(struct am_cfg_loader *ld, char *s, const char *file,
+    unsigned line, int depth)
+{
+	char	*h, *name, *value;
+
+	if ((h = strchr(s, '#')) != NULL)
+		*h = '\0';
+	name = am_trim(s);
+	if (*name == '\0')
+		return;
+	value = name + strcspn(name, " \t");
+	if (*value != '\0')
+		*value++ = '\0';
+	value = am_trim(value);
+	if (*value == '\0') {
+		am_diag_error(&ld->diag, file, line, "%s: missing value",
+		    name);
+		return;
+	}
+	am_cfg_item(ld, name, value, file, line, depth);
+}
+
+static void
+am_cfg_read(struct am_cfg_loader *ld, const char *path, const char *from,
+    unsigned fromline, int depth)
+{
+	FILE		*fp;
+	char		*s = NULL, *full;
+	const char	*file;
+	size_t		 sz = 0;
+	ssize_t		 n;
+	unsigned	 line = 0;
+
+	if (depth > AM_CFG_MAXINCLUDE) {
+		am_diag_error(&ld->diag, from, fromline, "Include nested more "
+		    "than %d deep", AM_CFG_MAXINCLUDE);
+		return;
+	}
+	full = am_path_resolve(depth == 0 ? NULL : ld->basedir, path);
+	file = am_cfg_keep_file(ld, full);
+	free(full);
+	if ((fp = fopen(file, "r")) == NULL) {
+		am_diag_error(&ld->diag, from, fromline, "%s: cannot open: %s",
+		    file, strerror(errno));
+		return;
+	}
+	while ((n = getline(&s, &sz, fp)) != -1) {
+		line++;
+		if ((size_t)n > AM_CFG_MAXLINE || memchr(s, '\0', (size_t)n))
+			am_diag_error(&ld->diag, file, line, "line longer "
+			    "than %d bytes or with a NUL byte", AM_CFG_MAXLINE);
+		else
+			am_cfg_line(ld, s, file, line, depth);
+	}
+	free(s);
+	fclose(fp);
+}
+
+/* ---------------------------------------------------------------- apply */
+
+static void
+am_cfg_set_raw(struct am_config *cfg, const struct am_cfg_opt *o,
+    const char *value)
+{
+	size_t	 i = (size_t)(o - am_cfg_opts);
+
+	free(cfg->priv->raw[i]);
+	cfg->priv->raw[i] = am_strdup(value);
+}
+
+static void
+am_cfg_apply_one(struct am_cfg_loader *ld, struct am_config *cfg,
+    const struct am_cfg_opt *o, const char *value, const char *file,
+    unsigned line)
+{
+	struct am_cfg_ctx	 c = { cfg, &ld->diag, ld->basedir, file, line };
+
+	if (am_cfg_apply(&c, o, value) == 0)
+		am_cfg_set_raw(cfg, o, value);
+}
+
+static void
+am_cfg_apply_all(struct am_cfg_loader *ld, struct am_config *cfg,
+    const struct am_config_overrides *ov)
+{
+	size_t	 i;
+	int	 early;
+
+	for (i = 0; i < am_cfg_nopts; i++)
+		if (am_cfg_opts[i].def != NULL)
+			am_cfg_apply_one(ld, cfg, &am_cfg_opts[i],
+			    am_cfg_opts[i].def, "(default)", 0);
+	for (early = 1; early >= 0; early--)
+		for (i = 0; i < ld->nitems; i++)
+			if (!!(ld->items[i].opt->flags & AM_CFG_EARLY) == early)
+				am_cfg_apply_one(ld, cfg, ld->items[i].opt,
+				    ld->items[i].value, ld->items[i].file,
+				    ld->items[i].line);
+	if (ov == NULL)
+		return;
+	if (ov->socket != NULL)
+		am_cfg_apply_one(ld, cfg, am_cfg_opt_find("Socket"),
+		    ov->socket, "(command line)", 0);
+	if (ov->pidfile != NULL)
+		am_cfg_apply_one(ld, cfg, am_cfg_opt_find("PidFile"),
+		    ov->pidfile, "(command line)", 0);
+	if (ov->userid != NULL)
+		am_cfg_apply_one(ld, cfg, am_cfg_opt_find("UserID"),
+		    ov->userid, "(command line)", 0);
+}
+
+/* am_cfg_where - file:line an option was set at, or the config file */
+
+static const struct am_cfg_item *
+am_cfg_where(const struct am_cfg_loader *ld, const char *name)
+{
+	const struct am_cfg_opt	*o = am_cfg_opt_find(name);
+
+	if (o == NULL || ld->first[o - am_cfg_opts] == 0)
+		return NULL;
+	return &ld->items[ld->first[o - am_cfg_opts] - 1];
+}
+
+static void
+am_cfg_where_fl(const struct am_cfg_loader *ld, const char *name,
+    const char **file, unsigned *line)
+{
+	const struct am_cfg_item	*it = am_cfg_where(ld, name);
+
+	*file = it != NULL ? it->file : ld->files[0];
+	*line = it != NULL ? it->line : 0;
+}
+
+/* ---------------------------------------------------------------- tables */
+
+static void
+am_cfg_signtable(struct am_cfg_loader *ld, struct am_config *cfg)
+{
+	const struct am_signtable_entry	*e;
+	struct am_dataset		*ds;
+	const char			*file;
+	unsigned			 line;
+	size_t				 i;
+
+	am_cfg_where_fl(ld, "SigningTable", &file, &line);
+	if (am_dataset_load(cfg->signingtable, ld->basedir, file, line,
+	    &ld->diag, &ds) == -1)
+		return;
+	cfg->signtable = am_signtable_new(ds, &ld->diag);
+	am_dataset_free(&ds);
+	for (i = 0; i < am_signtable_count(cfg->signtable); i++) {
+		e = am_signtable_entry(cfg->signtable, i);
+		if (strcmp(e->keyname, "%") != 0 &&
+		    am_keyset_find(cfg, e->keyname) == NULL)
+			am_diag_error(&ld->diag, e->file, e->line, "key name "
+			    "\"%s\" is not in the KeyTable", e->keyname);
+	}
+}
+
+static void
+am_cfg_keytable(struct am_cfg_loader *ld, struct am_config *cfg)
+{
+	struct am_dataset	*ds;
+	const char		*file;
+	unsigned		 line;
+	static const char *const ignored[] = { "Domain", "Selector",
+	    "KeyFile", NULL };
+	size_t			 i;
+
+	am_cfg_where_fl(ld, "KeyTable", &file, &line);
+	for (i = 0; ignored[i] != NULL; i++)
+		if (am_cfg_where(ld, ignored[i]) != NULL)
+			am_diag_warn(&ld->diag, am_cfg_where(ld,
+			    ignored[i])->file, am_cfg_where(ld,
+			    ignored[i])->line, "%s is ignored: KeyTable is set",
+			    ignored[i]);
+	if (cfg->signingtable == NULL)
+		am_diag_error(&ld->diag, file, line, "KeyTable needs a "
+		    "SigningTable to say which key signs which mail");
+	if (am_dataset_load(cfg->keytable, ld->basedir, file, line,
+	    &ld->diag, &ds) == -1)
+		return;
+	am_keytable_load(cfg, ds, ld->basedir, &ld->diag);
+	am_dataset_free(&ds);
+	if (cfg->signingtable != NULL)
+		am_cfg_signtable(ld, cfg);
+}
+
+static void
+am_cfg_keys(struct am_cfg_loader *ld, struct am_config *cfg)
+{
+	const char	*file;
+	unsigned	 line;
+	int		 d = am_cfg_where(ld, "Domain") != NULL,
+			 s = am_cfg_where(ld, "Selector") != NULL,
+			 k = am_cfg_where(ld, "KeyFile") != NULL;
+
+	/* An option that failed its own check was reported already. */
+	if ((d && cfg->domains == NULL) || (s && cfg->selector == NULL) ||
+	    (k && cfg->keyfile == NULL) || (am_cfg_where(ld, "KeyTable") &&
+	    cfg->keytable == NULL) || (am_cfg_where(ld, "SigningTable") &&
+	    cfg->signingtable == NULL))
+		return;
+
+	if (cfg->keytable != NULL) {
+		am_cfg_keytable(ld, cfg);
+	} else if (cfg->signingtable != NULL) {
+		am_cfg_where_fl(ld, "SigningTable", &file, &line);
+		am_diag_error(&ld->diag, file, line, "SigningTable needs a "
+		    "KeyTable");
+	} else if (d || s || k) {
+		am_cfg_where_fl(ld, k ? "KeyFile" : s ? "Selector" : "Domain",
+		    &file, &line);
+		if (!(d && s && k))
+			am_diag_error(&ld->diag, file, line, "signing with one "
+			    "key needs Domain, Selector and KeyFile; %s%s%s "
+			    "missing", d ? "" : "Domain ", s ? "" :
+			    "Selector ", k ? "" : "KeyFile ");
+		else
+			am_keytable_keyfile(cfg, file, line, &ld->diag);
+	}
+	if (cfg->mode_sign && !cfg->mode_verify && cfg->keytable == NULL &&
+	    !(d && s && k)) {
+		am_cfg_where_fl(ld, "Mode", &file, &line);
+		am_diag_error(&ld->diag, file, line, "Mode s needs keys: "
+		    "KeyTable and SigningTable, or Domain, Selector and "
+		    "KeyFile");
+	}
+}
+
+static void
+am_cfg_dns(struct am_cfg_loader *ld, struct am_config *cfg,
+    const struct am_config_overrides *ov)
+{
+	struct am_err	 err;
+	const char	*file;
+	unsigned	 line;
+	char		*list, *p, *next;
+
+	if (ov != NULL && ov->dns_zone != NULL) {
+		cfg->dns = am_dns_zone_new();
+		list = am_strdup(ov->dns_zone);
+		for (p = list; p != NULL; p = next) {
+			if ((next = strpbrk(p, ",:")) != NULL)
+				*next++ = '\0';
+			if (*am_trim(p) != '\0' &&
+			    am_dns_zone_load(cfg->dns, am_trim(p), &err) == -1)
+				am_diag_error(&ld->diag, am_trim(p), 0, "%s",
+				    err.msg);
+		}
+		free(list);
+		return;
+	}
+	cfg->dns = am_dns_ldns_new(cfg->nameservers, cfg->dns_timeout * 1000,
+	    1, &err);
+	if (cfg->dns == NULL) {
+		am_cfg_where_fl(ld, "Nameservers", &file, &line);
+		am_diag_error(&ld->diag, file, line, "resolver: %s", err.msg);
+	}
+}
+
+/* ---------------------------------------------------------------- load */
+
+static void
+am_cfg_free(struct am_config *cfg)
+{
+	size_t	 i;
+
+	if (cfg == NULL)
+		return;
+	am_cfg_opts_release(cfg);
+	am_keysets_free(cfg);
+	am_signtable_free(&cfg->signtable);
+	am_dns_free(&cfg->dns);
+	if (cfg->priv != NULL) {
+		for (i = 0; i < am_cfg_nopts; i++)
+			free(cfg->priv->raw[i]);
+		free(cfg->priv->raw);
+		free(cfg->priv->basedir);
+		free(cfg->priv);
+	}
+	free(cfg->path);
+	free(cfg);
+}
+
+static void
+am_cfg_loader_release(struct am_cfg_loader *ld)
+{
+	size_t	 i;
+
+	for (i = 0; i < ld->nitems; i++)
+		free(ld->items[i].value);
+	free(ld->items);
+	for (i = 0; i < ld->nfiles; i++)
+		free(ld->files[i]);
+	free(ld->files);
+}
+
+static struct am_config *
+am_cfg_new(const char *path)
+{
+	struct am_config	*cfg = am_calloc(1, sizeof(*cfg));
+	char			*copy;
+
+	cfg->refs = 1;
+	cfg->path = am_strdup(path);
+	cfg->priv = am_calloc(1, sizeof(*cfg->priv));
+	cfg->priv->raw = am_calloc(am_cfg_nopts, sizeof(*cfg->priv->raw));
+	copy = am_strdup(path);
+	cfg->priv->basedir = am_strdup(dirname(copy));
+	free(copy);
+	return cfg;
+}
+
+struct am_config *
+am_config_load(const char *path, const struct am_config_overrides *ov,
+    const struct am_log *log, struct am_err *err)
+{
+	struct am_cfg_loader	 ld;
+	struct am_config	*cfg;
+
+	/* The option table must fit the per-option array of the loader. */
+	if (am_cfg_nopts > sizeof(ld.first) / sizeof(ld.first[0]))
+		abort();
+	memset(&ld, 0, sizeof(ld));
+	ld.diag.log = log;
+	cfg = am_cfg_new(path);
+	ld.basedir = cfg->priv->basedir;
+	am_cfg_read(&ld, path, path, 0, 0);
+	if (ld.diag.errors == 0 || ld.nitems > 0) {
+		am_cfg_apply_all(&ld, cfg, ov);
+		am_cfg_keys(&ld, cfg);
+		am_cfg_dns(&ld, cfg, ov);
+	}
+	am_cfg_loader_release(&ld);
+	if (ld.diag.errors > 0) {
+		am_cfg_free(cfg);
+		(void)am_err_set(err, AM_E_SYNTAX, "%u error%s",
+		    ld.diag.errors, ld.diag.errors == 1 ? "" : "s");
+		return NULL;
+	}
+	return cfg;
+}
+
+void
+am_config_ref(struct am_config *cfg)
+{
+	(void)__atomic_add_fetch(&cfg->refs, 1, __ATOMIC_RELAXED);
+}
+
+void
+am_config_unref(struct am_config **cfgp)
+{
+	struct am_config	*cfg = *cfgp;
+
+	*cfgp = NULL;
+	if (cfg == NULL)
+		return;
+	if (__atomic_sub_fetch(&cfg->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		am_cfg_free(cfg);
+}
+
+/* ---------------------------------------------------------------- print */
+
+void
+am_config_print(const struct am_config *cfg, FILE *fp)
+{
+	const struct am_cfg_opt	*o;
+	const char		*v;
+	size_t			 i;
+
+	fprintf(fp, "# authmilter configuration from %s\n", cfg->path);
+	for (i = 0; i < am_cfg_nopts; i++) {
+		o = &am_cfg_opts[i];
+		if (o->flags & AM_CFG_ALIAS)
+			continue;
+		v = cfg->priv->raw[i];
+		if (o->type == AM_CFG_STR && v != NULL)
+			v = *(char **)(void *)((char *)cfg + o->off);
+		if (v == NULL)
+			fprintf(fp, "#%-26s (not set)\n", o->name);
+		else
+			fprintf(fp, "%-27s %s\n", o->name, v);
+	}
+}
+
+/* ---------------------------------------------------------------- signing */
+
+/* am_plan_subst - s with each '%' replaced by domain, into out */
+
+static int
+am_plan_subst(const char *s, const char *domain, char *out, size_t outsz)
+{
+	size_t	 n = 0, dl = strlen(domain);
+
+	for (; *s != '\0'; s++) {
+		if (*s == '%') {
+			if (n + dl >= outsz)
+				return -1;
+			memcpy(out + n, domain, dl);
+			n += dl;
+		} else {
+			if (n + 1 >= outsz)
+				return -1;
+			out[n++] = *s;
+		}
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+/* am_plan_identity_ok - i= must be d= or a subdomain (RFC 6376 3.5) */
+
+static int
+am_plan_identity_ok(const char *identity, const char *d)
+{
+	const char	*at = strrchr(identity, '@');
+	const char	*dom = at != NULL ? at + 1 : identity;
+	size_t		 dl = strlen(dom), l = strlen(d);
+
+	if (dl == l)
+		return strcasecmp(dom, d) == 0;
+	return dl > l && dom[dl - l - 1] == '.' &&
+	    strcasecmp(dom + dl - l, d) == 0;
+}
+
+static void
+am_plan_add(struct am_sign_plan *plan, const struct am_key *key,
+    const char *d, const char *signer, const char *from_domain)
+{
+	char	 dom[sizeof(plan->sig[0].domain)];
+	char	 id[sizeof(plan->sig[0].identity)];
+	size_t	 i;
+
+	if (plan->n >= AM_SIGN_MAXSIGS ||
+	    am_plan_subst(d, from_domain, dom, sizeof(dom)) == -1)
+		return;
+	if (signer == NULL || am_plan_subst(signer, from_domain, id,
+	    sizeof(id)) == -1 || !am_plan_identity_ok(id, dom))
+		id[0] = '\0';
+	for (i = 0; i < plan->n; i++)
+		if (plan->sig[i].key == key &&
+		    strcasecmp(plan->sig[i].domain, dom) == 0)
+			return;
+	plan->sig[plan->n].key = key;
+	memcpy(plan->sig[plan->n].domain, dom, sizeof(dom));
+	memcpy(plan->sig[plan->n].identity, id, sizeof(id));
+	plan->n++;
+}
+
+static void
+am_plan_table(const struct am_config *cfg, const char *addr,
+    const char *domain, struct am_sign_plan *out)
+{
+	const struct am_signtable_entry	*m[AM_SIGN_MAXSIGS];
+	const struct am_keyset		*ks;
+	const char			*name;
+	size_t				 n, i, j;
+
+	n = am_signtable_lookup(cfg->signtable, addr,
+	    cfg->multiple_signatures, m, AM_SIGN_MAXSIGS);
+	for (i = 0; i < n; i++) {
+		name = strcmp(m[i]->keyname, "%") == 0 ? domain :
+		    m[i]->keyname;
+		if ((ks = am_keyset_find(cfg, name)) == NULL)
+			continue;
+		for (j = 0; j < ks->nkeys; j++)
+			am_plan_add(out, &ks->keys[j], ks->keys[j].domain,
+			    m[i]->signer, domain);
+	}
+}
+
+/* am_plan_domain - Domain (with SubDomains) and KeyFile: d= is the
+ * Domain entry that matched */
+
+static void
+am_plan_domain(const struct am_config *cfg, const char *domain,
+    struct am_sign_plan *out)
+{
+	const char	*p;
+	size_t		 i;
+
+	if (cfg->nkeysets != 1 || cfg->domains == NULL)
+		return;
+	for (p = domain; p != NULL; p = strchr(p, '.')) {
+		if (*p == '.')
+			p++;
+		for (i = 0; cfg->domains[i] != NULL; i++)
+			if (strcasecmp(cfg->domains[i], p) == 0) {
+				am_plan_add(out, &cfg->keysets[0].keys[0],
+				    cfg->domains[i], NULL, domain);
+				return;
+			}
+		if (!cfg->subdomains)
+			return;
+	}
+}
+
+size_t
+am_config_sign_plan(const struct am_config *cfg, const char *addr,
+    struct am_sign_plan *out)
+{
+	const char	*at;
+
+	memset(out, 0, sizeof(*out));
+	if (!cfg->mode_sign || (at = strrchr(addr, '@')) == NULL ||
+	    at[1] == '\0')
+		return 0;
+	if (cfg->signtable != NULL)
+		am_plan_table(cfg, addr, at + 1, out);
+	else
+		am_plan_domain(cfg, at + 1, out);
+	return out->n;
+}
+
+/* ---------------------------------------------------------------- macros */
+
+static const char *
+am_macro_get(const char *(*get)(void *, const char *), void *ctx,
+    const char *name, size_t n)
+{
+	char		 buf[128];
+	const char	*v;
+
+	if (n + 3 > sizeof(buf))
+		return NULL;
+	memcpy(buf, name, n);
+	buf[n] = '\0';
+	if ((v = get(ctx, buf)) != NULL || buf[0] == '{' || n == 1)
+		return v;
+	buf[0] = '{';			/* "auth_type" -> "{auth_type}" */
+	memcpy(buf + 1, name, n);
+	buf[n + 1] = '}';
+	buf[n + 2] = '\0';
+	return get(ctx, buf);
+}
+
+/* am_macro_value_in - is v one of the '|'-separated values? */
+
+static int
+am_macro_value_in(const char *v, const char *values)
+{
+	const char	*p = values, *bar;
+	size_t		 n, vl = strlen(v);
+
+	for (;;) {
+		bar = strchr(p, '|');
+		n = bar != NULL ? (size_t)(bar - p) : strlen(p);
+		if (n == vl && memcmp(p, v, n) == 0)
+			return 1;
+		if (bar == NULL)
+			return 0;
+		p = bar + 1;
+	}
+}
+
+int
+am_config_macro_match(const struct am_config *cfg,
+    const char *(*get)(void *ctx, const char *name), void *ctx)
+{
+	const char	*e, *eq, *v;
+	size_t		 i, n;
+
+	for (i = 0; cfg->macro_list != NULL && cfg->macro_list[i] != NULL;
+	    i++) {
+		e = cfg->macro_list[i];
+		eq = strchr(e, '=');
+		n = eq != NULL ? (size_t)(eq - e) : strlen(e);
+		v = am_macro_get(get, ctx, e, n);
+		if (v == NULL || v[0] == '\0')
+			continue;
+		if (eq == NULL || am_macro_value_in(v, eq + 1))
+			return 1;
+	}
+	return 0;
+}
+
+const char *
+am_action_name(enum am_action a)
+{
+	switch (a) {
+	case AM_ACTION_ACCEPT:
+		return "accept";
+	case AM_ACTION_REJECT:
+		return "reject";
+	case AM_ACTION_TEMPFAIL:
+		return "tempfail";
+	case AM_ACTION_DISCARD:
+		return "discard";
+	case AM_ACTION_QUARANTINE:
+		return "quarantine";
+	}
+	return "?";
+}

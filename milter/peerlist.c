@@ -1,2 +1,317 @@
-/* placeholder */
-typedef int am_placeholder_peerlist;
+/*
+ * peerlist - InternalHosts and ExternalIgnoreList (OpenDKIM PeerList
+ * syntax): addresses, CIDR blocks, host names, ".domain" suffixes,
+ * each possibly negated with '!'
+ *
+ * Matching follows OpenDKIM (opendkim(8), PeerList in
+ * opendkim.conf(5)): host names first, then the address.  For the
+ * name, the whole name is tried, then each ".suffix" from the longest
+ * down; for the address, the exact address, then each prefix length
+ * from the longest down.  At each step a negated entry ("!") is tried
+ * before a plain one, so the more precise entry wins and, at equal
+ * precision, the negation wins.  A negated name only stops the name
+ * test; the address is still tried, as in OpenDKIM.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config_impl.h"
+#include "mem.h"
+
+enum am_peer_kind {
+	AM_PEER_NAME,		/* host name, or ".domain" */
+	AM_PEER_V4,
+	AM_PEER_V6
+};
+
+struct am_peer {
+	enum am_peer_kind	 kind;
+	int			 neg;
+	char			*name;		/* AM_PEER_NAME, lower case */
+	unsigned char		 addr[16];	/* network, host bits zero */
+	unsigned		 bits;
+	char			*text;		/* as written */
+};
+
+struct am_peerlist {
+	struct am_peer		*v;
+	size_t			 n;
+};
+
+static void
+am_peer_mask(unsigned char *a, size_t len, unsigned bits)
+{
+	size_t	 i;
+
+	for (i = 0; i < len; i++) {
+		if (bits >= 8)
+			bits -= 8;
+		else {
+			a[i] &= (unsigned char)(0xff << (8 - bits));
+			bits = 0;
+		}
+	}
+}
+
+static int
+am_peer_is_name(const char *s)
+{
+	const char	*p;
+	int		 alpha = 0;
+
+	if (*s == '\0' || strlen(s) > 253)
+		return 0;
+	for (p = s; *p != '\0'; p++) {
+		if (isalpha((unsigned char)*p) || *p == '-' || *p == '_')
+			alpha = 1;
+		else if (!isdigit((unsigned char)*p) && *p != '.')
+			return 0;
+	}
+	return alpha;		/* all digits and dots is a bad address */
+}
+
+/* am_peer_addr - "addr", "[addr]", "addr/bits", "[addr]/bits" */
+
+static int
+am_peer_addr(struct am_peer *pe, const char *s)
+{
+	char		 buf[128], *slash, *end, *a = buf;
+	unsigned long	 bits;
+	size_t		 n;
+
+	if ((n = strlen(s)) >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, n + 1);
+	if ((slash = strchr(buf, '/')) != NULL)
+		*slash++ = '\0';
+	n = strlen(a);
+	if (a[0] == '[' && n >= 2 && a[n - 1] == ']') {
+		a[n - 1] = '\0';
+		a++;
+	}
+	if (inet_pton(AF_INET, a, pe->addr) == 1) {
+		pe->kind = AM_PEER_V4;
+		pe->bits = 32;
+	} else if (inet_pton(AF_INET6, a, pe->addr) == 1) {
+		pe->kind = AM_PEER_V6;
+		pe->bits = 128;
+	} else
+		return -1;
+	if (slash != NULL) {
+		if (!isdigit((unsigned char)*slash))
+			return -1;
+		bits = strtoul(slash, &end, 10);
+		if (*end != '\0' || bits > pe->bits)
+			return -1;
+		pe->bits = (unsigned)bits;
+	}
+	am_peer_mask(pe->addr, pe->kind == AM_PEER_V4 ? 4 : 16, pe->bits);
+	return 0;
+}
+
+static int
+am_peer_parse(struct am_peer *pe, const char *text)
+{
+	const char	*s = text;
+	char		*p;
+
+	memset(pe, 0, sizeof(*pe));
+	if (*s == '!') {
+		pe->neg = 1;
+		s++;
+	}
+	if (am_peer_addr(pe, s) == 0) {
+		pe->text = am_strdup(text);
+		return 0;
+	}
+	if (strchr(s, '/') != NULL || strchr(s, ':') != NULL ||
+	    !am_peer_is_name(s))
+		return -1;
+	pe->kind = AM_PEER_NAME;
+	pe->name = am_strdup(s);
+	for (p = pe->name; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	pe->text = am_strdup(text);
+	return 0;
+}
+
+struct am_peerlist *
+am_peerlist_new(const struct am_dataset *ds, struct am_diag *diag)
+{
+	struct am_peerlist	*pl = am_calloc(1, sizeof(*pl));
+	const struct am_dataset_entry *e;
+	size_t			 i;
+
+	pl->v = am_calloc(ds->n, sizeof(*pl->v));
+	for (i = 0; i < ds->n; i++) {
+		e = &ds->entries[i];
+		if (e->value[0] != '\0')
+			am_diag_error(diag, e->file, e->line, "\"%s %s\": one "
+			    "address, network or host name per entry",
+			    e->key, e->value);
+		else if (am_peer_parse(&pl->v[pl->n], e->key) == 0)
+			pl->n++;
+		else
+			am_diag_error(diag, e->file, e->line, "\"%s\" is not "
+			    "an IPv4 or IPv6 address, a CIDR block (write "
+			    "192.0.2.0/24, not 192.0.2/24) or a host name",
+			    e->key);
+	}
+	return pl;
+}
+
+struct am_peerlist *
+am_peerlist_load(const char *spec, const char *basedir, const char *file,
+    unsigned line, struct am_diag *diag)
+{
+	struct am_dataset	*ds;
+	struct am_peerlist	*pl;
+
+	if (am_dataset_load(spec, basedir, file, line, diag, &ds) == -1)
+		return NULL;
+	if (ds->kind == AM_DATASET_REFILE) {
+		am_diag_error(diag, file, line, "a host list cannot be a "
+		    "refile: data set");
+		am_dataset_free(&ds);
+		return NULL;
+	}
+	pl = am_peerlist_new(ds, diag);
+	am_dataset_free(&ds);
+	return pl;
+}
+
+void
+am_peerlist_free(struct am_peerlist **plp)
+{
+	struct am_peerlist	*pl = *plp;
+	size_t			 i;
+
+	if (pl == NULL)
+		return;
+	for (i = 0; i < pl->n; i++) {
+		free(pl->v[i].name);
+		free(pl->v[i].text);
+	}
+	free(pl->v);
+	free(pl);
+	*plp = NULL;
+}
+
+size_t
+am_peerlist_count(const struct am_peerlist *pl)
+{
+	return pl == NULL ? 0 : pl->n;
+}
+
+void
+am_peerlist_print(const struct am_peerlist *pl, FILE *fp)
+{
+	size_t	 i;
+
+	for (i = 0; pl != NULL && i < pl->n; i++)
+		fprintf(fp, "%s%s", i > 0 ? ", " : "", pl->v[i].text);
+}
+
+/* am_peer_name - 1 match, 0 negated match, -1 no entry for this name */
+
+static int
+am_peer_name(const struct am_peerlist *pl, const char *name)
+{
+	size_t	 i;
+	int	 r = -1;
+
+	for (i = 0; i < pl->n; i++) {
+		if (pl->v[i].kind != AM_PEER_NAME ||
+		    strcasecmp(pl->v[i].name, name) != 0)
+			continue;
+		if (pl->v[i].neg)
+			return 0;
+		r = 1;
+	}
+	return r;
+}
+
+static int
+am_peer_host(const struct am_peerlist *pl, const char *host)
+{
+	const char	*p;
+	int		 r;
+
+	if (host == NULL || host[0] == '\0' || host[0] == '[')
+		return 0;	/* Postfix's "[addr]" for an unknown name */
+	for (p = host; p != NULL; p = strchr(p + 1, '.')) {
+		if ((r = am_peer_name(pl, p)) != -1)
+			return r;
+	}
+	return 0;
+}
+
+/* am_peer_ip - longest matching prefix wins; negation wins a tie */
+
+static int
+am_peer_ip(const struct am_peerlist *pl, enum am_peer_kind kind,
+    const unsigned char *addr)
+{
+	unsigned char	 net[16];
+	size_t		 i, len = kind == AM_PEER_V4 ? 4 : 16;
+	int		 best = -1, r = 0;
+
+	for (i = 0; i < pl->n; i++) {
+		if (pl->v[i].kind != kind || (int)pl->v[i].bits < best)
+			continue;
+		memcpy(net, addr, len);
+		am_peer_mask(net, len, pl->v[i].bits);
+		if (memcmp(net, pl->v[i].addr, len) != 0)
+			continue;
+		if ((int)pl->v[i].bits > best)
+			r = !pl->v[i].neg;
+		else if (pl->v[i].neg)
+			r = 0;
+		best = (int)pl->v[i].bits;
+	}
+	return best == -1 ? -1 : r;
+}
+
+static int
+am_peer_sa(const struct am_peerlist *pl, const struct sockaddr *sa)
+{
+	const struct sockaddr_in	*s4;
+	const struct sockaddr_in6	*s6;
+	int				 r;
+
+	if (sa == NULL)
+		return 0;
+	if (sa->sa_family == AF_INET) {
+		s4 = (const struct sockaddr_in *)(const void *)sa;
+		return am_peer_ip(pl, AM_PEER_V4,
+		    (const unsigned char *)&s4->sin_addr) == 1;
+	}
+	if (sa->sa_family != AF_INET6)
+		return 0;
+	s6 = (const struct sockaddr_in6 *)(const void *)sa;
+	if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+		r = am_peer_ip(pl, AM_PEER_V4,
+		    (const unsigned char *)&s6->sin6_addr + 12);
+		if (r != -1)
+			return r;
+	}
+	return am_peer_ip(pl, AM_PEER_V6,
+	    (const unsigned char *)&s6->sin6_addr) == 1;
+}
+
+int
+am_peerlist_match(const struct am_peerlist *pl, const struct sockaddr *sa,
+    const char *host)
+{
+	if (pl == NULL)
+		return 0;
+	return am_peer_host(pl, host) == 1 || am_peer_sa(pl, sa) == 1;
+}

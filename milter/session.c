@@ -1,2 +1,431 @@
-/* placeholder */
-typedef int am_placeholder_session;
+/*
+ * session - per-connection and per-message state
+ */
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "authres.h"
+#include "mem.h"
+#include "session.h"
+#include "snapshot.h"
+
+#define AM_MSG_MAXHEADERS	1000
+#define AM_MSG_MAXHDRBYTES	(1024 * 1024)
+#define AM_MSG_MAXSIG		8192		/* one DKIM-Signature value */
+#define AM_MSG_MAXAR		(64 * 1024)	/* our A-R value */
+#define AM_MSG_MAXLOG		900
+
+struct am_conn *
+am_conn_new(void)
+{
+	struct am_conn	*c = am_calloc(1, sizeof(*c));
+
+	(void)snprintf(c->addr, sizeof(c->addr), "unknown");
+	return c;
+}
+
+void
+am_conn_set_peer(struct am_conn *c, const char *host,
+    const struct sockaddr *sa)
+{
+	const void	*a = NULL;
+
+	(void)snprintf(c->host, sizeof(c->host), "%s",
+	    host != NULL ? host : "unknown");
+	c->has_addr = 0;
+	if (sa != NULL && sa->sa_family == AF_INET) {
+		memcpy(&c->ss, sa, sizeof(struct sockaddr_in));
+		a = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+	} else if (sa != NULL && sa->sa_family == AF_INET6) {
+		memcpy(&c->ss, sa, sizeof(struct sockaddr_in6));
+		a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+	}
+	if (a != NULL && inet_ntop(sa->sa_family, a, c->addr,
+	    sizeof(c->addr)) != NULL)
+		c->has_addr = 1;
+	else
+		(void)snprintf(c->addr, sizeof(c->addr), "unknown");
+}
+
+void
+am_conn_free(struct am_conn **cp)
+{
+	struct am_conn	*c = *cp;
+
+	if (c == NULL)
+		return;
+	am_msg_free(&c->msg);
+	free(c);
+	*cp = NULL;
+}
+
+/* The lib's own per-signature lines are detail: debug (LogWhy). */
+
+static void
+am_msg_liblog(void *ctx, enum am_log_level level, const char *line)
+{
+	struct am_msg	*m = ctx;
+
+	am_syslog_fn(&m->dest, level == AM_LOG_INFO ? AM_LOG_DEBUG : level,
+	    line);
+}
+
+struct am_msg *
+am_msg_new(void)
+{
+	struct am_config	*cfg;
+	struct am_msg		*m;
+	size_t			 i;
+
+	if ((cfg = am_snapshot_get()) == NULL)
+		return NULL;
+	m = am_calloc(1, sizeof(*m));
+	m->cfg = cfg;
+	am_logdest_init(&m->dest, cfg, am_snapshot_foreground());
+	(void)snprintf(m->qid, sizeof(m->qid), "NOQUEUE");
+	m->log.fn = am_syslog_fn;
+	m->log.ctx = &m->dest;
+	m->log.prefix = m->qid;
+	m->liblog.fn = am_msg_liblog;
+	m->liblog.ctx = m;
+	m->liblog.prefix = m->qid;
+	m->hdrs = am_hdrs_new(
+	    cfg->verify.max_headers ? cfg->verify.max_headers :
+	    AM_MSG_MAXHEADERS, cfg->verify.max_header_bytes ?
+	    cfg->verify.max_header_bytes : AM_MSG_MAXHDRBYTES);
+	am_buf_init(&m->ar, AM_MSG_MAXAR);
+	for (i = 0; i < AM_SIGN_MAXSIGS; i++)
+		am_buf_init(&m->sig[i], AM_MSG_MAXSIG);
+	am_buf_init(&m->logline, AM_MSG_MAXLOG);
+	m->action = AM_ACTION_ACCEPT;
+	am_snapshot_enter();
+	return m;
+}
+
+void
+am_msg_set_qid(struct am_msg *m, const char *qid)
+{
+	if (qid != NULL && qid[0] != '\0')
+		(void)snprintf(m->qid, sizeof(m->qid), "%s", qid);
+}
+
+/* Remembers an Authentication-Results field, and whether it must go. */
+
+static void
+am_msg_ar_seen(struct am_msg *m, const char *value)
+{
+	m->n_ar++;
+	if (!am_decide_remove_ar(m->cfg, value, strlen(value)))
+		return;
+	if (m->n_ar_del == m->cap_ar_del) {
+		m->cap_ar_del = m->cap_ar_del ? m->cap_ar_del * 2 : 8;
+		m->ar_del = am_realloc(m->ar_del,
+		    m->cap_ar_del * sizeof(*m->ar_del));
+	}
+	m->ar_del[m->n_ar_del++] = m->n_ar;
+}
+
+void
+am_msg_header(struct am_msg *m, const char *name, const char *value,
+    int leadspc)
+{
+	struct am_err	 err;
+	struct am_buf	 v;
+	int		 r;
+
+	if (strcasecmp(name, "Authentication-Results") == 0)
+		am_msg_ar_seen(m, value);
+	if (m->hdr_failed || m->hdrs == NULL)
+		return;
+	am_err_clear(&err);
+	if (leadspc)
+		r = am_hdrs_add(m->hdrs, name, strlen(name), value,
+		    strlen(value), &err);
+	else {
+		/* The MTA ate the space after the colon: put one back, the
+		 * usual form, so simple canonicalization has a chance. */
+		am_buf_init(&v, AM_MSG_MAXHDRBYTES);
+		(void)am_buf_appendc(&v, ' ');
+		(void)am_buf_appends(&v, value);
+		r = v.err ? am_err_set(&err, AM_E_LIMIT, "header too long") :
+		    am_hdrs_add(m->hdrs, name, strlen(name),
+		    am_buf_str(&v), v.len, &err);
+		am_buf_release(&v);
+	}
+	if (r == -1) {
+		m->hdr_failed = 1;
+		(void)snprintf(m->hdr_why, sizeof(m->hdr_why),
+		    "header block refused: %.120s", err.msg);
+		am_log(&m->log, AM_LOG_WARN, "%s", m->hdr_why);
+	}
+}
+
+static void
+am_msg_start_signer(struct am_msg *m)
+{
+	const struct am_config	*cfg = m->cfg;
+	struct am_dkim_sign_opts o;
+	struct am_err		 err;
+	size_t			 i, n;
+
+	memset(&o, 0, sizeof(o));
+	o.hcanon = cfg->hcanon;
+	o.bcanon = cfg->bcanon;
+	o.sign_headers = (const char *const *)cfg->sign_headers;
+	o.oversign_headers = (const char *const *)cfg->oversign_headers;
+	o.omit_headers = (const char *const *)cfg->omit_headers;
+	o.now = cfg->verify.now;
+	o.expire_after = cfg->signature_ttl;
+	o.max_headers = cfg->verify.max_headers;
+	o.max_header_bytes = cfg->verify.max_header_bytes;
+	m->signer = am_dkim_signer_new(&o);
+	am_err_clear(&err);
+	for (i = 0; i < m->dec.plan.n; i++) {
+		const char *id = m->dec.plan.sig[i].identity;
+
+		if (am_dkim_signer_add_key(m->signer,
+		    m->dec.plan.sig[i].domain, m->dec.plan.sig[i].key->selector,
+		    id[0] != '\0' ? id : NULL, m->dec.plan.sig[i].key->pkey,
+		    &err) == -1)
+			goto fail;
+	}
+	n = am_hdrs_count(m->hdrs);
+	for (i = 0; i < n; i++)
+		if (am_dkim_signer_header(m->signer, am_hdrs_get(m->hdrs,
+		    i)->raw, am_hdrs_get(m->hdrs, i)->raw_len, &err) == -1)
+			goto fail;
+	m->need_body = 1;
+	return;
+fail:
+	am_log(&m->log, AM_LOG_ERROR, "cannot sign: %s", err.msg);
+	m->internal = 1;
+	am_dkim_signer_free(&m->signer);
+}
+
+static void
+am_msg_start_verifier(struct am_msg *m)
+{
+	struct am_err	 err;
+	size_t		 i, n;
+
+	m->verifier = am_dkim_verifier_new(&m->cfg->verify, m->cfg->dns,
+	    &m->liblog);
+	am_err_clear(&err);
+	n = am_hdrs_count(m->hdrs);
+	for (i = 0; i < n; i++)
+		if (am_dkim_verifier_header(m->verifier, am_hdrs_get(m->hdrs,
+		    i)->raw, am_hdrs_get(m->hdrs, i)->raw_len, &err) == -1) {
+			m->hdr_failed = 1;
+			(void)snprintf(m->hdr_why, sizeof(m->hdr_why),
+			    "header block refused: %.120s", err.msg);
+			am_log(&m->log, AM_LOG_WARN, "%s", m->hdr_why);
+			am_dkim_verifier_free(&m->verifier);
+			return;
+		}
+	m->need_body = am_dkim_verifier_eoh(m->verifier);
+}
+
+enum am_decide_kind
+am_msg_eoh(struct am_msg *m, const struct am_client *c)
+{
+	if (m->hdr_failed)
+		am_decide_broken(m->cfg, m->hdr_why, &m->dec);
+	else
+		am_decide(m->cfg, c, m->hdrs, &m->log, &m->dec);
+	if (m->dec.kind == AM_DECIDE_SIGN)
+		am_msg_start_signer(m);
+	else if (m->dec.kind == AM_DECIDE_VERIFY && !m->hdr_failed)
+		am_msg_start_verifier(m);
+	am_hdrs_free(&m->hdrs);
+	return m->dec.kind;
+}
+
+int
+am_msg_wants_body(const struct am_msg *m)
+{
+	return m->need_body && (m->signer != NULL || m->verifier != NULL);
+}
+
+void
+am_msg_body(struct am_msg *m, const void *p, size_t n)
+{
+	if (m->signer != NULL)
+		am_dkim_signer_body(m->signer, p, n);
+	else if (m->verifier != NULL && m->need_body)
+		am_dkim_verifier_body(m->verifier, p, n);
+}
+
+/* " v=1; ..." from "DKIM-Signature: v=1; ...", CR LF made LF. */
+
+static void
+am_msg_sig_value(struct am_buf *out, const char *field)
+{
+	const char	*p = strchr(field, ':');
+
+	for (p = p != NULL ? p + 1 : field; *p != '\0'; p++)
+		if (!(p[0] == '\r' && p[1] == '\n'))
+			(void)am_buf_appendc(out, *p);
+}
+
+static void
+am_msg_eom_sign(struct am_msg *m)
+{
+	struct am_err	 err;
+	size_t		 i;
+
+	am_err_clear(&err);
+	if (m->signer != NULL && am_dkim_signer_eom(m->signer, &err) == -1) {
+		am_log(&m->log, AM_LOG_ERROR, "cannot sign: %s", err.msg);
+		m->internal = 1;
+	}
+	if (m->internal || m->signer == NULL) {
+		m->outcome = AM_OUTCOME_INTERNAL;
+		m->action = am_outcome_action(m->cfg, m->outcome);
+		(void)am_buf_printf(&m->logline, "; not signed: internal "
+		    "error");
+		return;
+	}
+	m->nsig = am_dkim_signer_count(m->signer);
+	for (i = 0; i < m->nsig && i < AM_SIGN_MAXSIGS; i++) {
+		am_msg_sig_value(&m->sig[i], am_dkim_signer_field(m->signer,
+		    i));
+		(void)am_buf_printf(&m->logline, "%s d=%s s=%s", i ? "," :
+		    ";", m->dec.plan.sig[i].domain,
+		    m->dec.plan.sig[i].key->selector);
+	}
+	m->outcome = AM_OUTCOME_PASS;
+	m->action = AM_ACTION_ACCEPT;
+}
+
+/*
+ * A pass must not stand for a message whose author is ambiguous (no
+ * From, or several: RFC 6376 8.15); the reason goes into the A-R.
+ */
+
+static void
+am_msg_from_override(const struct am_msg *m, struct am_dkim_result *r,
+    size_t n)
+{
+	size_t	 i;
+
+	if (m->dec.from.status != AM_FROM_NONE &&
+	    m->dec.from.status != AM_FROM_SEVERAL_FIELDS)
+		return;
+	for (i = 0; i < n; i++)
+		if (r[i].verdict == AM_DKIM_PASS) {
+			r[i].verdict = AM_DKIM_PERMERROR;
+			(void)snprintf(r[i].reason, sizeof(r[i].reason), "%s",
+			    m->dec.from.why);
+		}
+}
+
+/* Our A-R value: " authserv-id;\n\tresinfo;\n\tresinfo". */
+
+static void
+am_msg_authres(struct am_msg *m, const struct am_dkim_result *r, size_t n)
+{
+	struct am_authres	 ar;
+	size_t			 i;
+
+	(void)am_buf_appendc(&m->ar, ' ');
+	am_authres_value(&m->ar, m->cfg->authserv_id != NULL ?
+	    m->cfg->authserv_id : "localhost");
+	for (i = 0; i < n || (n == 0 && i == 0); i++) {
+		am_authres_init(&ar);
+		if (n > 0)
+			am_dkim_result_authres(&r[i], &ar);
+		else {
+			am_authres_method(&ar, "dkim", "none");
+			if (m->dec.from.status != AM_FROM_OK)
+				am_authres_reason(&ar, m->dec.from.why);
+		}
+		(void)am_buf_printf(&m->ar, ";\n\t%s", am_authres_str(&ar));
+		(void)am_buf_printf(&m->logline, "%s dkim=%s%s%s%s%s",
+		    i ? "," : ";", n ? am_dkim_verdict_name(r[i].verdict) :
+		    "none", n && r[i].d ? " d=" : "", n && r[i].d ? r[i].d : "",
+		    n && r[i].reason[0] ? " " : "", n ? r[i].reason : "");
+		am_authres_release(&ar);
+	}
+	if (m->ar.err) {
+		am_log(&m->log, AM_LOG_ERROR, "Authentication-Results too "
+		    "long, not added");
+		am_buf_reset(&m->ar);
+	}
+}
+
+static void
+am_msg_eom_verify(struct am_msg *m)
+{
+	struct am_dkim_result	*r = NULL, one;
+	size_t			 i, n = 0;
+
+	if (m->hdr_failed || m->verifier == NULL) {
+		memset(&one, 0, sizeof(one));
+		one.verdict = AM_DKIM_PERMERROR;
+		(void)snprintf(one.reason, sizeof(one.reason), "%.120s",
+		    m->hdr_why[0] ? m->hdr_why : "internal error");
+		r = &one;
+		n = 1;
+	} else {
+		am_dkim_verifier_eom(m->verifier);
+		n = am_dkim_verifier_count(m->verifier);
+		if (n > 0)
+			r = am_calloc(n, sizeof(*r));
+		for (i = 0; i < n; i++)
+			r[i] = *am_dkim_verifier_result(m->verifier, i);
+		am_msg_from_override(m, r, n);
+	}
+	m->outcome = am_outcome_of(r, n);
+	m->action = am_outcome_action(m->cfg, m->outcome);
+	am_msg_authres(m, r, n);
+	if (r != &one)
+		free(r);	/* strings belong to the verifier */
+}
+
+void
+am_msg_eom(struct am_msg *m)
+{
+	if (m->dec.kind == AM_DECIDE_SIGN)
+		am_msg_eom_sign(m);
+	else if (m->dec.kind == AM_DECIDE_VERIFY)
+		am_msg_eom_verify(m);
+	am_msg_log_final(m, NULL);
+}
+
+void
+am_msg_log_final(struct am_msg *m, const char *extra)
+{
+	am_log(&m->log, AM_LOG_INFO, "%s%s; action=%s%s%s", m->dec.why,
+	    am_buf_str(&m->logline), am_action_name(m->action),
+	    m->dec.kind == AM_DECIDE_VERIFY && m->n_ar_del ?
+	    "; removed forged Authentication-Results" : "",
+	    extra != NULL ? extra : "");
+}
+
+void
+am_msg_free(struct am_msg **mp)
+{
+	struct am_msg	*m = *mp;
+	size_t		 i;
+
+	if (m == NULL)
+		return;
+	am_hdrs_free(&m->hdrs);
+	am_dkim_signer_free(&m->signer);
+	am_dkim_verifier_free(&m->verifier);
+	free(m->ar_del);
+	am_buf_release(&m->ar);
+	for (i = 0; i < AM_SIGN_MAXSIGS; i++)
+		am_buf_release(&m->sig[i]);
+	am_buf_release(&m->logline);
+	am_config_unref(&m->cfg);
+	free(m);
+	*mp = NULL;
+	am_snapshot_leave();
+}

@@ -16,9 +16,14 @@
 #define AM_TOOL_EXIT_USAGE	64	/* EX_USAGE */
 #define AM_TOOL_EXIT_INPUT	66	/* EX_NOINPUT */
 #define AM_TOOL_EXIT_SOFTWARE	70	/* EX_SOFTWARE */
+#define AM_TOOL_EXIT_CANTCREAT	73	/* EX_CANTCREAT */
+#define AM_TOOL_EXIT_PROBLEM	1	/* testkey: a key has a problem */
 
 int	am_cmd_sign(int, char **);
 int	am_cmd_verify(int, char **);
+int	am_cmd_keygen(int, char **);
+int	am_cmd_testkey(int, char **);
+int	am_cmd_spf(int, char **);
 
 /* Opens path (or stdin when NULL or "-") as a seekable stream: stdin is
  * spooled to a temporary file.  Prints the reason and returns NULL on

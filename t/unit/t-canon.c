@@ -12,9 +12,13 @@
 
 #include "buf.h"
 #include "canon.h"
+#include "canon_simd.h"
 #include "tap.h"
 
 #define BIG_MAX		((size_t)64 << 20)
+
+/* The relaxed block kernel run() and run_cuts() ask for. */
+static enum am_canon_kernel kernel = AM_CANON_KERNEL_AUTO;
 
 static void
 to_buf(void *ctx, const unsigned char *p, size_t n)
@@ -34,6 +38,7 @@ run_cuts(enum am_canon_mode mode, const void *in, size_t len,
 
 	am_buf_reset(out);
 	c = am_canon_new(mode, to_buf, out);
+	(void)am_canon_set_kernel(c, kernel);	/* checked in test_kernels */
 	for (i = 0; i < ncuts; i++) {
 		am_canon_body(c, p + off, cuts[i] - off);
 		off = cuts[i];
@@ -55,6 +60,7 @@ run(enum am_canon_mode mode, const void *in, size_t len, size_t step,
 
 	am_buf_reset(out);
 	c = am_canon_new(mode, to_buf, out);
+	(void)am_canon_set_kernel(c, kernel);
 	for (off = 0; off < len; off += n) {
 		n = len - off < step ? len - off : step;
 		am_canon_body(c, p + off, n);
@@ -316,6 +322,283 @@ test_blank_runs(void)
 		}
 	am_buf_release(&got);
 	am_buf_release(&want);
+}
+
+/* ---------------------------------------------------------------- kernels */
+
+/*
+ * The relaxed block kernels (canon_simd.h) take 64 bytes at a time
+ * from wherever they start: the start of a chunk, or wherever the
+ * byte-level paths hand back.  These tests run each kernel this CPU
+ * has, and the portable paths alone, and put awkward bytes at and
+ * around block edges, chunk edges and both.
+ */
+
+static const struct {
+	enum am_canon_kernel	 k;
+	const char		*name;
+} kernels[] = {
+	{ AM_CANON_KERNEL_NONE, "portable" },
+	{ AM_CANON_KERNEL_SSSE3, "ssse3" },
+	{ AM_CANON_KERNEL_AVX512, "avx512" },
+};
+
+static int
+same(const struct am_buf *a, const struct am_buf *b)
+{
+	return a->len == b->len && memcmp(a->data, b->data, a->len) == 0;
+}
+
+/*
+ * edge_input - filler text of short lines with single spaces, and at
+ * pos the sequence odd (n bytes); returns the length (< cap)
+ */
+
+static size_t
+edge_input(char *in, size_t cap, size_t pos, const char *odd, size_t n)
+{
+	static const char	 line[] = "the quick brown fox jumps over a dog\r\n";
+	size_t			 len = 0, fill = 420;
+
+	while (len < fill) {
+		memcpy(in + len, line, sizeof(line) - 1);
+		len += sizeof(line) - 1;
+	}
+	len = fill;
+	if (len + n >= cap)
+		return 0;
+	memmove(in + pos + n, in + pos, len - pos);
+	memcpy(in + pos, odd, n);
+	return len + n;
+}
+
+/* wsp_run - n WSP bytes (mostly SP, some HT) then tail, into buf */
+
+static size_t
+wsp_run(char *buf, size_t n, const char *tail)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		buf[i] = i % 5 == 3 ? '\t' : ' ';
+	memcpy(buf + n, tail, strlen(tail) + 1);
+	return n + strlen(tail);
+}
+
+static void
+test_block_edges(const char *kname)
+{
+	static const char *const odd[] = {
+		"  ", "\t", " \t ", " \r\n", "\t\r\n", " \t \r\n", "\r",
+		"\r\r\n", "\r\n\r\n", "\r\n \r\n", "\r\n\t\r\n\r\n", "\n",
+		" \n", "\r\n\n", "\n\r\n", "\r\n\r\n\r\n\r\n  x", " \r ",
+		"\r\n\r", "\r\n ", "\r\n\r\n\t",
+	};
+	static const size_t runs[] = { 63, 64, 65, 127, 130 };
+	static const char *const tails[] = { "y", "\r\n", "\n", "\r\n\r\n",
+		"\r" };
+	char		 in[800], seq[200], msg[160];
+	struct am_buf	 want, got;
+	size_t		 o, nodd, pos, len, n, cut, cuts[2];
+	size_t		 total = 0, bad = 0, badcut = 0;
+
+	am_buf_init(&want, 1 << 16);
+	am_buf_init(&got, 1 << 16);
+	nodd = sizeof(odd) / sizeof(odd[0]) +
+	    sizeof(runs) / sizeof(runs[0]) * sizeof(tails) / sizeof(tails[0]);
+	for (o = 0; o < nodd; o++) {
+		if (o < sizeof(odd) / sizeof(odd[0]))
+			n = (size_t)snprintf(seq, sizeof(seq), "%s", odd[o]);
+		else {
+			size_t	 r = o - sizeof(odd) / sizeof(odd[0]);
+			size_t	 nt = sizeof(tails) / sizeof(tails[0]);
+
+			n = wsp_run(seq, runs[r / nt], tails[r % nt]);
+		}
+		for (pos = 50; pos <= 260; pos++) {
+			len = edge_input(in, sizeof(in), pos, seq, n);
+			ref(AM_CANON_RELAXED, (unsigned char *)in, len, &want);
+			run(AM_CANON_RELAXED, in, len, len, &got);
+			total++;
+			if (!same(&got, &want))
+				bad++;
+			/* One cut near the sequence, so that a block starts
+			 * at each byte of it; or two, around it. */
+			for (cut = pos - 2; cut <= pos + n + 2; cut++) {
+				run_cuts(AM_CANON_RELAXED, in, len, &cut, 1, &got);
+				if (!same(&got, &want))
+					badcut++;
+			}
+			for (cut = 1; cut <= 3; cut++) {
+				cuts[0] = pos > 64 * cut ? pos - 64 * cut + 1 : 1;
+				cuts[1] = pos + n;
+				run_cuts(AM_CANON_RELAXED, in, len, cuts, 2, &got);
+				if (!same(&got, &want))
+					badcut++;
+			}
+		}
+	}
+	/* Text, then empty and WSP-only lines to the end (held back),
+	 * or then content after all (written out). */
+	for (o = 0; o < 6; o++)
+		for (pos = 100; pos <= 230; pos++) {
+			len = edge_input(in, sizeof(in), pos, "", 0);
+			len = pos;
+			for (n = 0; len < 600; n++)
+				len += (size_t)snprintf(in + len,
+				    sizeof(in) - len, "%s", o % 3 == 0 ? "\r\n" :
+				    o % 3 == 1 ? " \r\n" : n % 3 ? "\r\n" : "\t \r\n");
+			if (o >= 3)
+				in[len++] = 'z';
+			ref(AM_CANON_RELAXED, (unsigned char *)in, len, &want);
+			run(AM_CANON_RELAXED, in, len, len, &got);
+			total++;
+			if (!same(&got, &want))
+				bad++;
+			for (cut = pos - 66; cut <= pos + 66; cut++) {
+				run_cuts(AM_CANON_RELAXED, in, len, &cut, 1, &got);
+				if (!same(&got, &want))
+					badcut++;
+			}
+		}
+	snprintf(msg, sizeof(msg), "%s: %zu inputs with awkward bytes across "
+	    "block edges", kname, total);
+	is_int(bad, 0, msg);
+	snprintf(msg, sizeof(msg), "%s: ... and cut into chunks near them",
+	    kname);
+	is_int(badcut, 0, msg);
+	am_buf_release(&want);
+	am_buf_release(&got);
+}
+
+static uint64_t	 diff_state;
+
+static uint32_t
+diff_rng(uint32_t n)
+{
+	diff_state ^= diff_state << 13;
+	diff_state ^= diff_state >> 7;
+	diff_state ^= diff_state << 17;
+	return (uint32_t)(diff_state >> 11) % n;
+}
+
+/*
+ * diff_body - a random body: runs of letters, SP, HT, CR, LF in
+ * proportions that change from body to body, sometimes long WSP runs
+ * or many empty lines
+ */
+
+static size_t
+diff_body(unsigned char *p, size_t cap)
+{
+	static const unsigned char	 cls[] = { 'a', ' ', '\t', '\r', '\n' };
+	unsigned			 wt[5], sum = 0, r, i;
+	size_t				 n = 0, len = 1 + diff_rng((uint32_t)cap), k;
+
+	for (i = 0; i < 5; i++)
+		sum += wt[i] = i == 0 ? 20 + diff_rng(200) : diff_rng(30);
+	while (n < len) {
+		r = diff_rng(sum);
+		for (i = 0; r >= wt[i]; i++)
+			r -= wt[i];
+		if (i == 3 && diff_rng(4) != 0) {	/* mostly CR LF */
+			p[n++] = '\r';
+			if (n < len)
+				p[n++] = '\n';
+			continue;
+		}
+		k = diff_rng(50) == 0 ? 1 + diff_rng(150) : 1;
+		for (; k > 0 && n < len; k--)
+			p[n++] = i == 0 ? (unsigned char)('a' + diff_rng(26)) :
+			    cls[i];
+	}
+	return n;
+}
+
+/*
+ * test_differential - random bodies, whole and in random chunks,
+ * against ref() and against the byte-at-a-time path (1-byte chunks,
+ * where no kernel runs)
+ */
+
+static void
+test_differential(const char *kname)
+{
+	enum { N = 4000, CAP = 3000 };
+	unsigned char		*in = malloc(CAP);
+	struct am_buf		 want, slow, got;
+	struct am_canon		*c;
+	enum am_canon_kernel	 k = kernel;
+	size_t			 i, len, off, n, bad = 0, badslow = 0;
+	size_t			 badcut = 0, bytes = 0;
+	char			 msg[160];
+
+	am_buf_init(&want, 2 * CAP + 16);
+	am_buf_init(&slow, 2 * CAP + 16);
+	am_buf_init(&got, 2 * CAP + 16);
+	diff_state = 0x2545f4914f6cdd1dULL;		/* fixed: repeatable */
+	for (i = 0; i < N; i++) {
+		len = diff_body(in, CAP);
+		bytes += len;
+		ref(AM_CANON_RELAXED, in, len, &want);
+		kernel = AM_CANON_KERNEL_NONE;
+		run(AM_CANON_RELAXED, in, len, 1, &slow);
+		kernel = k;
+		if (!same(&slow, &want))
+			badslow++;
+		run(AM_CANON_RELAXED, in, len, len, &got);
+		if (!same(&got, &want))
+			bad++;
+		am_buf_reset(&got);
+		c = am_canon_new(AM_CANON_RELAXED, to_buf, &got);
+		(void)am_canon_set_kernel(c, k);
+		for (off = 0; off < len; off += n) {
+			n = diff_rng(3) == 0 ? diff_rng(70) : diff_rng(700);
+			if (n > len - off)
+				n = len - off;
+			am_canon_body(c, in + off, n);
+		}
+		am_canon_body_end(c);
+		am_canon_free(&c);
+		if (!same(&got, &want))
+			badcut++;
+	}
+	snprintf(msg, sizeof(msg), "%s: %d random bodies (%zu bytes): "
+	    "byte at a time = reference", kname, N, bytes);
+	is_int(badslow, 0, msg);
+	snprintf(msg, sizeof(msg), "%s: ... whole = reference", kname);
+	is_int(bad, 0, msg);
+	snprintf(msg, sizeof(msg), "%s: ... random chunks = reference", kname);
+	is_int(badcut, 0, msg);
+	am_buf_release(&want);
+	am_buf_release(&slow);
+	am_buf_release(&got);
+	free(in);
+}
+
+static void
+test_kernels(void)
+{
+	struct am_canon	*c;
+	char		 msg[120];
+	size_t		 i;
+	int		 have;
+
+	for (i = 0; i < sizeof(kernels) / sizeof(kernels[0]); i++) {
+		c = am_canon_new(AM_CANON_RELAXED, to_buf, NULL);
+		have = am_canon_set_kernel(c, kernels[i].k) == 0;
+		am_canon_free(&c);
+		if (!have) {
+			snprintf(msg, sizeof(msg), "%s: not on this CPU, "
+			    "skipped", kernels[i].name);
+			ok(1, msg);
+			continue;
+		}
+		kernel = kernels[i].k;
+		test_block_edges(kernels[i].name);
+		test_differential(kernels[i].name);
+	}
+	kernel = AM_CANON_KERNEL_AUTO;
 }
 
 /* ---------------------------------------------------------------- big */
@@ -657,6 +940,7 @@ test_headers(void)
 int
 main(void)
 {
+	test_kernels();
 	test_cases();
 	test_positions();
 	test_blank_runs();

@@ -1,0 +1,74 @@
+#ifndef AM_CANON_SIMD_H
+#define AM_CANON_SIMD_H
+
+/*
+ * canon_simd - block kernels for relaxed body canonicalization
+ *
+ * Private to canon.c (and t-canon, which forces each kernel in turn).
+ * A kernel takes 64 input bytes at a time and, without a branch per
+ * byte, works out which bytes relaxed canonicalization keeps (a WSP
+ * byte goes if the byte before it is WSP, or if its run ends at a line
+ * end), turns the kept HT into SP and packs the kept bytes into the
+ * output.  Whatever it cannot do branch-free it leaves to canon.c's
+ * byte-level paths by stopping before the block that holds it:
+ *  - a bare LF (its canonical form is longer: CR LF);
+ *  - an empty line that no line content is known to follow (relaxed
+ *    holds such lines back; they vanish at the end of the body);
+ *  - a WSP run longer than a block that reaches past a block end;
+ *  - fewer than AM_CANON_BLK_MIN bytes left in the chunk.
+ * It also stops, at a block boundary, when the output reaches olim.
+ *
+ * On entry nothing may be pending in the canonicalizer (no CR, no WSP
+ * run, no held-back empty lines); midline says whether the current
+ * line has content.  On return the same holds at blk->p: the kernel
+ * settles a WSP run or CR LF pair that straddles where it stopped.
+ * Neither the input nor the output is read or written outside
+ * [p, end) and [o, olim + AM_CANON_BLK_SLACK).
+ */
+
+#include <stddef.h>
+
+#define AM_CANON_BLK		64	/* bytes per block */
+#define AM_CANON_BLK_MIN	(2 * AM_CANON_BLK + 1)	/* reads ahead */
+#define AM_CANON_BLK_SLACK	(AM_CANON_BLK + 1)	/* writes past olim */
+
+enum am_canon_blk_stop {
+	AM_CANON_BLK_SHORT,		/* chunk end is near */
+	AM_CANON_BLK_FULL,		/* output reached olim */
+	AM_CANON_BLK_BARE_LF,		/* a bare LF */
+	AM_CANON_BLK_ODD		/* held-back empty line, long WSP run */
+};
+
+struct am_canon_blk {
+	const unsigned char	*p;	/* in/out: input position */
+	const unsigned char	*end;	/* end of the chunk */
+	unsigned char		*o;	/* in/out: output position */
+	unsigned char		*olim;	/* stop once o is past this */
+	int			 midline; /* in/out: line has content */
+	enum am_canon_blk_stop	 stop;	/* out: why it returned */
+};
+
+typedef void am_canon_blk_fn(struct am_canon_blk *);
+
+/* Kernels, best first; a name the CPU cannot run is not offered. */
+enum am_canon_kernel {
+	AM_CANON_KERNEL_AUTO,		/* the best this CPU runs */
+	AM_CANON_KERNEL_AVX512,		/* AVX-512 VBMI2 vpcompressb */
+	AM_CANON_KERNEL_SSSE3,		/* pshufb and a 256-entry table */
+	AM_CANON_KERNEL_NONE		/* portable byte-level paths only */
+};
+
+/*
+ * am_canon_blk_pick - the kernel for k, or NULL if this CPU (or this
+ * build, off x86-64) has none: then canon.c runs its portable paths.
+ */
+am_canon_blk_fn	*am_canon_blk_pick(enum am_canon_kernel k);
+
+/*
+ * am_canon_set_kernel - for tests: make c use kernel k from now on.
+ * Returns 0, or -1 if k does not run here (c is left alone).
+ */
+struct am_canon;
+int		 am_canon_set_kernel(struct am_canon *c, enum am_canon_kernel k);
+
+#endif /* AM_CANON_SIMD_H */

@@ -1,0 +1,486 @@
+/*
+ * canon_simd_x86 - x86-64 block kernels for relaxed body
+ * canonicalization (see canon_simd.h for the contract)
+ *
+ * Each 64-byte block becomes four bit masks, bit i for byte i: WSP
+ * (SP, HT), CR, LF and LE, where a line end starts (a CR before an
+ * LF, or an LF).  A few carries link a block to the one before it,
+ * and the masks of the block after it are known before it is done:
+ *
+ *	drop = (W & prevW) | trail
+ *
+ * drops every WSP byte after the first of its run, and trail is the
+ * WSP runs whose next non-WSP byte starts a line end.  The first byte
+ * of every other run is kept and, HT or SP, goes out as SP.  The kept
+ * bytes are packed into the output: vpcompressb with AVX-512 VBMI2,
+ * pshufb with a 256-entry table per 8 bytes with SSSE3.
+ *
+ * trail flows backwards, from a line end to the WSP before it, which
+ * carries in an add cannot do.  With BMI2, pext gathers one bit per
+ * run (does the byte after it start a line end?) and pdep puts it on
+ * the run's first byte; without it, a six-step prefix (Kogge-Stone)
+ * over 64 bits does.  The AVX-512 kernel uses BMI2: every CPU with
+ * VBMI2 has a fast pdep; some AVX2 CPUs (AMD before Zen 3) do not.
+ *
+ * Empty lines: a line end that is the first non-WSP byte after the
+ * last LF, found with one add (W + the bytes after LF, carrying
+ * through the WSP run).  Its CR LF goes out as it stands only when
+ * line content follows, which a short scan checks; otherwise the
+ * kernel stops for the byte-level paths, which hold empty lines back.
+ *
+ * This file is the only one that tests the architecture; elsewhere
+ * the kernel is a function pointer that may be NULL.
+ */
+
+#include "canon_simd.h"
+
+#if defined(__x86_64__)
+
+#include <immintrin.h>
+#include <stdint.h>
+
+/* Masks of one block; bit i is byte i. */
+struct blk_masks {
+	uint64_t	 w;		/* SP or HT */
+	uint64_t	 cr;		/* CR */
+	uint64_t	 lf;		/* LF */
+	uint64_t	 le;		/* line end starts: CR before LF, LF */
+};
+
+/* What a block hands the next: 0 or 1 each. */
+struct blk_carry {
+	uint64_t	 w;		/* last byte was WSP */
+	uint64_t	 cr;		/* last byte was CR */
+	uint64_t	 crlf;		/* ... the CR of a CR LF */
+	uint64_t	 ls;		/* the line so far is WSP or nothing */
+};
+
+#define BLK_SCAN	256	/* how far to look for content after an
+				 * empty line before giving up */
+
+/* blk_le - fill in m->le, given the byte after the block */
+
+static inline void
+blk_le(struct blk_masks *m, unsigned char next)
+{
+	uint64_t	 nlf = (m->lf >> 1) | ((uint64_t)(next == '\n') << 63);
+
+	m->le = m->lf | (m->cr & nlf);
+}
+
+/*
+ * blk_content_follows - q is the CR of a CR LF that ends an empty line:
+ * does line content follow before end?  WSP and line ends in between
+ * only make more empty lines.  A bare CR is content; a CR at the end
+ * of the chunk might not be.  Gives up (0) after BLK_SCAN bytes.
+ */
+
+static int
+blk_content_follows(const unsigned char *q, const unsigned char *end)
+{
+	const unsigned char	*lim;
+
+	q += 2;
+	lim = end - q > BLK_SCAN ? q + BLK_SCAN : end;
+	for (; q < lim; q++) {
+		if (*q == ' ' || *q == '\t' || *q == '\n')
+			continue;
+		if (*q != '\r')
+			return 1;
+		if (end - q < 2)
+			return 0;
+		if (q[1] != '\n')
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * blk_plan - can block m (at p) be done here?  nx is the block after
+ * it.  Returns 0 and the bit the trailing WSP run needs (does a line
+ * end follow it?) in *fc, or why not.
+ */
+
+static inline int
+blk_plan(const struct blk_masks *m, const struct blk_masks *nx,
+    const struct blk_carry *k, const unsigned char *p,
+    const unsigned char *end, uint64_t *fc)
+{
+	uint64_t	 nonw = ~nx->w, n, e;
+
+	if (m->lf & ~((m->cr << 1) | k->cr))
+		return AM_CANON_BLK_BARE_LF;
+	if (nonw == 0) {
+		if (m->w >> 63)
+			return AM_CANON_BLK_ODD;	/* WSP run too long */
+		*fc = 0;
+	} else
+		*fc = (nx->le >> __builtin_ctzll(nonw)) & 1;
+
+	/* First non-WSP byte of each line; empty if it ends the line. */
+	n = (m->w + ((m->lf << 1) | k->ls)) & ~m->w;
+	e = n & m->le;
+	if (e != 0 && !blk_content_follows(p + 63 - __builtin_clzll(e), end))
+		return AM_CANON_BLK_ODD;
+	return 0;
+}
+
+/* blk_next - the carries from block m */
+
+static inline void
+blk_next(const struct blk_masks *m, struct blk_carry *k)
+{
+	uint64_t	 sum, t = (m->lf << 1) | k->ls;
+	int		 out;
+
+	out = __builtin_add_overflow(m->w, t, &sum);
+	k->ls = (uint64_t)out | (m->lf >> 63);
+	k->w = m->w >> 63;
+	k->cr = m->cr >> 63;
+	k->crlf = (m->cr & m->le) >> 63;
+}
+
+/*
+ * blk_settle - the kernel stops at p: leave nothing pending.  The CR
+ * of a CR LF is out, so the LF goes too; the rest of a WSP run that
+ * was already decided is skipped.
+ */
+
+static inline void
+blk_settle(struct am_canon_blk *b, const unsigned char *p, unsigned char *o,
+    const struct blk_carry *k)
+{
+	if (k->crlf) {
+		*o++ = '\n';
+		p++;
+		b->midline = 0;
+	} else {
+		if (k->w)
+			while (p < b->end && (*p == ' ' || *p == '\t'))
+				p++;
+		b->midline = !k->ls;
+	}
+	b->p = p;
+	b->o = o;
+}
+
+/* ---------------------------------------------------------------- SSSE3 */
+
+/* blk_tab[m] - pshufb indices that pack the bytes set in m, 0x80 after */
+
+static const uint64_t blk_tab[256] = {
+	0x8080808080808080ULL, 0x8080808080808000ULL, 0x8080808080808001ULL,
+	0x8080808080800100ULL, 0x8080808080808002ULL, 0x8080808080800200ULL,
+	0x8080808080800201ULL, 0x8080808080020100ULL, 0x8080808080808003ULL,
+	0x8080808080800300ULL, 0x8080808080800301ULL, 0x8080808080030100ULL,
+	0x8080808080800302ULL, 0x8080808080030200ULL, 0x8080808080030201ULL,
+	0x8080808003020100ULL, 0x8080808080808004ULL, 0x8080808080800400ULL,
+	0x8080808080800401ULL, 0x8080808080040100ULL, 0x8080808080800402ULL,
+	0x8080808080040200ULL, 0x8080808080040201ULL, 0x8080808004020100ULL,
+	0x8080808080800403ULL, 0x8080808080040300ULL, 0x8080808080040301ULL,
+	0x8080808004030100ULL, 0x8080808080040302ULL, 0x8080808004030200ULL,
+	0x8080808004030201ULL, 0x8080800403020100ULL, 0x8080808080808005ULL,
+	0x8080808080800500ULL, 0x8080808080800501ULL, 0x8080808080050100ULL,
+	0x8080808080800502ULL, 0x8080808080050200ULL, 0x8080808080050201ULL,
+	0x8080808005020100ULL, 0x8080808080800503ULL, 0x8080808080050300ULL,
+	0x8080808080050301ULL, 0x8080808005030100ULL, 0x8080808080050302ULL,
+	0x8080808005030200ULL, 0x8080808005030201ULL, 0x8080800503020100ULL,
+	0x8080808080800504ULL, 0x8080808080050400ULL, 0x8080808080050401ULL,
+	0x8080808005040100ULL, 0x8080808080050402ULL, 0x8080808005040200ULL,
+	0x8080808005040201ULL, 0x8080800504020100ULL, 0x8080808080050403ULL,
+	0x8080808005040300ULL, 0x8080808005040301ULL, 0x8080800504030100ULL,
+	0x8080808005040302ULL, 0x8080800504030200ULL, 0x8080800504030201ULL,
+	0x8080050403020100ULL, 0x8080808080808006ULL, 0x8080808080800600ULL,
+	0x8080808080800601ULL, 0x8080808080060100ULL, 0x8080808080800602ULL,
+	0x8080808080060200ULL, 0x8080808080060201ULL, 0x8080808006020100ULL,
+	0x8080808080800603ULL, 0x8080808080060300ULL, 0x8080808080060301ULL,
+	0x8080808006030100ULL, 0x8080808080060302ULL, 0x8080808006030200ULL,
+	0x8080808006030201ULL, 0x8080800603020100ULL, 0x8080808080800604ULL,
+	0x8080808080060400ULL, 0x8080808080060401ULL, 0x8080808006040100ULL,
+	0x8080808080060402ULL, 0x8080808006040200ULL, 0x8080808006040201ULL,
+	0x8080800604020100ULL, 0x8080808080060403ULL, 0x8080808006040300ULL,
+	0x8080808006040301ULL, 0x8080800604030100ULL, 0x8080808006040302ULL,
+	0x8080800604030200ULL, 0x8080800604030201ULL, 0x8080060403020100ULL,
+	0x8080808080800605ULL, 0x8080808080060500ULL, 0x8080808080060501ULL,
+	0x8080808006050100ULL, 0x8080808080060502ULL, 0x8080808006050200ULL,
+	0x8080808006050201ULL, 0x8080800605020100ULL, 0x8080808080060503ULL,
+	0x8080808006050300ULL, 0x8080808006050301ULL, 0x8080800605030100ULL,
+	0x8080808006050302ULL, 0x8080800605030200ULL, 0x8080800605030201ULL,
+	0x8080060503020100ULL, 0x8080808080060504ULL, 0x8080808006050400ULL,
+	0x8080808006050401ULL, 0x8080800605040100ULL, 0x8080808006050402ULL,
+	0x8080800605040200ULL, 0x8080800605040201ULL, 0x8080060504020100ULL,
+	0x8080808006050403ULL, 0x8080800605040300ULL, 0x8080800605040301ULL,
+	0x8080060504030100ULL, 0x8080800605040302ULL, 0x8080060504030200ULL,
+	0x8080060504030201ULL, 0x8006050403020100ULL, 0x8080808080808007ULL,
+	0x8080808080800700ULL, 0x8080808080800701ULL, 0x8080808080070100ULL,
+	0x8080808080800702ULL, 0x8080808080070200ULL, 0x8080808080070201ULL,
+	0x8080808007020100ULL, 0x8080808080800703ULL, 0x8080808080070300ULL,
+	0x8080808080070301ULL, 0x8080808007030100ULL, 0x8080808080070302ULL,
+	0x8080808007030200ULL, 0x8080808007030201ULL, 0x8080800703020100ULL,
+	0x8080808080800704ULL, 0x8080808080070400ULL, 0x8080808080070401ULL,
+	0x8080808007040100ULL, 0x8080808080070402ULL, 0x8080808007040200ULL,
+	0x8080808007040201ULL, 0x8080800704020100ULL, 0x8080808080070403ULL,
+	0x8080808007040300ULL, 0x8080808007040301ULL, 0x8080800704030100ULL,
+	0x8080808007040302ULL, 0x8080800704030200ULL, 0x8080800704030201ULL,
+	0x8080070403020100ULL, 0x8080808080800705ULL, 0x8080808080070500ULL,
+	0x8080808080070501ULL, 0x8080808007050100ULL, 0x8080808080070502ULL,
+	0x8080808007050200ULL, 0x8080808007050201ULL, 0x8080800705020100ULL,
+	0x8080808080070503ULL, 0x8080808007050300ULL, 0x8080808007050301ULL,
+	0x8080800705030100ULL, 0x8080808007050302ULL, 0x8080800705030200ULL,
+	0x8080800705030201ULL, 0x8080070503020100ULL, 0x8080808080070504ULL,
+	0x8080808007050400ULL, 0x8080808007050401ULL, 0x8080800705040100ULL,
+	0x8080808007050402ULL, 0x8080800705040200ULL, 0x8080800705040201ULL,
+	0x8080070504020100ULL, 0x8080808007050403ULL, 0x8080800705040300ULL,
+	0x8080800705040301ULL, 0x8080070504030100ULL, 0x8080800705040302ULL,
+	0x8080070504030200ULL, 0x8080070504030201ULL, 0x8007050403020100ULL,
+	0x8080808080800706ULL, 0x8080808080070600ULL, 0x8080808080070601ULL,
+	0x8080808007060100ULL, 0x8080808080070602ULL, 0x8080808007060200ULL,
+	0x8080808007060201ULL, 0x8080800706020100ULL, 0x8080808080070603ULL,
+	0x8080808007060300ULL, 0x8080808007060301ULL, 0x8080800706030100ULL,
+	0x8080808007060302ULL, 0x8080800706030200ULL, 0x8080800706030201ULL,
+	0x8080070603020100ULL, 0x8080808080070604ULL, 0x8080808007060400ULL,
+	0x8080808007060401ULL, 0x8080800706040100ULL, 0x8080808007060402ULL,
+	0x8080800706040200ULL, 0x8080800706040201ULL, 0x8080070604020100ULL,
+	0x8080808007060403ULL, 0x8080800706040300ULL, 0x8080800706040301ULL,
+	0x8080070604030100ULL, 0x8080800706040302ULL, 0x8080070604030200ULL,
+	0x8080070604030201ULL, 0x8007060403020100ULL, 0x8080808080070605ULL,
+	0x8080808007060500ULL, 0x8080808007060501ULL, 0x8080800706050100ULL,
+	0x8080808007060502ULL, 0x8080800706050200ULL, 0x8080800706050201ULL,
+	0x8080070605020100ULL, 0x8080808007060503ULL, 0x8080800706050300ULL,
+	0x8080800706050301ULL, 0x8080070605030100ULL, 0x8080800706050302ULL,
+	0x8080070605030200ULL, 0x8080070605030201ULL, 0x8007060503020100ULL,
+	0x8080808007060504ULL, 0x8080800706050400ULL, 0x8080800706050401ULL,
+	0x8080070605040100ULL, 0x8080800706050402ULL, 0x8080070605040200ULL,
+	0x8080070605040201ULL, 0x8007060504020100ULL, 0x8080800706050403ULL,
+	0x8080070605040300ULL, 0x8080070605040301ULL, 0x8007060504030100ULL,
+	0x8080070605040302ULL, 0x8007060504030200ULL, 0x8007060504030201ULL,
+	0x0706050403020100ULL,
+};
+
+/*
+ * blk_trail_prefix - the WSP runs (all their bytes) whose next byte
+ * starts a line end; fc stands for the byte after the block.
+ */
+
+static inline uint64_t
+blk_trail_prefix(uint64_t w, uint64_t le, uint64_t fc)
+{
+	uint64_t	 g = w & ((le >> 1) | (fc << 63)), pr = w;
+
+	g |= pr & (g >> 1);
+	pr &= pr >> 1;
+	g |= pr & (g >> 2);
+	pr &= pr >> 2;
+	g |= pr & (g >> 4);
+	pr &= pr >> 4;
+	g |= pr & (g >> 8);
+	pr &= pr >> 8;
+	g |= pr & (g >> 16);
+	pr &= pr >> 16;
+	g |= pr & (g >> 32);
+	return g;
+}
+
+/* blk_mask16 - 16 bytes of each class, as bits 16 * i to 16 * i + 15 */
+
+__attribute__((target("ssse3,popcnt")))
+static inline void
+blk_mask16(const unsigned char *p, int i, struct blk_masks *m)
+{
+	__m128i	 b = _mm_loadu_si128((const __m128i *)(const void *)(p +
+		    16 * i));
+	__m128i	 w = _mm_or_si128(_mm_cmpeq_epi8(b, _mm_set1_epi8('\t')),
+		    _mm_cmpeq_epi8(b, _mm_set1_epi8(' ')));
+
+	m->w |= (uint64_t)(uint16_t)_mm_movemask_epi8(w) << (16 * i);
+	m->cr |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(b,
+	    _mm_set1_epi8('\r'))) << (16 * i);
+	m->lf |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(b,
+	    _mm_set1_epi8('\n'))) << (16 * i);
+}
+
+__attribute__((target("ssse3,popcnt")))
+static inline void
+blk_masks_ssse3(const unsigned char *p, struct blk_masks *m)
+{
+	m->w = m->cr = m->lf = 0;
+	blk_mask16(p, 0, m);
+	blk_mask16(p, 1, m);
+	blk_mask16(p, 2, m);
+	blk_mask16(p, 3, m);
+	blk_le(m, p[AM_CANON_BLK]);
+}
+
+/*
+ * blk_pack16 - store the bytes of p[16 * i ...] that bits 16 * i on of
+ * keep select, HT as SP; returns the new end of the output
+ */
+
+__attribute__((target("ssse3,popcnt")))
+static inline unsigned char *
+blk_pack16(unsigned char *o, const unsigned char *p, int i, uint64_t keep)
+{
+	unsigned	 lo = (keep >> (16 * i)) & 0xff;
+	unsigned	 hi = (keep >> (16 * i + 8)) & 0xff;
+	__m128i		 v, s;
+
+	v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i));
+	v = _mm_xor_si128(v, _mm_and_si128(_mm_cmpeq_epi8(v,
+	    _mm_set1_epi8('\t')), _mm_set1_epi8('\t' ^ ' ')));
+	s = _mm_unpacklo_epi64(
+	    _mm_loadl_epi64((const __m128i *)(const void *)&blk_tab[lo]),
+	    _mm_loadl_epi64((const __m128i *)(const void *)&blk_tab[hi]));
+	s = _mm_add_epi8(s, _mm_set_epi64x(0x0808080808080808LL, 0));
+	v = _mm_shuffle_epi8(v, s);
+	_mm_storeu_si128((__m128i *)(void *)o, v);
+	o += __builtin_popcount(lo);
+	_mm_storeh_pi((__m64 *)(void *)o, _mm_castsi128_ps(v));	/* movhps */
+	return o + __builtin_popcount(hi);
+}
+
+__attribute__((target("ssse3,popcnt")))
+static void
+blk_ssse3(struct am_canon_blk *b)
+{
+	const unsigned char	*p = b->p, *end = b->end;
+	unsigned char		*o = b->o;
+	struct blk_carry	 k = { 0, 0, 0, (uint64_t)!b->midline };
+	struct blk_masks	 cur = { 0, 0, 0, 0 }, nxt;
+	uint64_t		 fc, prevw, keep;
+	int			 stop = AM_CANON_BLK_SHORT;
+
+	if (end - p >= AM_CANON_BLK_MIN)
+		blk_masks_ssse3(p, &cur);
+	while (end - p >= AM_CANON_BLK_MIN) {
+		if (o > b->olim) {
+			stop = AM_CANON_BLK_FULL;
+			break;
+		}
+		blk_masks_ssse3(p + AM_CANON_BLK, &nxt);
+		if ((stop = blk_plan(&cur, &nxt, &k, p, end, &fc)) != 0)
+			break;
+		stop = AM_CANON_BLK_SHORT;
+		prevw = (cur.w << 1) | k.w;
+		keep = ~((cur.w & prevw) | blk_trail_prefix(cur.w, cur.le, fc));
+		o = blk_pack16(o, p, 0, keep);
+		o = blk_pack16(o, p, 1, keep);
+		o = blk_pack16(o, p, 2, keep);
+		o = blk_pack16(o, p, 3, keep);
+		blk_next(&cur, &k);
+		p += AM_CANON_BLK;
+		cur = nxt;
+	}
+	b->stop = (enum am_canon_blk_stop)stop;
+	blk_settle(b, p, o, &k);
+}
+
+/* ---------------------------------------------------------------- AVX-512 */
+
+#define BLK_AVX512	"avx512f,avx512bw,avx512vbmi2,bmi,bmi2,popcnt"
+
+/*
+ * blk_trail_starts - the first bytes of the WSP runs whose next byte
+ * starts a line end.  One bit per run: its end (the byte after it),
+ * gathered with pext, spread back onto the run's start with pdep.  A
+ * run that reaches the end of the block has no end here and gets fc;
+ * a run that began before the block has no start here and needs none.
+ */
+
+__attribute__((target(BLK_AVX512)))
+static inline uint64_t
+blk_trail_starts(uint64_t w, uint64_t prevw, uint64_t le, uint64_t fc)
+{
+	uint64_t	 s = w & ~prevw, ends = (w + s) & ~w;
+
+	return _pdep_u64(_pext_u64(le, ends) |
+	    (fc << _mm_popcnt_u64(ends)), s);
+}
+
+__attribute__((target(BLK_AVX512)))
+static inline __m512i
+blk_load_avx512(const unsigned char *p, struct blk_masks *m)
+{
+	__m512i		 b = _mm512_loadu_si512((const void *)p);
+	__mmask64	 ht = _mm512_cmpeq_epi8_mask(b, _mm512_set1_epi8('\t'));
+
+	m->w = ht | _mm512_cmpeq_epi8_mask(b, _mm512_set1_epi8(' '));
+	m->cr = _mm512_cmpeq_epi8_mask(b, _mm512_set1_epi8('\r'));
+	m->lf = _mm512_cmpeq_epi8_mask(b, _mm512_set1_epi8('\n'));
+	blk_le(m, p[AM_CANON_BLK]);
+	return _mm512_mask_blend_epi8(ht, b, _mm512_set1_epi8(' '));
+}
+
+__attribute__((target(BLK_AVX512)))
+static void
+blk_avx512(struct am_canon_blk *b)
+{
+	const unsigned char	*p = b->p, *end = b->end;
+	unsigned char		*o = b->o;
+	struct blk_carry	 k = { 0, 0, 0, (uint64_t)!b->midline };
+	struct blk_masks	 cur, nxt;
+	__m512i			 v = _mm512_setzero_si512(), vn;
+	uint64_t		 fc, prevw, keep;
+	int			 stop = AM_CANON_BLK_SHORT;
+
+	if (end - p >= AM_CANON_BLK_MIN)
+		v = blk_load_avx512(p, &cur);
+	while (end - p >= AM_CANON_BLK_MIN) {
+		if (o > b->olim) {
+			stop = AM_CANON_BLK_FULL;
+			break;
+		}
+		vn = blk_load_avx512(p + AM_CANON_BLK, &nxt);
+		if ((stop = blk_plan(&cur, &nxt, &k, p, end, &fc)) != 0)
+			break;
+		stop = AM_CANON_BLK_SHORT;
+		prevw = (cur.w << 1) | k.w;
+		keep = ~((cur.w & prevw) |
+		    blk_trail_starts(cur.w, prevw, cur.le, fc));
+		_mm512_storeu_si512((void *)o, _mm512_maskz_compress_epi8(keep,
+		    v));
+		o += _mm_popcnt_u64(keep);
+		blk_next(&cur, &k);
+		p += AM_CANON_BLK;
+		cur = nxt;
+		v = vn;
+	}
+	b->stop = (enum am_canon_blk_stop)stop;
+	blk_settle(b, p, o, &k);
+}
+
+/* ---------------------------------------------------------------- choice */
+
+am_canon_blk_fn *
+am_canon_blk_pick(enum am_canon_kernel k)
+{
+	int	 avx512, ssse3;
+
+	ssse3 = __builtin_cpu_supports("ssse3") &&
+	    __builtin_cpu_supports("popcnt");
+	avx512 = ssse3 && __builtin_cpu_supports("avx512f") &&
+	    __builtin_cpu_supports("avx512bw") &&
+	    __builtin_cpu_supports("avx512vbmi2") &&
+	    __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2");
+	switch (k) {
+	case AM_CANON_KERNEL_AUTO:
+		return avx512 ? blk_avx512 : ssse3 ? blk_ssse3 : NULL;
+	case AM_CANON_KERNEL_AVX512:
+		return avx512 ? blk_avx512 : NULL;
+	case AM_CANON_KERNEL_SSSE3:
+		return ssse3 ? blk_ssse3 : NULL;
+	case AM_CANON_KERNEL_NONE:
+		break;
+	}
+	return NULL;
+}
+
+#else /* not x86-64: no kernels, canon.c runs its portable paths */
+
+am_canon_blk_fn *
+am_canon_blk_pick(enum am_canon_kernel k)
+{
+	(void)k;
+	return NULL;
+}
+
+#endif
