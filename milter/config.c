@@ -24,12 +24,15 @@
 #include <strings.h>
 
 #include "config_impl.h"
+#include "keycache.h"
 #include "mem.h"
 #include "signtable.h"
 
 #define AM_CFG_MAXLINE		8192
 #define AM_CFG_MAXINCLUDE	5
 #define AM_CFG_MAXLINES		10000
+#define AM_CFG_KEYCACHE_MAX	1024	/* parsed DKIM keys kept */
+#define AM_CFG_KEYCACHE_TTL	3600	/* seconds, at most */
 
 struct am_cfg_item {
 	const struct am_cfg_opt	*opt;
@@ -355,6 +358,10 @@ am_cfg_dns(struct am_cfg_loader *ld, struct am_config *cfg,
 	unsigned	 line;
 	char		*list, *p, *next;
 
+	/* Parsed keys are shared by all messages of this snapshot, each
+	 * for its record's TTL (at most an hour). */
+	cfg->verify.keycache = am_keycache_new(AM_CFG_KEYCACHE_MAX,
+	    AM_CFG_KEYCACHE_TTL);
 	if (ov != NULL && ov->dns_zone != NULL) {
 		cfg->dns = am_dns_zone_new();
 		list = am_strdup(ov->dns_zone);
@@ -390,6 +397,7 @@ am_cfg_free(struct am_config *cfg)
 	am_keysets_free(cfg);
 	am_signtable_free(&cfg->signtable);
 	am_dns_free(&cfg->dns);
+	am_keycache_free(&cfg->verify.keycache);
 	if (cfg->priv != NULL) {
 		for (i = 0; i < am_cfg_nopts; i++)
 			free(cfg->priv->raw[i]);
