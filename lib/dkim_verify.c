@@ -77,13 +77,14 @@ am_dkim_verifier_header(struct am_dkim_verifier *v, const char *raw,
 
 static void
 am_vsig_set(struct am_dkim_vsig *vs, enum am_dkim_verdict verdict,
-    const char *reason)
+    enum am_dkim_reason code, const char *reason)
 {
 	size_t	 n = strlen(reason);
 
 	if (n >= sizeof(vs->res.reason))
 		n = sizeof(vs->res.reason) - 1;
 	vs->res.verdict = verdict;
+	vs->res.code = code;
 	memcpy(vs->res.reason, reason, n);
 	vs->res.reason[n] = '\0';
 	vs->pending = 0;
@@ -141,16 +142,19 @@ am_vsig_precheck(struct am_dkim_verifier *v, struct am_dkim_vsig *vs)
 	if (s->alg == AM_DKIM_ALG_UNKNOWN) {
 		(void)snprintf(why, sizeof(why), "unsupported algorithm %.60s",
 		    s->alg_name);
-		am_vsig_set(vs, AM_DKIM_PERMERROR, why);
+		am_vsig_set(vs, AM_DKIM_PERMERROR, AM_DKIM_R_ALGORITHM, why);
 	} else if (s->alg == AM_DKIM_RSA_SHA1)
-		am_vsig_set(vs, AM_DKIM_POLICY,
+		am_vsig_set(vs, AM_DKIM_POLICY, AM_DKIM_R_WEAK_ALGORITHM,
 		    "rsa-sha1 is not acceptable (RFC 8301)");
 	else if (s->has_x && s->x < v->opts.now)
-		am_vsig_set(vs, AM_DKIM_FAIL, "signature expired");
+		am_vsig_set(vs, AM_DKIM_FAIL, AM_DKIM_R_EXPIRED,
+		    "signature expired");
 	else if (s->has_t && s->t > v->opts.now + v->opts.clock_skew)
-		am_vsig_set(vs, AM_DKIM_FAIL, "signature timestamp in the future");
+		am_vsig_set(vs, AM_DKIM_FAIL, AM_DKIM_R_FUTURE,
+		    "signature timestamp in the future");
 	else if (s->has_l && v->opts.l_policy == AM_DKIM_L_REFUSE)
-		am_vsig_set(vs, AM_DKIM_POLICY, "l= not accepted");
+		am_vsig_set(vs, AM_DKIM_POLICY, AM_DKIM_R_BODY_LENGTH,
+		    "l= not accepted");
 }
 
 static void
@@ -163,7 +167,8 @@ am_vsig_prepare(struct am_dkim_verifier *v, struct am_dkim_vsig *vs,
 	vs->pending = 1;
 	if (am_dkim_sig_parse(h->value, h->value_len, &vs->sig, &err) == -1) {
 		am_vsig_salvage(vs, h);
-		am_vsig_set(vs, AM_DKIM_PERMERROR, err.msg);
+		am_vsig_set(vs, AM_DKIM_PERMERROR, AM_DKIM_R_SIG_SYNTAX,
+		    err.msg);
 		am_log(v->log, AM_LOG_INFO, "DKIM-Signature %zu: %s",
 		    vs->field, err.msg);
 		return;
@@ -176,7 +181,7 @@ am_vsig_prepare(struct am_dkim_verifier *v, struct am_dkim_vsig *vs,
 	vs->bh = am_bodyhash_add(v->body, vs->sig.bcanon, AM_DIGEST_SHA256,
 	    vs->sig.has_l, vs->sig.l);
 	if (vs->bh < 0)
-		am_vsig_set(vs, AM_DKIM_PERMERROR,
+		am_vsig_set(vs, AM_DKIM_PERMERROR, AM_DKIM_R_LIMIT,
 		    "too many distinct body canonicalizations");
 }
 
@@ -223,7 +228,8 @@ am_vsig_key_name(struct am_dkim_vsig *vs, char *name, size_t size)
 
 	if ((sel = am_domain_to_alabel(vs->sig.s, strlen(vs->sig.s),
 	    NULL)) == NULL) {
-		am_vsig_set(vs, AM_DKIM_PERMERROR, "invalid selector");
+		am_vsig_set(vs, AM_DKIM_PERMERROR, AM_DKIM_R_SIG_SYNTAX,
+		    "invalid selector");
 		return -1;
 	}
 	(void)snprintf(name, size, "%s._domainkey.%s", sel, vs->sig.d_alabel);
@@ -241,16 +247,18 @@ am_vsig_dns_failed(struct am_dkim_vsig *vs, enum am_dns_status st)
 	switch (st) {
 	case AM_DNS_NXDOMAIN:
 	case AM_DNS_NODATA:
-		am_vsig_set(vs, AM_DKIM_PERMERROR, "no key for signature");
+		am_vsig_set(vs, AM_DKIM_PERMERROR, AM_DKIM_R_NO_KEY,
+		    "no key for signature");
 		break;
 	case AM_DNS_SERVFAIL:
 	case AM_DNS_TIMEOUT:
 		(void)snprintf(why, sizeof(why), "key query failed: %s",
 		    am_dns_status_name(st));
-		am_vsig_set(vs, AM_DKIM_TEMPERROR, why);
+		am_vsig_set(vs, AM_DKIM_TEMPERROR, AM_DKIM_R_KEY_DNS, why);
 		break;
 	default:
-		am_vsig_set(vs, AM_DKIM_PERMERROR, "key query failed");
+		am_vsig_set(vs, AM_DKIM_PERMERROR, AM_DKIM_R_KEY_DNS,
+		    "key query failed");
 		break;
 	}
 }
@@ -294,7 +302,7 @@ am_vsig_key(struct am_dkim_verifier *v, struct am_dkim_vsig *vs,
 	if (!found) {
 		(void)snprintf(why, sizeof(why), "key syntax error: %s",
 		    err.msg);
-		am_vsig_set(vs, AM_DKIM_PERMERROR, why);
+		am_vsig_set(vs, AM_DKIM_PERMERROR, AM_DKIM_R_KEY_SYNTAX, why);
 		return -1;
 	}
 	return 0;
@@ -314,13 +322,16 @@ am_vsig_key_ok(struct am_dkim_verifier *v, struct am_dkim_vsig *vs,
 	vs->res.key_bits = key->bits;
 	vs->res.key_testing = key->testing;
 	if (key->revoked)
-		return am_vsig_set(vs, AM_DKIM_PERMERROR, "key revoked"), -1;
+		return am_vsig_set(vs, AM_DKIM_PERMERROR, AM_DKIM_R_KEY_REVOKED,
+		    "key revoked"), -1;
 	if ((s->alg == AM_DKIM_ED25519_SHA256) !=
 	    (key->type == AM_DKIM_KEY_ED25519))
 		return am_vsig_set(vs, AM_DKIM_PERMERROR,
+		    AM_DKIM_R_KEY_MISMATCH,
 		    "key type does not match algorithm"), -1;
 	if (!key->allow_sha256)
 		return am_vsig_set(vs, AM_DKIM_PERMERROR,
+		    AM_DKIM_R_KEY_MISMATCH,
 		    "hash algorithm not allowed by key"), -1;
 	if (key->strict && s->i != NULL &&
 	    (at = strrchr(s->i, '@')) != NULL) {
@@ -329,12 +340,14 @@ am_vsig_key_ok(struct am_dkim_verifier *v, struct am_dkim_vsig *vs,
 		free(idom);
 		if (!within)
 			return am_vsig_set(vs, AM_DKIM_PERMERROR,
+			    AM_DKIM_R_KEY_MISMATCH,
 			    "i= subdomain not allowed by key (t=s)"), -1;
 	}
 	if (key->type == AM_DKIM_KEY_RSA && key->bits < v->opts.min_key_bits) {
 		(void)snprintf(why, sizeof(why), "%u-bit key is too short%s",
 		    key->bits, key->bits < 1024 ? " (RFC 8301)" : "");
-		return am_vsig_set(vs, AM_DKIM_POLICY, why), -1;
+		return am_vsig_set(vs, AM_DKIM_POLICY, AM_DKIM_R_WEAK_KEY,
+		    why), -1;
 	}
 	return 0;
 }
@@ -349,11 +362,12 @@ am_vsig_body_ok(struct am_dkim_verifier *v, struct am_dkim_vsig *vs)
 	bh = am_bodyhash_get(v->body, vs->bh, &bhlen, &total);
 	vs->res.body_len = total;
 	if (vs->sig.has_l && vs->sig.l > total)
-		return am_vsig_set(vs, AM_DKIM_FAIL,
+		return am_vsig_set(vs, AM_DKIM_FAIL, AM_DKIM_R_BODY_LENGTH,
 		    "l= exceeds body length"), -1;
 	if (bhlen != vs->sig.bh_len || CRYPTO_memcmp(bh, vs->sig.bh,
 	    bhlen) != 0)
-		return am_vsig_set(vs, AM_DKIM_FAIL, "body hash mismatch"), -1;
+		return am_vsig_set(vs, AM_DKIM_FAIL, AM_DKIM_R_BODY_HASH,
+		    "body hash mismatch"), -1;
 	return 0;
 }
 
@@ -379,17 +393,20 @@ am_vsig_check(struct am_dkim_verifier *v, struct am_dkim_vsig *vs)
 	if (am_dkim_hdrs_canon(v->hdrs, vs->sig.h, vs->sig.h_n,
 	    vs->sig.hcanon, (const char *)sigfield.data, sigfield.len,
 	    &data) == -1)
-		am_vsig_set(vs, AM_DKIM_PERMERROR, "signed headers too long");
+		am_vsig_set(vs, AM_DKIM_PERMERROR, AM_DKIM_R_LIMIT,
+		    "signed headers too long");
 	else if ((r = am_pkey_verify(key.pkey, "SHA256", data.data, data.len,
 	    vs->sig.b, vs->sig.b_len)) != 1)
 		am_vsig_set(vs, r == 0 ? AM_DKIM_FAIL : AM_DKIM_TEMPERROR,
+		    r == 0 ? AM_DKIM_R_SIGNATURE : AM_DKIM_R_INTERNAL,
 		    r == 0 ? "signature verification failed" :
 		    "internal error verifying signature");
 	else if (vs->sig.has_l && vs->res.body_len > vs->sig.l &&
 	    v->opts.l_policy == AM_DKIM_L_STRICT)
-		am_vsig_set(vs, AM_DKIM_POLICY, "unsigned content after l=");
+		am_vsig_set(vs, AM_DKIM_POLICY, AM_DKIM_R_BODY_LENGTH,
+		    "unsigned content after l=");
 	else
-		am_vsig_set(vs, AM_DKIM_PASS, "");
+		am_vsig_set(vs, AM_DKIM_PASS, AM_DKIM_R_NONE, "");
 	am_buf_release(&sigfield);
 	am_buf_release(&data);
 	am_dkim_key_release(&key);
@@ -452,6 +469,35 @@ const struct am_dkim_result *
 am_dkim_verifier_result(const struct am_dkim_verifier *v, size_t i)
 {
 	return &v->sigs[i].res;
+}
+
+const char *
+am_dkim_reason_name(enum am_dkim_reason code)
+{
+	static const char *const names[] = {
+		[AM_DKIM_R_NONE] = "none",
+		[AM_DKIM_R_SIG_SYNTAX] = "signature-syntax",
+		[AM_DKIM_R_ALGORITHM] = "unsupported-algorithm",
+		[AM_DKIM_R_WEAK_ALGORITHM] = "weak-algorithm",
+		[AM_DKIM_R_EXPIRED] = "expired",
+		[AM_DKIM_R_FUTURE] = "future-timestamp",
+		[AM_DKIM_R_NO_KEY] = "no-key",
+		[AM_DKIM_R_KEY_DNS] = "key-dns-error",
+		[AM_DKIM_R_KEY_SYNTAX] = "key-syntax",
+		[AM_DKIM_R_KEY_REVOKED] = "key-revoked",
+		[AM_DKIM_R_KEY_MISMATCH] = "key-mismatch",
+		[AM_DKIM_R_WEAK_KEY] = "weak-key",
+		[AM_DKIM_R_BODY_LENGTH] = "body-length",
+		[AM_DKIM_R_BODY_HASH] = "body-hash",
+		[AM_DKIM_R_SIGNATURE] = "signature",
+		[AM_DKIM_R_LIMIT] = "limit",
+		[AM_DKIM_R_INTERNAL] = "internal",
+	};
+
+	if ((size_t)code >= sizeof(names) / sizeof(names[0]) ||
+	    names[code] == NULL)
+		return "internal";
+	return names[code];
 }
 
 const char *

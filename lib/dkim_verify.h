@@ -73,8 +73,31 @@ struct am_dkim_verify_opts {
 	struct am_keycache	*keycache;	  /* borrowed; NULL: none */
 };
 
+/* Why a signature got its verdict, for programs (reason[] is for
+ * people and Authentication-Results). */
+enum am_dkim_reason {
+	AM_DKIM_R_NONE,		/* pass */
+	AM_DKIM_R_SIG_SYNTAX,	/* malformed signature, From not signed */
+	AM_DKIM_R_ALGORITHM,	/* unknown a= */
+	AM_DKIM_R_WEAK_ALGORITHM, /* rsa-sha1 (RFC 8301) */
+	AM_DKIM_R_EXPIRED,	/* x= in the past */
+	AM_DKIM_R_FUTURE,	/* t= beyond the clock skew */
+	AM_DKIM_R_NO_KEY,	/* NXDOMAIN or NODATA for the key */
+	AM_DKIM_R_KEY_DNS,	/* the key query failed */
+	AM_DKIM_R_KEY_SYNTAX,	/* no usable key record */
+	AM_DKIM_R_KEY_REVOKED,	/* empty p= */
+	AM_DKIM_R_KEY_MISMATCH,	/* k=, h= or t=s rule broken */
+	AM_DKIM_R_WEAK_KEY,	/* RSA key under the minimum */
+	AM_DKIM_R_BODY_LENGTH,	/* l= beyond the body, or l= policy */
+	AM_DKIM_R_BODY_HASH,	/* body hash mismatch */
+	AM_DKIM_R_SIGNATURE,	/* signature mismatch */
+	AM_DKIM_R_LIMIT,	/* a hard limit was exceeded */
+	AM_DKIM_R_INTERNAL	/* our own failure */
+};
+
 struct am_dkim_result {
 	enum am_dkim_verdict	 verdict;
+	enum am_dkim_reason	 code;
 	char			 reason[128];	/* empty for pass */
 	char			*d;		/* NULL when unparseable */
 	char			*i;
@@ -110,6 +133,8 @@ const struct am_dkim_result *am_dkim_verifier_result(
 			    const struct am_dkim_verifier *, size_t i);
 
 const char		*am_dkim_verdict_name(enum am_dkim_verdict);
+/* A stable token for a reason code, e.g. "no-key", for logs. */
+const char		*am_dkim_reason_name(enum am_dkim_reason);
 /* Fills an RFC 8601 resinfo for r ("dkim=pass header.d=... "). */
 void			 am_dkim_result_authres(const struct am_dkim_result *,
 			    struct am_authres *);

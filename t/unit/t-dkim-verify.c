@@ -357,6 +357,47 @@ test_unsigned(void)
 	am_dns_free(&dns);
 }
 
+/* Machine-readable reason codes beside the text. */
+static void
+test_codes(void)
+{
+	struct am_dkim_verify_opts	 o;
+	struct am_dkim_verifier		*v;
+	struct am_dns			*dns;
+	char				 rec[1024], *m;
+
+	snprintf(rec, sizeof(rec), "\"v=DKIM1; k=rsa; p=%s\"", rsa_p);
+	dns = zone(ed_rec, rec);
+	am_dns_zone_fail(dns, "test._domainkey.football.example.com",
+	    AM_DNS_SERVFAIL);
+	opts(&o);
+	m = edit("Joe.", "Jim.");
+	v = am_dkim_verifier_new(&o, dns, NULL);
+	(void)tu_feed(m, strlen(m), 4096, &tu_verify_cb, v);
+	am_dkim_verifier_eom(v);
+	ok(am_dkim_verifier_result(v, 0)->code == AM_DKIM_R_BODY_HASH,
+	    "code: body hash mismatch");
+	ok(am_dkim_verifier_result(v, 1)->code == AM_DKIM_R_KEY_DNS,
+	    "code: key query failed");
+	am_dkim_verifier_free(&v);
+	free(m);
+	am_dns_free(&dns);
+	dns = zone(ed_rec, "\"v=DKIM1; k=rsa; p=\"");
+	v = am_dkim_verifier_new(&o, dns, NULL);
+	(void)tu_feed(a3, strlen(a3), 4096, &tu_verify_cb, v);
+	am_dkim_verifier_eom(v);
+	ok(am_dkim_verifier_result(v, 0)->code == AM_DKIM_R_NONE,
+	    "code: none for pass");
+	ok(am_dkim_verifier_result(v, 1)->code == AM_DKIM_R_KEY_REVOKED,
+	    "code: revoked key");
+	am_dkim_verifier_free(&v);
+	am_dns_free(&dns);
+	is_str(am_dkim_reason_name(AM_DKIM_R_NO_KEY), "no-key",
+	    "reason names are stable tokens");
+	is_str(am_dkim_reason_name((enum am_dkim_reason)999), "internal",
+	    "an unknown code names itself internal");
+}
+
 int
 main(void)
 {
@@ -371,6 +412,7 @@ main(void)
 	test_signature_rules();
 	test_time();
 	test_unsigned();
+	test_codes();
 	free(a3);
 	return done_testing();
 }
