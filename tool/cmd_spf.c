@@ -24,13 +24,8 @@
 #include "spf.h"
 #include "tool.h"
 
-#define AM_SPF_TOOL_MAXZONES	32
-
 struct am_spf_args {
-	char			*zones[AM_SPF_TOOL_MAXZONES];
-	size_t			 nzones;
-	const char		*nameserver;
-	unsigned		 timeout_ms;
+	struct am_tool_dns_args	 dns;
 	const char		*ip;
 	const char		*helo;
 	const char		*sender;
@@ -66,27 +61,15 @@ am_spf_opt(int c, char *arg, struct am_spf_args *a)
 {
 	unsigned long long	 v;
 	struct am_err		 err;
+	int			 r;
 
+	if ((r = am_tool_dns_opt(c, arg, &a->dns)) != 0)
+		return r == 1 ? 0 : -1;
 	switch (c) {
-	case 'z':
-		if (a->nzones == AM_SPF_TOOL_MAXZONES) {
-			am_tool_errx("too many --zone");
-			return -1;
-		}
-		a->zones[a->nzones++] = arg;
-		return 0;
-	case 'n': a->nameserver = arg; return 0;
 	case 'i': a->ip = arg; return 0;
 	case 'H': a->helo = arg; return 0;
 	case 's': a->sender = arg; return 0;
 	case 'r': a->opts.receiver = arg; return 0;
-	case 'T':
-		if (am_spf_number(arg, &v) == -1)
-			return -1;
-		a->timeout_ms = (unsigned)(v > 60 ? 60000 : v * 1000);
-		if (a->timeout_ms == 0)
-			a->timeout_ms = 1;
-		return 0;
 	case 't':
 		if (am_spf_number(arg, &v) == -1)
 			return -1;
@@ -114,9 +97,7 @@ static int
 am_spf_parse(int argc, char **argv, struct am_spf_args *a)
 {
 	static const struct option longopts[] = {
-		{ "zone", required_argument, NULL, 'z' },
-		{ "nameserver", required_argument, NULL, 'n' },
-		{ "dns-timeout", required_argument, NULL, 'T' },
+		AM_TOOL_DNS_LONGOPTS,
 		{ "ip", required_argument, NULL, 'i' },
 		{ "helo", required_argument, NULL, 'H' },
 		{ "sender", required_argument, NULL, 's' },
@@ -129,7 +110,6 @@ am_spf_parse(int argc, char **argv, struct am_spf_args *a)
 	int	 c;
 
 	memset(a, 0, sizeof(*a));
-	a->timeout_ms = 5000;
 	am_spf_opts_init(&a->opts);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1)
@@ -160,8 +140,7 @@ am_cmd_spf(int argc, char **argv)
 
 	if (am_spf_parse(argc, argv, &a) == -1)
 		return am_spf_usage();
-	if ((dns = am_tool_dns(a.zones, a.nzones, a.nameserver,
-	    a.timeout_ms)) == NULL)
+	if ((dns = am_tool_dns_open(&a.dns, NULL, 5000)) == NULL)
 		return AM_TOOL_EXIT_USAGE;
 	am_err_clear(&err);
 	if (a.helo_identity)

@@ -36,7 +36,6 @@
 #include "tool.h"
 #include "milter/config.h"
 
-#define AM_TESTKEY_MAXZONES	32
 #define AM_TESTKEY_WEAK_BITS	2048	/* RFC 8301: SHOULD be 2048 */
 #define AM_TESTKEY_MIN_BITS	1024	/* RFC 8301: MUST be 1024 */
 
@@ -45,10 +44,7 @@ struct am_testkey_args {
 	const char	*domain;
 	const char	*selector;
 	const char	*keyfile;
-	char		*zones[AM_TESTKEY_MAXZONES];
-	size_t		 nzones;
-	const char	*nameserver;
-	unsigned	 timeout_ms;	/* 0: not given */
+	struct am_tool_dns_args dns;
 };
 
 enum am_tk_level {
@@ -100,8 +96,10 @@ am_tk_say(struct am_tk *t, enum am_tk_level level, const char *fmt, ...)
 static int
 am_testkey_opt(int c, char *arg, struct am_testkey_args *a)
 {
-	unsigned long long	 v;
+	int	 r;
 
+	if ((r = am_tool_dns_opt(c, arg, &a->dns)) != 0)
+		return r == 1 ? 0 : -1;
 	switch (c) {
 	case 'c':
 		a->config = arg;
@@ -115,23 +113,6 @@ am_testkey_opt(int c, char *arg, struct am_testkey_args *a)
 	case 'k':
 		a->keyfile = arg;
 		return 0;
-	case 'z':
-		if (a->nzones == AM_TESTKEY_MAXZONES) {
-			am_tool_errx("too many --zone");
-			return -1;
-		}
-		a->zones[a->nzones++] = arg;
-		return 0;
-	case 'n':
-		a->nameserver = arg;
-		return 0;
-	case 'T':
-		if (am_tool_parse_u64(arg, &v) == -1 || v == 0 || v > 600) {
-			am_tool_errx("--dns-timeout: 1 to 600 seconds");
-			return -1;
-		}
-		a->timeout_ms = (unsigned)v * 1000;
-		return 0;
 	}
 	return -1;
 }
@@ -140,9 +121,7 @@ static int
 am_testkey_parse(int argc, char **argv, struct am_testkey_args *a)
 {
 	static const struct option longopts[] = {
-		{ "zone", required_argument, NULL, 'z' },
-		{ "nameserver", required_argument, NULL, 'n' },
-		{ "dns-timeout", required_argument, NULL, 'T' },
+		AM_TOOL_DNS_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	int	 c, nkey;
@@ -568,16 +547,14 @@ am_testkey_config(const struct am_config *cfg, struct am_dns *dns)
 static struct am_dns *
 am_testkey_dns(struct am_testkey_args *a, const struct am_config *cfg)
 {
-	const char	*ns = a->nameserver;
-	unsigned	 ms = a->timeout_ms;
+	const char	*ns = NULL;
+	unsigned	 ms = 5000;
 
-	if (cfg != NULL && a->nzones == 0 && ns == NULL)
+	if (cfg != NULL && a->dns.nzones == 0)
 		ns = cfg->nameservers;
-	if (cfg != NULL && ms == 0 && cfg->dns_timeout > 0)
+	if (cfg != NULL && cfg->dns_timeout > 0)
 		ms = cfg->dns_timeout > 600 ? 600000 : cfg->dns_timeout * 1000;
-	if (ms == 0)
-		ms = 5000;
-	return am_tool_dns(a->zones, a->nzones, ns, ms);
+	return am_tool_dns_open(&a->dns, ns, ms);
 }
 
 int
@@ -602,7 +579,8 @@ am_cmd_testkey(int argc, char **argv)
 	if ((dns = am_testkey_dns(&a, cfg)) == NULL) {
 		if (cfg != NULL)
 			am_config_unref(&cfg);
-		return a.nzones > 0 ? AM_TOOL_EXIT_INPUT : AM_TOOL_EXIT_USAGE;
+		return a.dns.nzones > 0 ? AM_TOOL_EXIT_INPUT :
+		    AM_TOOL_EXIT_USAGE;
 	}
 	if (cfg != NULL)
 		rc = am_testkey_config(cfg, dns);

@@ -18,13 +18,8 @@
 #include "dkim_verify.h"
 #include "tool.h"
 
-#define AM_VERIFY_MAXZONES	32
-
 struct am_verify_args {
-	char			*zones[AM_VERIFY_MAXZONES];
-	size_t			 nzones;
-	const char		*nameserver;
-	unsigned		 timeout_ms;
+	struct am_tool_dns_args	 dns;
 	struct am_dkim_verify_opts opts;
 	const char		*file;
 };
@@ -59,28 +54,17 @@ static int
 am_verify_opt(int c, char *arg, struct am_verify_args *a)
 {
 	unsigned long long	 v = 0;
+	int			 r;
 
-	if (c != 'z' && c != 'n' && c != 'L' &&
-	    am_tool_parse_u64(arg, &v) == -1) {
+	if ((r = am_tool_dns_opt(c, arg, &a->dns)) != 0)
+		return r == 1 ? 0 : -1;
+	if (c != 'L' && am_tool_parse_u64(arg, &v) == -1) {
 		am_tool_errx("expected a number, got '%s'", arg);
 		return -1;
 	}
 	switch (c) {
-	case 'z':
-		if (a->nzones == AM_VERIFY_MAXZONES) {
-			am_tool_errx("too many --zone");
-			return -1;
-		}
-		a->zones[a->nzones++] = arg;
-		return 0;
-	case 'n':
-		a->nameserver = arg;
-		return 0;
 	case 't':
 		a->opts.now = v;
-		return 0;
-	case 'T':
-		a->timeout_ms = (unsigned)(v > 60 ? 60000 : v * 1000);
 		return 0;
 	case 'm':
 		a->opts.max_signatures = (size_t)v;
@@ -102,10 +86,8 @@ static int
 am_verify_parse(int argc, char **argv, struct am_verify_args *a)
 {
 	static const struct option longopts[] = {
-		{ "zone", required_argument, NULL, 'z' },
-		{ "nameserver", required_argument, NULL, 'n' },
+		AM_TOOL_DNS_LONGOPTS,
 		{ "now", required_argument, NULL, 't' },
-		{ "dns-timeout", required_argument, NULL, 'T' },
 		{ "max-signatures", required_argument, NULL, 'm' },
 		{ "min-key-bits", required_argument, NULL, 'b' },
 		{ "l-policy", required_argument, NULL, 'L' },
@@ -114,7 +96,6 @@ am_verify_parse(int argc, char **argv, struct am_verify_args *a)
 	int	 c;
 
 	memset(a, 0, sizeof(*a));
-	a->timeout_ms = 5000;
 	a->opts.clock_skew = 300;
 	a->opts.l_policy = AM_DKIM_L_STRICT;
 	optind = 1;
@@ -196,8 +177,7 @@ am_cmd_verify(int argc, char **argv)
 
 	if (am_verify_parse(argc, argv, &a) == -1)
 		return am_verify_usage();
-	if ((dns = am_tool_dns(a.zones, a.nzones, a.nameserver,
-	    a.timeout_ms)) == NULL)
+	if ((dns = am_tool_dns_open(&a.dns, NULL, 5000)) == NULL)
 		return AM_TOOL_EXIT_USAGE;
 	if ((fp = am_tool_open(a.file)) == NULL) {
 		am_dns_free(&dns);

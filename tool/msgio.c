@@ -127,26 +127,56 @@ am_tool_copy(FILE *fp, FILE *out)
 	return ferror(fp) ? -1 : 0;
 }
 
+int
+am_tool_dns_opt(int c, char *arg, struct am_tool_dns_args *a)
+{
+	unsigned long long	 v;
+
+	switch (c) {
+	case 'z':
+		if (a->nzones == AM_TOOL_MAXZONES) {
+			am_tool_errx("too many --zone");
+			return -1;
+		}
+		a->zones[a->nzones++] = arg;
+		return 1;
+	case 'n':
+		a->nameserver = arg;
+		return 1;
+	case 'T':
+		if (am_tool_parse_u64(arg, &v) == -1 || v == 0 || v > 600) {
+			am_tool_errx("--dns-timeout: 1 to 600 seconds");
+			return -1;
+		}
+		a->timeout_ms = (unsigned)v * 1000;
+		return 1;
+	}
+	return 0;
+}
+
 struct am_dns *
-am_tool_dns(char **zones, size_t nzones, const char *ns, unsigned timeout_ms)
+am_tool_dns_open(const struct am_tool_dns_args *a, const char *default_ns,
+    unsigned default_ms)
 {
 	struct am_dns	*dns;
 	struct am_err	 err;
+	const char	*ns = a->nameserver != NULL ? a->nameserver : default_ns;
+	unsigned	 ms = a->timeout_ms != 0 ? a->timeout_ms : default_ms;
 	size_t		 i;
 
 	am_err_clear(&err);
-	if (nzones > 0 && ns != NULL) {
+	if (a->nzones > 0 && a->nameserver != NULL) {
 		am_tool_errx("--zone and --nameserver exclude each other");
 		return NULL;
 	}
-	if (nzones == 0) {
-		if ((dns = am_dns_ldns_new(ns, timeout_ms, 1, &err)) == NULL)
+	if (a->nzones == 0) {
+		if ((dns = am_dns_ldns_new(ns, ms, 1, &err)) == NULL)
 			am_tool_errx("resolver: %s", err.msg);
 		return dns;
 	}
 	dns = am_dns_zone_new();
-	for (i = 0; i < nzones; i++)
-		if (am_dns_zone_load(dns, zones[i], &err) == -1) {
+	for (i = 0; i < a->nzones; i++)
+		if (am_dns_zone_load(dns, a->zones[i], &err) == -1) {
 			am_tool_errx("%s", err.msg);
 			am_dns_free(&dns);
 			return NULL;

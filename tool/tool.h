@@ -39,10 +39,32 @@ void	 am_tool_put_lines(FILE *, const char *s, int crlf);
 /* Copies the stream from its start to out. */
 int	 am_tool_copy(FILE *, FILE *out);
 
-/* DNS from --zone files, or ldns with --nameserver; NULL on error
+/*
+ * The DNS options every subcommand that asks DNS shares: --zone FILE
+ * (repeatable), --nameserver IP[@PORT], --dns-timeout SECONDS (1-600).
+ * Put AM_TOOL_DNS_LONGOPTS in the subcommand's option table and hand
+ * each option to am_tool_dns_opt() first.
+ */
+#define AM_TOOL_MAXZONES	32
+struct am_tool_dns_args {
+	char		*zones[AM_TOOL_MAXZONES];
+	size_t		 nzones;
+	const char	*nameserver;
+	unsigned	 timeout_ms;	/* 0: not given */
+};
+#define AM_TOOL_DNS_LONGOPTS \
+	{ "zone", required_argument, NULL, 'z' }, \
+	{ "nameserver", required_argument, NULL, 'n' }, \
+	{ "dns-timeout", required_argument, NULL, 'T' }
+
+/* 1: the option was a DNS option and is stored; 0: not a DNS option;
+ * -1: a bad value (already printed). */
+int	 am_tool_dns_opt(int c, char *arg, struct am_tool_dns_args *);
+/* DNS from --zone files, or ldns with --nameserver (else default_ns,
+ * else resolv.conf); the timeout given or default_ms.  NULL on error
  * (already printed). */
-struct am_dns *am_tool_dns(char **zones, size_t nzones, const char *ns,
-	    unsigned timeout_ms);
+struct am_dns *am_tool_dns_open(const struct am_tool_dns_args *,
+	    const char *default_ns, unsigned default_ms);
 
 /* A log sink writing "authmilter-tool: level: line" to stderr. */
 extern const struct am_log am_tool_log;
