@@ -55,7 +55,9 @@ am_apply_headers(SMFICTX *ctx, const struct am_conn *c, struct am_msg *m)
 	size_t			 i;
 	int			 r = 0;
 
-	if (m->dec.kind == AM_DECIDE_VERIFY && am_apply_delete_ar(ctx, m) == -1)
+	/* Forged fields go whenever ours is added (RFC 8601 5). */
+	if ((m->dec.kind == AM_DECIDE_VERIFY || m->ar.len > 0) &&
+	    am_apply_delete_ar(ctx, m) == -1)
 		return -1;
 	if (m->cfg->software_header) {
 		am_buf_init(&sw, 64);
@@ -72,6 +74,10 @@ am_apply_headers(SMFICTX *ctx, const struct am_conn *c, struct am_msg *m)
 		if (smfi_insheader(ctx, 0, (char *)"DKIM-Signature",
 		    am_apply_value(c, &m->sig[i - 1])) != MI_SUCCESS)
 			return -1;
+	/* Received-SPF is a trace field: on top, under our A-R. */
+	if (m->rspf.len > 0 && smfi_insheader(ctx, 0, (char *)"Received-SPF",
+	    am_apply_value(c, &m->rspf)) != MI_SUCCESS)
+		return -1;
 	if (m->ar.len > 0 && smfi_insheader(ctx, 0, (char *)AM_AR_NAME,
 	    am_apply_value(c, &m->ar)) != MI_SUCCESS)
 		return -1;
@@ -84,7 +90,8 @@ am_apply(SMFICTX *ctx, struct am_conn *c, struct am_msg *m)
 	struct am_reply	 reply;
 	char		 reason[160];
 
-	if (m->dec.kind == AM_DECIDE_NONE)
+	if (m->dec.kind == AM_DECIDE_NONE && m->ar.len == 0 &&
+	    m->rspf.len == 0)
 		return SMFIS_ACCEPT;
 	am_outcome_reply(m->outcome, m->action, &reply);
 	switch (m->action) {

@@ -56,6 +56,21 @@ am_cb_macro(void *ctx, const char *name)
 	return v;
 }
 
+/* What the MTA told us about the client, for the decisions. */
+
+static void
+am_cb_client(SMFICTX *ctx, struct am_conn *c, struct am_client *cl)
+{
+	memset(cl, 0, sizeof(*cl));
+	cl->sa = c->has_addr ? (struct sockaddr *)&c->ss : NULL;
+	cl->host = c->host;
+	cl->addr = c->addr;
+	cl->auth_authen = smfi_getsymval(ctx, (char *)"{auth_authen}");
+	cl->auth_type = smfi_getsymval(ctx, (char *)"{auth_type}");
+	cl->getmacro = am_cb_macro;
+	cl->macro_ctx = ctx;
+}
+
 static sfsistat
 am_xxfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long f2, unsigned long f3, unsigned long *pf0,
@@ -84,6 +99,7 @@ am_xxfi_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 static sfsistat
 am_xxfi_helo(SMFICTX *ctx, char *helo)
 {
+	am_spf_conn_helo(&am_cb_conn(ctx)->spf, helo);
 	return SMFIS_CONTINUE;
 }
 
@@ -91,9 +107,22 @@ static sfsistat
 am_xxfi_envfrom(SMFICTX *ctx, char **argv)
 {
 	struct am_conn	*c = am_cb_conn(ctx);
+	struct am_msg	*m;
+	struct am_client cl;
+	enum am_action	 a;
+	sfsistat	 r;
 
 	am_msg_free(&c->msg);
-	return am_cb_msg(ctx) != NULL ? SMFIS_CONTINUE : SMFIS_TEMPFAIL;
+	if ((m = am_cb_msg(ctx)) == NULL)
+		return SMFIS_TEMPFAIL;
+	am_cb_client(ctx, c, &cl);
+	a = am_msg_mailfrom(m, c, &cl, argv != NULL ? argv[0] : NULL,
+	    am_cb_macro(ctx, "s"));
+	if (a == AM_ACTION_ACCEPT)
+		return SMFIS_CONTINUE;
+	r = am_apply_refuse(ctx, a, m->spf.rcode, m->spf.xcode, m->spf.reply);
+	am_msg_free(&c->msg);
+	return r;
 }
 
 static sfsistat
@@ -119,17 +148,12 @@ am_xxfi_eoh(SMFICTX *ctx)
 {
 	struct am_conn	*c = am_cb_conn(ctx);
 	struct am_msg	*m = am_cb_msg(ctx);
-	struct am_client cl = {
-		.sa = c->has_addr ? (struct sockaddr *)&c->ss : NULL,
-		.host = c->host, .addr = c->addr,
-		.auth_authen = smfi_getsymval(ctx, (char *)"{auth_authen}"),
-		.auth_type = smfi_getsymval(ctx, (char *)"{auth_type}"),
-		.getmacro = am_cb_macro, .macro_ctx = ctx,
-	};
+	struct am_client cl;
 	sfsistat	 r;
 
 	if (m == NULL)
 		return SMFIS_TEMPFAIL;
+	am_cb_client(ctx, c, &cl);
 	switch (am_msg_eoh(m, &cl)) {
 	case AM_DECIDE_REJECT:
 		m->action = AM_ACTION_REJECT;
@@ -138,6 +162,8 @@ am_xxfi_eoh(SMFICTX *ctx)
 		    m->dec.from.why);
 		break;
 	case AM_DECIDE_NONE:
+		if (am_msg_spf_pending(m))
+			return SMFIS_CONTINUE;	/* SPF results to add */
 		am_msg_log_final(m, NULL);
 		r = SMFIS_ACCEPT;
 		break;

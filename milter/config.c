@@ -384,6 +384,34 @@ am_cfg_dns(struct am_cfg_loader *ld, struct am_config *cfg,
 	}
 }
 
+/* ---------------------------------------------------------------- SPF */
+
+/* Postfix's default milter_command_timeout: the MTA gives up on us (and
+ * applies milter_default_action) if MAIL FROM takes longer. */
+#define AM_CFG_MTA_TIMEOUT	30
+
+/*
+ * The SPF checks at MAIL FROM take at most about SPFTimeout plus one
+ * query sent just before it ran out (two DNSTimeout attempts): warn
+ * when that is more than the MTA's default command timeout.
+ */
+static void
+am_cfg_spf(struct am_cfg_loader *ld, const struct am_config *cfg)
+{
+	const char	*file;
+	unsigned	 line;
+
+	if (!cfg->spf_mode ||
+	    cfg->spf_timeout + 2 * cfg->dns_timeout <= AM_CFG_MTA_TIMEOUT)
+		return;
+	am_cfg_where_fl(ld, am_cfg_where(ld, "SPFTimeout") != NULL ?
+	    "SPFTimeout" : "DNSTimeout", &file, &line);
+	am_diag_warn(&ld->diag, file, line, "SPFTimeout (%u s) plus two "
+	    "DNSTimeout attempts (%u s) exceed Postfix's default "
+	    "milter_command_timeout (%d s)", cfg->spf_timeout,
+	    2 * cfg->dns_timeout, AM_CFG_MTA_TIMEOUT);
+}
+
 /* ---------------------------------------------------------------- load */
 
 static void
@@ -455,6 +483,7 @@ am_config_load(const char *path, const struct am_config_overrides *ov,
 	am_cfg_read(&ld, path, path, 0, 0);
 	if (ld.diag.errors == 0 || ld.nitems > 0) {
 		am_cfg_apply_all(&ld, cfg, ov);
+		am_cfg_spf(&ld, cfg);
 		am_cfg_keys(&ld, cfg);
 		am_cfg_dns(&ld, cfg, ov);
 	}

@@ -131,6 +131,17 @@ struct am_config {
 	unsigned		 dns_timeout;	/* DNSTimeout, seconds */
 	struct am_dns		*dns;		/* built from the above */
 
+	/* SPF (RFC 7208), see spf_check.h. */
+	int			 spf_mode;	/* SPFMode */
+	int			 spf_skip_trusted; /* SPFSkipTrusted */
+	enum am_action		 spf_fail_action; /* SPFFailAction */
+	enum am_action		 spf_softfail_action; /* SPFSoftFailAction */
+	enum am_action		 spf_temperror_action; /* SPFTempErrorAction */
+	int			 spf_received_header; /* SPFReceivedHeader */
+	char			*spf_explanation; /* SPFExplanation; NULL:
+						 * AM_SPF_DEFAULT_EXP */
+	unsigned		 spf_timeout;	/* SPFTimeout, seconds */
+
 	/* Headers we add. */
 	int			 software_header; /* SoftwareHeader */
 

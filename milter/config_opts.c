@@ -22,6 +22,7 @@
 #include "dkim_sign.h"
 #include "domain.h"
 #include "mem.h"
+#include "spf.h"
 
 #define OFF(f)	offsetof(struct am_config, f)
 
@@ -30,7 +31,15 @@ static am_cfg_check_fn am_cfg_mode, am_cfg_canon, am_cfg_action,
     am_cfg_minbits, am_cfg_peers, am_cfg_selector, am_cfg_path,
     am_cfg_sigalg, am_cfg_authserv, am_cfg_socket, am_cfg_nonempty,
     am_cfg_domains, am_cfg_hosts, am_cfg_macros, am_cfg_sign_hdrs,
-    am_cfg_oversign_hdrs, am_cfg_omit_hdrs, am_cfg_userid;
+    am_cfg_oversign_hdrs, am_cfg_omit_hdrs, am_cfg_userid, am_cfg_spf_action,
+    am_cfg_spf_exp;
+
+/* The actions each SPF option may take (a mask of 1 << enum am_action,
+ * kept in the table's max). */
+#define AM_SPF_ACTIONS_FAIL	((1U << AM_ACTION_ACCEPT) | \
+				 (1U << AM_ACTION_REJECT))
+#define AM_SPF_ACTIONS_TEMP	((1U << AM_ACTION_ACCEPT) | \
+				 (1U << AM_ACTION_TEMPFAIL))
 
 /* OpenDKIM's default OmitHeaders (RFC 6376 5.4 "SHOULD NOT" sign);
  * the base of an OmitHeaders delta ("*,+x,-y"). */
@@ -113,6 +122,21 @@ const struct am_cfg_opt am_cfg_opts[] = {
 	{ "Nameservers", AM_CFG_STR, OFF(nameservers), NULL, 0, 0,
 	    am_cfg_nonempty, 0 },
 	{ "DNSTimeout", AM_CFG_UINT, OFF(dns_timeout), "5", 1, 600, NULL, 0 },
+	/* SPF. */
+	{ "SPFMode", AM_CFG_BOOL, OFF(spf_mode), "on", 0, 0, NULL, 0 },
+	{ "SPFSkipTrusted", AM_CFG_BOOL, OFF(spf_skip_trusted), "yes", 0, 0,
+	    NULL, 0 },
+	{ "SPFFailAction", AM_CFG_FN, OFF(spf_fail_action), "accept", 0,
+	    AM_SPF_ACTIONS_FAIL, am_cfg_spf_action, 0 },
+	{ "SPFSoftFailAction", AM_CFG_FN, OFF(spf_softfail_action), "accept",
+	    0, AM_SPF_ACTIONS_FAIL, am_cfg_spf_action, 0 },
+	{ "SPFTempErrorAction", AM_CFG_FN, OFF(spf_temperror_action),
+	    "accept", 0, AM_SPF_ACTIONS_TEMP, am_cfg_spf_action, 0 },
+	{ "SPFReceivedHeader", AM_CFG_BOOL, OFF(spf_received_header), "no",
+	    0, 0, NULL, 0 },
+	{ "SPFExplanation", AM_CFG_STR, OFF(spf_explanation), NULL, 0, 0,
+	    am_cfg_spf_exp, 0 },
+	{ "SPFTimeout", AM_CFG_UINT, OFF(spf_timeout), "10", 1, 120, NULL, 0 },
 	/* Headers we add. */
 	{ "SoftwareHeader", AM_CFG_BOOL, OFF(software_header), "no", 0, 0,
 	    NULL, 0 },
@@ -142,6 +166,12 @@ const struct am_cfg_other am_cfg_others[] = {
 	ALWAYS("AlwaysAddARHeader", "an Authentication-Results field is "
 	    "always added"),
 	ALWAYS("QueryCache", "keys are always cached for their DNS TTL"),
+	/* OpenDMARC's: SPF is always checked here (SPFMode), never taken
+	 * from Received-SPF or other servers' Authentication-Results. */
+	ALWAYS("SPFIgnoreResults", "SPF results in the message are never "
+	    "used; see SPFMode"),
+	ALWAYS("SPFSelfValidate", "SPF is checked by authmilter itself; see "
+	    "SPFMode"),
 	NOEFFECT("TrustAnchorFile", "DNS answers are not DNSSEC-validated"),
 	NOEFFECT("ResolverConfiguration", "use Nameservers"),
 	NOEFFECT("ResolverTracing", "no resolver tracing"),
@@ -491,6 +521,37 @@ am_cfg_parse_action(const char *v, enum am_action *out)
 }
 
 #define AM_ACTIONS_WANT	"accept, reject, tempfail, discard or quarantine"
+
+/* An SPF action: one of those allowed by the option's mask (o->max). */
+
+static int
+am_cfg_spf_action(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
+    void *field, const char *v)
+{
+	enum am_action	 a;
+
+	if (am_cfg_parse_action(v, &a) == -1 || !((o->max >> a) & 1))
+		return am_cfg_bad(c, o, v, (o->max >> AM_ACTION_REJECT) & 1 ?
+		    "accept or reject" : "accept or tempfail");
+	*(enum am_action *)field = a;
+	return 0;
+}
+
+/* SPFExplanation: an explain-string (RFC 7208 6.2, 12), macros allowed */
+
+static int
+am_cfg_spf_exp(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
+    void *field, const char *v)
+{
+	struct am_err	 err;
+
+	if (am_spf_exp_check(v, &err) == -1) {
+		am_diag_error(c->diag, c->file, c->line, "%s: \"%s\" is not an "
+		    "SPF explain-string: %s", o->name, v, err.msg);
+		return -1;
+	}
+	return 0;
+}
 
 static int
 am_cfg_action(struct am_cfg_ctx *c, const struct am_cfg_opt *o, void *field,

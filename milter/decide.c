@@ -8,8 +8,6 @@
 
 #include "decide.h"
 
-#define AM_REASON_NOKEY	"no key for signature"	/* lib/dkim_verify.c */
-
 static const char *
 am_str(const char *s)
 {
@@ -18,7 +16,7 @@ am_str(const char *s)
 
 /* Is the client trusted to have its mail signed?  Says why either way. */
 
-static int
+int
 am_decide_trusted(const struct am_config *cfg, const struct am_client *c,
     char *why, size_t size)
 {
@@ -72,7 +70,7 @@ am_decide(const struct am_config *cfg, const struct am_client *c,
 	int	 trusted;
 
 	memset(d, 0, sizeof(*d));
-	am_from_analyse(hdrs, &d->from);
+	am_from_hdrs(hdrs, &d->from);
 	trusted = am_decide_trusted(cfg, c, trust, sizeof(trust));
 	if (d->from.status == AM_FROM_OK && cfg->mode_sign)
 		nkeys = am_config_sign_plan(cfg, d->from.addr, &d->plan);
@@ -106,7 +104,7 @@ am_decide_broken(const struct am_config *cfg, const char *reason,
     struct am_decision *d)
 {
 	memset(d, 0, sizeof(*d));
-	d->from.status = AM_FROM_BAD;
+	d->from.status = AM_FROM_UNPARSEABLE;
 	(void)snprintf(d->from.why, sizeof(d->from.why), "%.100s", reason);
 	d->kind = cfg->mode_verify ? AM_DECIDE_VERIFY : AM_DECIDE_NONE;
 	(void)snprintf(d->why, sizeof(d->why), "%s: %s",
@@ -226,7 +224,7 @@ am_outcome_of(const struct am_dkim_result *r, size_t n)
 			bad = 1;
 			break;
 		case AM_DKIM_PERMERROR:
-			if (strcmp(r[i].reason, AM_REASON_NOKEY) == 0)
+			if (r[i].code == AM_DKIM_R_NO_KEY)
 				nokey = 1;
 			break;
 		default:

@@ -50,6 +50,10 @@ struct am_decision {
 	struct am_sign_plan	 plan;		/* kind == AM_DECIDE_SIGN */
 };
 
+/* Is the client trusted: InternalHosts, SMTP AUTH or MacroList?  Says
+ * why in why, either way.  (Signing, and skipping SPF.) */
+int	am_decide_trusted(const struct am_config *, const struct am_client *,
+	    char *why, size_t size);
 void	am_decide(const struct am_config *, const struct am_client *,
 	    const struct am_hdrs *, const struct am_log *,
 	    struct am_decision *out);

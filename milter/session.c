@@ -19,6 +19,7 @@
 #define AM_MSG_MAXHDRBYTES	(1024 * 1024)
 #define AM_MSG_MAXSIG		8192		/* one DKIM-Signature value */
 #define AM_MSG_MAXAR		(64 * 1024)	/* our A-R value */
+#define AM_MSG_MAXRSPF		8192		/* our Received-SPF value */
 #define AM_MSG_MAXLOG		900
 
 struct am_conn *
@@ -100,6 +101,7 @@ am_msg_new(void)
 	    AM_MSG_MAXHEADERS, cfg->verify.max_header_bytes ?
 	    cfg->verify.max_header_bytes : AM_MSG_MAXHDRBYTES);
 	am_buf_init(&m->ar, AM_MSG_MAXAR);
+	am_buf_init(&m->rspf, AM_MSG_MAXRSPF);
 	for (i = 0; i < AM_SIGN_MAXSIGS; i++)
 		am_buf_init(&m->sig[i], AM_MSG_MAXSIG);
 	am_buf_init(&m->logline, AM_MSG_MAXLOG);
@@ -113,6 +115,26 @@ am_msg_set_qid(struct am_msg *m, const char *qid)
 {
 	if (qid != NULL && qid[0] != '\0')
 		(void)snprintf(m->qid, sizeof(m->qid), "%s", qid);
+}
+
+enum am_action
+am_msg_mailfrom(struct am_msg *m, struct am_conn *c,
+    const struct am_client *cl, const char *arg, const char *helo)
+{
+	struct am_spf_input	 in = {
+		.client = cl, .ip = c->has_addr ? c->addr : NULL,
+		.helo = c->spf.helo[0] != '\0' ? c->spf.helo : helo,
+		.mailfrom = arg,
+	};
+
+	am_spf_check(m->cfg, &c->spf, &in, &m->log, &m->spf);
+	if (m->spf.action != AM_ACTION_ACCEPT) {
+		m->action = m->spf.action;
+		(void)snprintf(m->dec.why, sizeof(m->dec.why), "MAIL FROM "
+		    "refused");
+		am_msg_log_final(m, NULL);
+	}
+	return m->spf.action;
 }
 
 /* Remembers an Authentication-Results field, and whether it must go. */
@@ -388,6 +410,41 @@ am_msg_eom_verify(struct am_msg *m)
 		free(r);	/* strings belong to the verifier */
 }
 
+/* SPF's part of our Authentication-Results, and Received-SPF. */
+
+static void
+am_msg_eom_spf(struct am_msg *m)
+{
+	if (m->spf.state == AM_SPF_STATE_DONE) {
+		if (m->ar.len == 0) {
+			(void)am_buf_appendc(&m->ar, ' ');
+			am_authres_value(&m->ar, m->cfg->authserv_id != NULL ?
+			    m->cfg->authserv_id : "localhost");
+		}
+		am_spf_authres(&m->spf, &m->ar);
+		if (m->cfg->spf_received_header)
+			am_spf_received(&m->spf, m->cfg->authserv_id, &m->rspf);
+	}
+	if (m->ar.err) {
+		am_log(&m->log, AM_LOG_ERROR, "Authentication-Results too "
+		    "long, not added");
+		am_buf_reset(&m->ar);
+	}
+	if (m->rspf.err) {
+		am_log(&m->log, AM_LOG_ERROR, "Received-SPF too long, not "
+		    "added");
+		am_buf_reset(&m->rspf);
+	}
+}
+
+/* Is there anything to add when neither signing nor verifying? */
+
+int
+am_msg_spf_pending(const struct am_msg *m)
+{
+	return m->spf.state == AM_SPF_STATE_DONE;
+}
+
 void
 am_msg_eom(struct am_msg *m)
 {
@@ -395,12 +452,14 @@ am_msg_eom(struct am_msg *m)
 		am_msg_eom_sign(m);
 	else if (m->dec.kind == AM_DECIDE_VERIFY)
 		am_msg_eom_verify(m);
+	am_msg_eom_spf(m);
 	am_msg_log_final(m, NULL);
 }
 
 void
 am_msg_log_final(struct am_msg *m, const char *extra)
 {
+	am_spf_logline(&m->spf, &m->logline);
 	am_log(&m->log, AM_LOG_INFO, "%s%s; action=%s%s%s", m->dec.why,
 	    am_buf_str(&m->logline), am_action_name(m->action),
 	    m->dec.kind == AM_DECIDE_VERIFY && m->n_ar_del ?
@@ -421,6 +480,7 @@ am_msg_free(struct am_msg **mp)
 	am_dkim_verifier_free(&m->verifier);
 	free(m->ar_del);
 	am_buf_release(&m->ar);
+	am_buf_release(&m->rspf);
 	for (i = 0; i < AM_SIGN_MAXSIGS; i++)
 		am_buf_release(&m->sig[i]);
 	am_buf_release(&m->logline);

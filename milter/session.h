@@ -30,6 +30,7 @@
 #include "dkim_verify.h"
 #include "hdr.h"
 #include "log.h"
+#include "spf_check.h"
 
 struct am_msg;
 
@@ -41,6 +42,7 @@ struct am_conn {
 	int			 leadspc;	/* SMFIP_HDR_LEADSPC agreed */
 	int			 can_skip;	/* SMFIP_SKIP agreed */
 	int			 nr_hdr;	/* SMFIP_NR_HDR agreed */
+	struct am_spf_conn	 spf;		/* HELO name, its SPF check */
 	struct am_msg		*msg;
 };
 
@@ -61,6 +63,10 @@ struct am_msg {
 	size_t			*ar_del;
 	size_t			 n_ar_del, cap_ar_del;
 
+	/* From MAIL FROM on: SPF results (DMARC reads spf.mailfrom when
+	 * spf.state is AM_SPF_STATE_DONE) and the action they call for. */
+	struct am_spf_msg	 spf;
+
 	struct am_decision	 dec;
 	struct am_dkim_signer	*signer;
 	struct am_dkim_verifier	*verifier;
@@ -71,6 +77,7 @@ struct am_msg {
 	enum am_outcome		 outcome;
 	enum am_action		 action;
 	struct am_buf		 ar;		/* " authserv-id;\n\t..." */
+	struct am_buf		 rspf;		/* Received-SPF value */
 	struct am_buf		 sig[AM_SIGN_MAXSIGS]; /* " v=1; ..." */
 	size_t			 nsig;
 	struct am_buf		 logline;
@@ -84,14 +91,26 @@ void		 am_conn_free(struct am_conn **);
 /* Starts a message on the current snapshot; NULL if there is none. */
 struct am_msg	*am_msg_new(void);
 void		 am_msg_set_qid(struct am_msg *, const char *);
+/*
+ * am_msg_mailfrom - the SPF checks, at MAIL FROM.  arg is the MAIL FROM
+ * argument as given ("<a@b>"); helo the HELO name, or NULL for the one
+ * the connection saw.  Returns the action (accept, reject, tempfail);
+ * for the last two the reply is in m->spf and the line is logged.
+ */
+enum am_action	 am_msg_mailfrom(struct am_msg *, struct am_conn *,
+		    const struct am_client *, const char *arg,
+		    const char *helo);
 /* value as the MTA gave it; leadspc: it kept its leading space. */
 void		 am_msg_header(struct am_msg *, const char *name,
 		    const char *value, int leadspc);
 /* Decides and starts signing or verifying. */
 enum am_decide_kind am_msg_eoh(struct am_msg *, const struct am_client *);
 int		 am_msg_wants_body(const struct am_msg *);
+/* Has SPF something to write, so that the end of the message is
+ * needed even when there is nothing to sign or verify? */
+int		 am_msg_spf_pending(const struct am_msg *);
 void		 am_msg_body(struct am_msg *, const void *, size_t);
-/* Finishes: fills ar, sig, action and logs the message's line. */
+/* Finishes: fills ar, rspf, sig, action and logs the message's line. */
 void		 am_msg_eom(struct am_msg *);
 /* Logs the one line about the message (also for eoh decisions). */
 void		 am_msg_log_final(struct am_msg *, const char *extra);

@@ -1,7 +1,7 @@
 -- lib.lua - helpers for the authmilter miltertest scripts
 --
 -- Globals set by milter.sh with -D: sock (the milter socket), dir (the
--- test's scratch directory), pid (the daemon), srcdir.
+-- test's scratch directory), pid (the daemon), srcdir, name (the test).
 -- Results are TAP lines without numbers; milter.sh numbers them.
 
 unpack = table.unpack or unpack
@@ -74,7 +74,9 @@ function must(err, what)
 end
 
 -- Opens a connection and runs it up to RCPT TO.  opts: host, ip,
--- qid, conn_macros, mail_macros (flat name, value lists).
+-- helo, from (the MAIL FROM argument, "<a@b>"), qid, conn_macros,
+-- mail_macros (flat name, value lists).  With opts.mail_only it stops
+-- after MAIL FROM (see mt.getreply for the milter's answer).
 function start(opts)
 	local conn = mt.connect(sock, 100, 0.05)
 	if conn == nil then
@@ -86,13 +88,16 @@ function start(opts)
 	end
 	must(mt.conninfo(conn, opts.host or "localhost",
 	    opts.ip or "127.0.0.1"), "conninfo")
-	must(mt.helo(conn, "client.example"), "helo")
+	must(mt.helo(conn, opts.helo or "client.example"), "helo")
 	local mm = { "i", opts.qid or "QID" }
 	for _, v in ipairs(opts.mail_macros or {}) do
 		table.insert(mm, v)
 	end
 	mt.macro(conn, SMFIC_MAIL, unpack(mm))
-	must(mt.mailfrom(conn, "<sender@example.net>"), "mailfrom")
+	must(mt.mailfrom(conn, opts.from or "<sender@example.net>"), "mailfrom")
+	if opts.mail_only then
+		return conn
+	end
 	must(mt.rcptto(conn, "<rcpt@example.com>"), "rcptto")
 	return conn
 end

@@ -66,6 +66,29 @@ cat >> "$fix"/test.zone <<'ZONE'
 bad._domainkey IN TXT "v=DKIM1; p=unused"
 ;@fail bad._domainkey.example.net. SERVFAIL
 ZONE
+# SPF records (spf.lua, spf-reject.lua, spfreply.py); the clients are
+# 198.51.100.1 (external) and 127.0.0.1 (InternalHosts).
+cat > "$fix"/spf.zone <<'ZONE'
+$ORIGIN spf.example.
+$TTL 300
+@ IN SOA ns.spf.example. hostmaster.spf.example. 1 3600 600 86400 300
+@ IN NS ns.spf.example.
+pass IN TXT "v=spf1 ip4:198.51.100.0/24 -all"
+fail IN TXT "v=spf1 ip4:192.0.2.99 -all"
+failexp IN TXT "v=spf1 -all exp=exp.failexp.spf.example"
+exp.failexp IN TXT "%{i} may not send for %{d}, see https://spf.example/why"
+pct IN TXT "v=spf1 -all exp=exp.pct.spf.example"
+exp.pct IN TXT "100%% sure: %{i} is refused"
+softfail IN TXT "v=spf1 ~all"
+neutral IN TXT "v=spf1 ?all"
+perm IN TXT "v=spf1 ip4:192.0.2.1/33 -all"
+temp IN TXT "v=spf1 include:broken.spf.example -all"
+broken IN TXT "v=spf1 +all"
+nospf IN A 192.0.2.10
+helo IN TXT "v=spf1 ip4:198.51.100.1 -all"
+badhelo IN TXT "v=spf1 -all"
+;@fail broken.spf.example. SERVFAIL
+ZONE
 cat > "$fix"/msg.eml <<'MSG'
 From: User <user@example.net>
 To: rcpt@example.com
@@ -103,7 +126,7 @@ start() {
 	sock=$dir/sock
 	printf 'Socket unix:%s\nPidFile %s/pid\nAuthservID mx.example.org\n%s\n' \
 		"$sock" "$dir" "$2" > "$dir"/authmilter.conf
-	AUTHMILTER_TEST_DNS=$dir/test.zone AUTHMILTER_TEST_NOW=$NOW \
+	AUTHMILTER_TEST_DNS=$dir/test.zone:$dir/spf.zone AUTHMILTER_TEST_NOW=$NOW \
 		"$milter" -f -c "$dir"/authmilter.conf 2>"$dir"/log &
 	pid=$!
 	pids+=("$pid")
@@ -141,7 +164,8 @@ stop() {
 # run NAME SCRIPT: miltertest runs SCRIPT against the daemon.
 run() {
 	miltertest -D sock="unix:$sock" -D dir="$dir" -D pid="$pid" \
-		-D srcdir="$top_srcdir" -s "$here/$2" > "$dir"/mt.out 2>&1
+		-D srcdir="$top_srcdir" -D name="$1" \
+		-s "$here/$2" > "$dir"/mt.out 2>&1
 	local rc=$?
 	cat "$dir"/mt.out
 	check $rc "$1: $2 ran to the end"
@@ -203,10 +227,42 @@ fi
 # ---- verify
 { printf ' mx.example.org'
   "$tool" verify --zone "$fix"/test.zone --now $NOW "$fix"/signed.eml |
-	while IFS= read -r l; do printf ';\n\t%s' "$l"; done; } > "$fix"/expect-ar-pass
+	while IFS= read -r l; do printf ';\n\t%s' "$l"; done
+  # SPF, on by default: example.net and client.example publish none
+  printf ';\n\tspf=none smtp.mailfrom=sender@example.net'
+  printf ';\n\tspf=none smtp.helo=client.example'; } > "$fix"/expect-ar-pass
 milter_test verify verify.lua "$base
 On-BadSignature reject
 On-KeyNotFound quarantine"
+
+# ---- SPF: annotate (defaults), then act (reject, tempfail, Received-SPF)
+milter_test spf spf.lua "$base"
+milter_test spf-reject spf-reject.lua "$base
+SPFFailAction reject
+SPFSoftFailAction r
+SPFTempErrorAction tempfail
+SPFReceivedHeader yes
+SPFSkipTrusted no
+SPFExplanation custom: %{i} refused for %{d}"
+if start spfreply "$base
+SPFFailAction reject
+SPFSoftFailAction reject
+SPFTempErrorAction tempfail
+SPFExplanation custom: %{i} refused for %{d}"; then
+	python3 "$here"/spfreply.py "$sock"
+	check $? "spfreply: spfreply.py ran to the end"
+	stop spfreply
+fi
+milter_test spf-mode-s spf-modes.lua "Mode s
+Domain example.net
+Selector rsa2026
+KeyFile $fix/demo-rsa.key"
+milter_test spf-off spf-modes.lua "$base
+SPFMode off"
+# every A-R value (python3-authres) and Received-SPF value (pyspf)
+/usr/bin/python3 "$here"/spfparse.py "$tmp"/spf/ar-* "$tmp"/spf-reject/ar-* \
+	"$tmp"/spf-reject/rspf-*
+check $? "spfparse: spfparse.py ran to the end"
 
 # ---- decision by address, authentication and macro
 milter_test decision decision.lua "$base
@@ -262,7 +318,7 @@ if [ -S "$tmp"/sign/sock ] && start sign "$base"; then
 	grep -q "removing stale socket" "$dir"/log
 	check $? "stale socket: removed at start"
 	# Bounded: if the check wrongly let it start, it must not hang the suite.
-	AUTHMILTER_TEST_DNS=$dir/test.zone timeout 10 "$milter" -f \
+	AUTHMILTER_TEST_DNS=$dir/test.zone:$dir/spf.zone timeout 10 "$milter" -f \
 		-c "$dir"/authmilter.conf > "$tmp"/second.out 2>&1
 	[ $? != 0 ] && grep -q 'in use by another process' "$tmp"/second.out
 	check $? "a socket in use is not taken over"

@@ -20,7 +20,8 @@ mt.disconnect(conn)
 
 conn, r = one("unsigned", "msg.eml", "VNONE")
 is(r, SMFIR_ACCEPT, "verify unsigned: accepted (On-NoSignature accept)")
-is(added(conn, "Authentication-Results", 0), " mx.example.org;\n\tdkim=none",
+is(added(conn, "Authentication-Results", 0), " mx.example.org;\n\tdkim=none;\n\t" ..
+    "spf=none smtp.mailfrom=sender@example.net;\n\tspf=none smtp.helo=client.example",
     "verify unsigned: dkim=none")
 mt.disconnect(conn)
 
@@ -42,5 +43,7 @@ ok(mt.eom_check(conn, MT_QUARANTINE), "verify no key: quarantined (On-KeyNotFoun
 like(added(conn, "Authentication-Results", 0), "dkim=permerror reason=\"no key for signature\"",
     "verify no key: dkim=permerror")
 mt.disconnect(conn)
-ok(wait_log("VPASS: verify: client mx.sender.example [198.51.100.1] is not trusted; dkim=pass d=example.net; action=accept"),
+ok(wait_log("VPASS: verify: client mx.sender.example [198.51.100.1] is not trusted; dkim=pass d=example.net; " ..
+    "spf=none smtp.mailfrom=sender@example.net (example.net: no SPF record), " ..
+    "spf=none smtp.helo=client.example (client.example: no SPF record); action=accept"),
     "log: verify line with queue id, reason and verdict")

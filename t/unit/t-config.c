@@ -214,6 +214,14 @@ static const struct {
 	{ "On-SignatureError", "", "t", "y", 0 },
 	{ "Nameservers", "", "127.0.0.1, ::1@5353", "not-an-ip", 1 },
 	{ "DNSTimeout", "", "10", "0", 1 },
+	{ "SPFMode", "", "off", "sometimes", 0 },
+	{ "SPFSkipTrusted", "", "no", "x", 0 },
+	{ "SPFFailAction", "", "reject", "tempfail", 0 },
+	{ "SPFSoftFailAction", "", "r", "discard", 0 },
+	{ "SPFTempErrorAction", "", "tempfail", "reject", 0 },
+	{ "SPFReceivedHeader", "", "yes", "x", 0 },
+	{ "SPFExplanation", "", "%{i} may not send for %{o}", "bad %{z}", 0 },
+	{ "SPFTimeout", "", "20", "0", 0 },
 	{ "SoftwareHeader", "", "yes", "si", 0 },
 	{ "Socket", "", "inet:8891@localhost", "tcp:8891", 0 },
 	{ "PidFile", "", "/run/am.pid", NULL, 0 },
@@ -279,6 +287,37 @@ test_every_option(void)
 		am_config_unref(&cfg);
 	}
 	am_buf_release(&text);
+}
+
+/* SPF: the defaults, and the warning about the MTA's timeout */
+
+static void
+test_spf(void)
+{
+	struct am_config	*cfg;
+	struct am_diag		 c;
+
+	cfg = load("Mode v\n", &c);
+	ok(cfg != NULL && cfg->spf_mode && cfg->spf_skip_trusted &&
+	    cfg->spf_fail_action == AM_ACTION_ACCEPT &&
+	    cfg->spf_softfail_action == AM_ACTION_ACCEPT &&
+	    cfg->spf_temperror_action == AM_ACTION_ACCEPT &&
+	    !cfg->spf_received_header && cfg->spf_explanation == NULL &&
+	    cfg->spf_timeout == 10, "SPF defaults: on, skip trusted, "
+	    "annotate only, no Received-SPF, built-in explanation, 10 s");
+	am_config_unref(&cfg);
+	cfg = load("SPFTimeout 25\n", &c);
+	ok(cfg != NULL && c.warnings == 1 && logged("c.conf:1: SPFTimeout "
+	    "(25 s) plus two DNSTimeout attempts (10 s) exceed"),
+	    "SPFTimeout 25 with DNSTimeout 5: warned (MTA timeout 30 s)");
+	am_config_unref(&cfg);
+	cfg = load("SPFTimeout 25\nSPFMode off\n", &c);
+	ok(cfg != NULL && c.warnings == 0, "SPFMode off: no timeout warning");
+	am_config_unref(&cfg);
+	cfg = load("SPFFailAction quarantine\n", &c);
+	ok(cfg == NULL && logged("want accept or reject"),
+	    "SPFFailAction takes accept or reject only");
+	am_config_unref(&cfg);
 }
 
 static void
@@ -761,6 +800,7 @@ main(void)
 	test_debian();
 	test_every_option();
 	test_values();
+	test_spf();
 	test_errors();
 	test_others();
 	test_key_tables();
