@@ -237,8 +237,10 @@ const struct am_cfg_other am_cfg_others[] = {
 	REFUSE("ScreenPolicyScript", NOTSUP " (no Lua)"),
 	REFUSE("FinalPolicyScript", NOTSUP " (no Lua)"),
 	REFUSE("SingleAuthResult", NOTSUP), REFUSE("SMTPURI", NOTSUP),
-	REFUSE("TestDNSData", NOTSUP "; authmilter -Z reads zone files"),
-	REFUSE("TestPublicKeys", NOTSUP "; authmilter -Z reads zone files"),
+	REFUSE("TestDNSData", NOTSUP
+	    "; tests give authmilter zone files with AUTHMILTER_TEST_DNS"),
+	REFUSE("TestPublicKeys", NOTSUP
+	    "; tests give authmilter zone files with AUTHMILTER_TEST_DNS"),
 	REFUSE("TrustSignaturesFrom", NOTSUP),
 	REFUSE("WeakSyntaxChecks", NOTSUP),
 	REFUSE("LDAPAuthMechanism", NOTSUP " (no LDAP)"),

@@ -255,6 +255,8 @@ am_outcome_action(const struct am_config *cfg, enum am_outcome o)
 		 * is about messages we cannot sign, and its default (reject)
 		 * must not bounce mail that merely carries a broken signature. */
 		return cfg->on_bad_signature;
+	case AM_OUTCOME_UNSIGNABLE:
+		return cfg->on_signature_error;
 	case AM_OUTCOME_INTERNAL:
 		return cfg->on_internal_error;
 	}
@@ -292,6 +294,8 @@ am_outcome_reply(enum am_outcome o, enum am_action action,
 		    "DKIM: no key found for signature" },
 		[AM_OUTCOME_SIGERR] = { "5.7.21", "4.7.21",
 		    "DKIM: no acceptable signature" },
+		[AM_OUTCOME_UNSIGNABLE] = { "5.7.0", "4.7.0",
+		    "DKIM: message cannot be signed" },
 		[AM_OUTCOME_INTERNAL] = { "5.3.0", "4.3.0",
 		    "DKIM: internal error, try again later" },
 	};

@@ -74,7 +74,9 @@ enum am_outcome {
 	AM_OUTCOME_BAD,		/* On-BadSignature: fail */
 	AM_OUTCOME_DNS,		/* On-DNSError: temperror */
 	AM_OUTCOME_NOKEY,	/* On-KeyNotFound */
-	AM_OUTCOME_SIGERR,	/* On-SignatureError: permerror, policy */
+	AM_OUTCOME_SIGERR,	/* On-BadSignature: permerror, policy */
+	AM_OUTCOME_UNSIGNABLE,	/* On-SignatureError: we should sign and
+				 * cannot, because of the message */
 	AM_OUTCOME_INTERNAL	/* On-InternalError */
 };
 

@@ -226,7 +226,10 @@ am_msg_start_signer(struct am_msg *m)
 	return;
 fail:
 	am_log(&m->log, AM_LOG_ERROR, "cannot sign: %s", err.msg);
-	m->internal = 1;
+	if (err.code == AM_E_LIMIT || err.code == AM_E_SYNTAX)
+		m->unsignable = 1;
+	else
+		m->internal = 1;
 	am_dkim_signer_free(&m->signer);
 }
 
@@ -304,13 +307,20 @@ am_msg_eom_sign(struct am_msg *m)
 	am_err_clear(&err);
 	if (m->signer != NULL && am_dkim_signer_eom(m->signer, &err) == -1) {
 		am_log(&m->log, AM_LOG_ERROR, "cannot sign: %s", err.msg);
-		m->internal = 1;
+		/* The message's fault (limits, syntax): On-SignatureError,
+		 * as in OpenDKIM; anything else is ours. */
+		if (err.code == AM_E_LIMIT || err.code == AM_E_SYNTAX)
+			m->unsignable = 1;
+		else
+			m->internal = 1;
 	}
-	if (m->internal || m->signer == NULL) {
-		m->outcome = AM_OUTCOME_INTERNAL;
+	if (m->internal || m->unsignable || m->signer == NULL) {
+		m->outcome = m->unsignable ? AM_OUTCOME_UNSIGNABLE :
+		    AM_OUTCOME_INTERNAL;
 		m->action = am_outcome_action(m->cfg, m->outcome);
-		(void)am_buf_printf(&m->logline, "; not signed: internal "
-		    "error");
+		(void)am_buf_printf(&m->logline, "; not signed: %s",
+		    m->unsignable ? "the message cannot be signed" :
+		    "internal error");
 		return;
 	}
 	m->nsig = am_dkim_signer_count(m->signer);

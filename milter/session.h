@@ -72,6 +72,8 @@ struct am_msg {
 	struct am_dkim_verifier	*verifier;
 	int			 need_body;
 	int			 internal;	/* our failure: On-InternalError */
+	int			 unsignable;	/* the message cannot be signed:
+						 * On-SignatureError */
 
 	/* Filled by am_msg_eom(). */
 	enum am_outcome		 outcome;

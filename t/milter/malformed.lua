@@ -31,7 +31,7 @@ end
 send_headers(conn, hdrs)
 must(mt.bodystring(conn, "body\r\n"), "body")
 must(mt.eom(conn), "eom")
-is(mt.getreply(conn), SMFIR_ACCEPT, "1200 fields: accepted (On-SignatureError accept)")
+is(mt.getreply(conn), SMFIR_ACCEPT, "1200 fields: accepted (On-BadSignature accept)")
 like(added(conn, "Authentication-Results", 0), "dkim=permerror reason=\"header block refused",
     "1200 fields: dkim=permerror")
 mt.disconnect(conn)

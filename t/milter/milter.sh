@@ -271,7 +271,7 @@ MacroList daemon_name=MSA"
 
 # ---- malformed input
 milter_test malformed malformed.lua "$base
-On-SignatureError accept"
+On-BadSignature accept"
 milter_test badfrom badfrom.lua "$base
 RejectBadFrom yes"
 
