@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "dmarc_impl.h"
 #include "domain.h"
 #include "mem.h"
@@ -25,13 +26,7 @@
 static uint64_t
 am_dmarc_clock(const struct am_dmarc_opts *o)
 {
-	struct timespec	 ts;
-
-	if (o->clock_ms != NULL)
-		return o->clock_ms(o->clock_ctx);
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-		return 0;
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return am_clock_ms(o->clock_ms, o->clock_ctx);
 }
 
 void

@@ -19,18 +19,13 @@
 #include <time.h>
 
 #include "mem.h"
+#include "clock.h"
 #include "spf_impl.h"
 
 static uint64_t
 am_spf_clock(const struct am_spf_opts *o)
 {
-	struct timespec	 ts;
-
-	if (o->clock_ms != NULL)
-		return o->clock_ms(o->clock_ctx);
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-		return 0;
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return am_clock_ms(o->clock_ms, o->clock_ctx);
 }
 
 /* am_spf_ip_names - %{i}, %{c} and the PTR query name for the address */
