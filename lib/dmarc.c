@@ -465,7 +465,7 @@ am_dmarc_trace_align(struct am_dmarc_ctx *ctx, const struct am_dmarc_result *r,
 			    "relaxed";
 
 	(void)snprintf(what, sizeof(what), "%s%s%s%s (%s)", id->is_dkim ?
-	    "dkim d=" : "spf", id->domain, id->selector[0] ? " s=" : "",
+	    "dkim d=" : "spf ", id->domain, id->selector[0] ? " s=" : "",
 	    id->selector, id->result);
 	switch (a) {
 	case AM_DMARC_AL_STRICT:

@@ -20,6 +20,8 @@ static const struct {
 	    "the private keys" },
 	{ "spf", am_cmd_spf, "evaluate SPF (RFC 7208) for a client and "
 	    "sender" },
+	{ "eval", am_cmd_eval, "run the inbound pipeline (DKIM, SPF, DMARC) "
+	    "on a message and say why" },
 };
 
 static int

@@ -24,6 +24,7 @@ int	am_cmd_verify(int, char **);
 int	am_cmd_keygen(int, char **);
 int	am_cmd_testkey(int, char **);
 int	am_cmd_spf(int, char **);
+int	am_cmd_eval(int, char **);
 
 /* Opens path (or stdin when NULL or "-") as a seekable stream: stdin is
  * spooled to a temporary file.  Prints the reason and returns NULL on

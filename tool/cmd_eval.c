@@ -1,0 +1,362 @@
+/*
+ * cmd_eval - authmilter-tool eval
+ *
+ *	authmilter-tool eval --ip IP --helo NAME --sender ADDRESS
+ *	    [--auth USER] [--zone FILE]... [--nameserver IP[@PORT]]
+ *	    [--dns-timeout SECONDS] [--now UNIXTIME] [-c CONFIG]
+ *	    [--rcpt ADDRESS] [--dmarc-mode walk|psl] [--psl FILE]
+ *	    [--reject-failures] [--annotate-only]
+ *	    [--temperror tempfail|accept] [FILE]
+ *
+ * Runs the milter's inbound pipeline (lib/inbound.h) on a saved
+ * message.  Output, a contract:
+ *	Authentication-Results: <authserv-id>; dkim=...; spf=...; dmarc=...
+ *	action=<accept|quarantine|reject|tempfail> <reason>
+ *	  <method>: why, one line each, indented by two spaces
+ * Exits 0 whenever the message could be evaluated, 64 on usage errors,
+ * 66 when the message or config cannot be read.
+ */
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "inbound.h"
+#include "psl.h"
+#include "tool.h"
+#include "milter/config.h"
+
+struct am_eval_args {
+	struct am_tool_dns_args	 dns;
+	struct am_inbound_env	 env;
+	struct am_inbound_opts	 opts;
+	const char		*config;
+	const char		*psl_path;
+	const char		*rcpt;
+	const char		*file;
+	int			 psl;
+	/* Set on the command line; they win over the config file. */
+	int			 set_reject, set_annotate, set_temperror;
+	int			 reject, annotate, temperror_tempfail;
+};
+
+static int
+am_eval_usage(void)
+{
+	fprintf(stderr, "usage: authmilter-tool eval --ip IP --helo NAME "
+	    "--sender ADDRESS [--auth USER]\n"
+	    "\t[--zone ZONEFILE]... [--nameserver IP[@PORT]] "
+	    "[--dns-timeout SECONDS]\n"
+	    "\t[--now UNIXTIME] [-c CONFIG] [--rcpt ADDRESS] "
+	    "[--dmarc-mode walk|psl]\n"
+	    "\t[--psl FILE] [--reject-failures] [--annotate-only]\n"
+	    "\t[--temperror tempfail|accept] [FILE]\n");
+	return AM_TOOL_EXIT_USAGE;
+}
+
+static int
+am_eval_choice(const char *opt, const char *arg, const char *a,
+    const char *b, int *out)
+{
+	if (strcmp(arg, a) == 0)
+		*out = 1;
+	else if (strcmp(arg, b) == 0)
+		*out = 0;
+	else {
+		am_tool_errx("%s: %s or %s", opt, a, b);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+am_eval_opt(int c, char *arg, struct am_eval_args *a)
+{
+	unsigned long long	 v;
+	int			 r;
+
+	if ((r = am_tool_dns_opt(c, arg, &a->dns)) != 0)
+		return r == 1 ? 0 : -1;
+	switch (c) {
+	case 'i': a->env.ip = arg; return 0;
+	case 'H': a->env.helo = arg; return 0;
+	case 's': a->env.sender = arg; return 0;
+	case 'a': a->env.auth_user = arg; return 0;
+	case 'c': a->config = arg; return 0;
+	case 'r': a->rcpt = arg; return 0;
+	case 'p': a->psl_path = arg; return 0;
+	case 'R': a->set_reject = a->reject = 1; return 0;
+	case 'A': a->set_annotate = a->annotate = 1; return 0;
+	case 'm':
+		return am_eval_choice("--dmarc-mode", arg, "psl", "walk",
+		    &a->psl);
+	case 'e':
+		a->set_temperror = 1;
+		return am_eval_choice("--temperror", arg, "tempfail", "accept",
+		    &a->temperror_tempfail);
+	case 't':
+		if (am_tool_parse_u64(arg, &v) == -1) {
+			am_tool_errx("expected a number, got '%s'", arg);
+			return -1;
+		}
+		a->opts.now = v;
+		return 0;
+	}
+	return -1;
+}
+
+static int
+am_eval_parse(int argc, char **argv, struct am_eval_args *a)
+{
+	static const struct option longopts[] = {
+		AM_TOOL_DNS_LONGOPTS,
+		{ "ip", required_argument, NULL, 'i' },
+		{ "helo", required_argument, NULL, 'H' },
+		{ "sender", required_argument, NULL, 's' },
+		{ "auth", required_argument, NULL, 'a' },
+		{ "now", required_argument, NULL, 't' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "rcpt", required_argument, NULL, 'r' },
+		{ "dmarc-mode", required_argument, NULL, 'm' },
+		{ "psl", required_argument, NULL, 'p' },
+		{ "reject-failures", no_argument, NULL, 'R' },
+		{ "annotate-only", no_argument, NULL, 'A' },
+		{ "temperror", required_argument, NULL, 'e' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int	 c;
+
+	memset(a, 0, sizeof(*a));
+	am_inbound_opts_init(&a->opts);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:", longopts, NULL)) != -1)
+		if (c == '?' || am_eval_opt(c, optarg, a) == -1)
+			return -1;
+	if (optind + 1 < argc) {
+		am_tool_errx("at most one FILE");
+		return -1;
+	}
+	a->file = optind < argc ? argv[optind] : NULL;
+	if (a->env.ip == NULL || a->env.helo == NULL || a->env.sender == NULL) {
+		am_tool_errx("--ip, --helo and --sender are required");
+		return -1;
+	}
+	if (strcmp(a->env.sender, "<>") == 0)
+		a->env.sender = "";
+	if (a->rcpt != NULL)
+		a->env.rcpt_domain = strrchr(a->rcpt, '@') != NULL ?
+		    strrchr(a->rcpt, '@') + 1 : a->rcpt;
+	return 0;
+}
+
+/* The options the daemon's config has; the command line wins. */
+static void
+am_eval_apply_config(struct am_eval_args *a, const struct am_config *cfg)
+{
+	struct am_inbound_opts	*o = &a->opts;
+	uint64_t		 now = o->now;
+
+	o->authserv_id = cfg->authserv_id;
+	o->dkim_opts = cfg->verify;
+	o->now = now;
+	o->spf = cfg->spf_mode;
+	o->spf_opts.default_exp = cfg->spf_explanation;
+	if (cfg->spf_timeout > 0)
+		o->spf_opts.budget_ms = cfg->spf_timeout * 1000;
+}
+
+static void
+am_eval_apply_args(struct am_eval_args *a)
+{
+	if (a->set_reject)
+		a->opts.reject_failures = a->reject;
+	if (a->set_annotate)
+		a->opts.annotate_only = a->annotate;
+	if (a->set_temperror)
+		a->opts.temperror_tempfail = a->temperror_tempfail;
+}
+
+static struct am_dns *
+am_eval_dns(struct am_eval_args *a, const struct am_config *cfg)
+{
+	const char	*ns = NULL;
+	unsigned	 ms = 5000;
+
+	if (cfg != NULL && a->dns.nzones == 0)
+		ns = cfg->nameservers;
+	if (cfg != NULL && cfg->dns_timeout > 0)
+		ms = cfg->dns_timeout > 600 ? 600000 : cfg->dns_timeout * 1000;
+	return am_tool_dns_open(&a->dns, ns, ms);
+}
+
+static int
+am_eval_header_cb(void *ctx, const char *raw, size_t len, struct am_err *err)
+{
+	return am_inbound_header(ctx, raw, len, err);
+}
+
+static int
+am_eval_eoh_cb(void *ctx, struct am_err *err)
+{
+	(void)err;
+	(void)am_inbound_eoh(ctx);
+	return 0;
+}
+
+static int
+am_eval_body_cb(void *ctx, const char *p, size_t n, struct am_err *err)
+{
+	(void)err;
+	am_inbound_body(ctx, p, n);
+	return 0;
+}
+
+static const struct am_msgparse_cb am_eval_cb = {
+	am_eval_header_cb, am_eval_eoh_cb, am_eval_body_cb
+};
+
+/* The report sink: the records are printed after the why-trace. */
+static void
+am_eval_report_sink(void *ctx, const struct am_dmarc_report *rep)
+{
+	struct am_buf	*out = ctx;
+
+	(void)am_buf_appends(out, "report: ");
+	(void)am_dmarc_report_format(rep, out);
+	(void)am_buf_appendc(out, '\n');
+}
+
+static void
+am_eval_lines(const char *p)
+{
+	const char	*e;
+
+	for (; *p != '\0'; p = e) {
+		if ((e = strchr(p, '\n')) == NULL)
+			e = p + strlen(p);
+		printf("  %.*s\n", (int)(e - p), p);
+		if (*e == '\n')
+			e++;
+	}
+}
+
+static void
+am_eval_print(const struct am_inbound_result *r, const struct am_buf *reports)
+{
+	printf("Authentication-Results: %s\n", am_buf_str(&r->authres));
+	printf("action=%s", am_inbound_action_name(r->action));
+	if (r->smtp_code[0] != '\0')
+		printf(" %s %s", r->smtp_code, r->smtp_xcode);
+	printf(" %s\n", r->reason);
+	am_eval_lines(am_buf_str(&r->why));
+	am_eval_lines(am_buf_str(reports));
+}
+
+/* Runs the pipeline on fp; 0, or -1 when it could not start. */
+static int
+am_eval_run(struct am_eval_args *a, struct am_dns *dns, FILE *fp)
+{
+	struct am_inbound	*in;
+	struct am_buf		 reports;
+	struct am_err		 err;
+
+	am_err_clear(&err);
+	am_buf_init(&reports, 65536);
+	a->opts.report.fn = am_eval_report_sink;
+	a->opts.report.ctx = &reports;
+	if ((in = am_inbound_new(&a->opts, &a->env, dns, &am_tool_log,
+	    &err)) == NULL) {
+		am_tool_errx("%s", err.msg);
+		am_buf_release(&reports);
+		return -1;
+	}
+	/* Oversized headers give a defined result, not a failure. */
+	if (am_tool_feed(fp, &am_eval_cb, in, &err) == -1)
+		am_tool_errx("message headers: %s", err.msg);
+	am_inbound_eom(in);
+	am_eval_print(am_inbound_result(in), &reports);
+	am_inbound_free(&in);
+	am_buf_release(&reports);
+	return 0;
+}
+
+static struct am_config *
+am_eval_load(struct am_eval_args *a)
+{
+	struct am_config_overrides	 ov;
+	struct am_config		*cfg;
+	struct am_err			 err;
+
+	memset(&ov, 0, sizeof(ov));
+	ov.dns_zone = "";	/* we build our own resolver */
+	am_err_clear(&err);
+	if ((cfg = am_config_load(a->config, &ov, &am_tool_log, &err)) ==
+	    NULL)
+		am_tool_errx("%s: %s", a->config, err.msg);
+	return cfg;
+}
+
+static int
+am_eval_go(struct am_eval_args *a, struct am_config *cfg, char *host)
+{
+	struct am_psl	*psl = NULL;
+	struct am_dns	*dns;
+	struct am_err	 err;
+	FILE		*fp;
+	int		 rc = AM_TOOL_EXIT_OK;
+
+	if (a->opts.authserv_id == NULL && gethostname(host, 256) == 0) {
+		host[255] = '\0';
+		a->opts.authserv_id = host;
+	}
+	if (a->psl) {
+		if ((psl = am_psl_new(a->psl_path, &err)) == NULL) {
+			am_tool_errx("public suffix list: %s", err.msg);
+			return AM_TOOL_EXIT_INPUT;
+		}
+		a->opts.dmarc_opts.mode = AM_DMARC_MODE_PSL;
+		a->opts.dmarc_opts.psl = psl;
+	}
+	if ((dns = am_eval_dns(a, cfg)) == NULL) {
+		am_psl_free(&psl);
+		return a->dns.nzones > 0 ? AM_TOOL_EXIT_INPUT :
+		    AM_TOOL_EXIT_USAGE;
+	}
+	if ((fp = am_tool_open(a->file)) == NULL)
+		rc = AM_TOOL_EXIT_INPUT;
+	else {
+		if (am_eval_run(a, dns, fp) == -1)
+			rc = AM_TOOL_EXIT_USAGE;
+		fclose(fp);
+	}
+	if (fflush(stdout) == EOF)
+		rc = AM_TOOL_EXIT_SOFTWARE;
+	am_dns_free(&dns);
+	am_psl_free(&psl);
+	return rc;
+}
+
+int
+am_cmd_eval(int argc, char **argv)
+{
+	struct am_eval_args	 a;
+	struct am_config	*cfg = NULL;
+	char			 host[256];
+	int			 rc;
+
+	if (am_eval_parse(argc, argv, &a) == -1)
+		return am_eval_usage();
+	if (a.config != NULL) {
+		if ((cfg = am_eval_load(&a)) == NULL)
+			return AM_TOOL_EXIT_INPUT;
+		am_eval_apply_config(&a, cfg);
+	}
+	am_eval_apply_args(&a);
+	rc = am_eval_go(&a, cfg, host);
+	if (cfg != NULL)
+		am_config_unref(&cfg);
+	return rc;
+}
