@@ -31,25 +31,10 @@ to_crlf "$T/base.eml" "$T/base-crlf.eml"
 NOW=$(date +%s)
 
 # py_verdict FILE [IDX] - dkimpy's verdict (pass/fail/none) from $T/py.out
-py_verdict() {
-	awk -F '\t' -v f="$1" -v i="${2:-0}" \
-	    '$1 == f && ($2 == i || $2 == "-") { print $3; exit }' "$T/py.out"
-}
-py_reason() {
-	awk -F '\t' -v f="$1" -v i="${2:-0}" \
-	    '$1 == f && ($2 == i || $2 == "-") { print $4; exit }' "$T/py.out"
-}
-cname() { echo "${1%/*}-${1#*/}"; }	# relaxed/simple -> relaxed-simple
+py_verdict() { oracle_field "$T/py.out" "$1" "${2:-0}" 3; }
+py_reason() { oracle_field "$T/py.out" "$1" "${2:-0}" 4; }
 
 # ================================================================ (a)
-# variant: over = default (From oversigned), noover = --no-oversign, len = -l
-variant_args() {
-	case $1 in
-	over) ;;
-	noover) echo --no-oversign ;;
-	len) echo -l ;;
-	esac
-}
 variant_desc() {
 	case $1 in
 	over) echo "From oversigned" ;;

@@ -298,3 +298,22 @@ sig_tag() {
 			}
 	    }' "$1" | tr -d ' \t' | tr ';' '\n' | sed -n "s/^$2=//p"
 }
+
+# oracle_field OUT FILE [IDX] COL - column COL of the oracle's line for
+# FILE (signature IDX, or "-" for the whole message) in its output OUT.
+oracle_field() {
+	awk -F '\t' -v f="$2" -v i="${3:-0}" -v c="$4" \
+	    '$1 == f && ($2 == i || $2 == "-") { print $c; exit }' "$1"
+}
+
+cname() { echo "${1%/*}-${1#*/}"; }	# relaxed/simple -> relaxed-simple
+
+# variant_args VARIANT - the sign options of a signing variant:
+# over = default (From oversigned), noover = --no-oversign, len = -l.
+variant_args() {
+	case $1 in
+	over) ;;
+	noover) echo --no-oversign ;;
+	len) echo -l ;;
+	esac
+}

@@ -39,25 +39,10 @@ to_crlf "$T/base.eml" "$T/base-crlf.eml"
 NOW=$(date +%s)
 
 # md_verdict FILE [IDX] - Mail::DKIM's verdict (pass/fail/none) from $T/md.out
-md_verdict() {
-	awk -F '\t' -v f="$1" -v i="${2:-0}" \
-	    '$1 == f && ($2 == i || $2 == "-") { print $3; exit }' "$T/md.out"
-}
-md_reason() {
-	awk -F '\t' -v f="$1" -v i="${2:-0}" \
-	    '$1 == f && ($2 == i || $2 == "-") { print $4; exit }' "$T/md.out"
-}
-cname() { echo "${1%/*}-${1#*/}"; }	# relaxed/simple -> relaxed-simple
+md_verdict() { oracle_field "$T/md.out" "$1" "${2:-0}" 3; }
+md_reason() { oracle_field "$T/md.out" "$1" "${2:-0}" 4; }
 
 # ================================================================ (a)
-# variant: over = default (From oversigned), noover = --no-oversign, len = -l
-variant_args() {
-	case $1 in
-	over) ;;
-	noover) echo --no-oversign ;;
-	len) echo -l ;;
-	esac
-}
 variant_desc() {
 	case $1 in
 	over) echo "From oversigned" ;;

@@ -34,7 +34,6 @@ genkey ed ed25519 || tap_ok 1 "generate Ed25519 key"
 write_zone "$T/zone"
 write_base_msg "$T/base.eml"
 write_empty_msg "$T/empty.eml"
-cname() { echo "${1%/*}-${1#*/}"; }
 
 # keys.txt ("NAME<TAB>RECORD") is already a valid opendkim "file:" data set
 cat >"$T/od-verify.conf" <<EOF
@@ -59,13 +58,6 @@ od_verify() {
 od_log() { grep -v 'mlfi_\|^###' "$1.od" | head -5; }
 
 # ================================================================ (a)
-variant_args() {
-	case $1 in
-	over) ;;
-	noover) echo --no-oversign ;;
-	len) echo -l ;;
-	esac
-}
 variant_desc() {
 	case $1 in
 	over) echo "From oversigned" ;;
