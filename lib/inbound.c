@@ -251,6 +251,32 @@ am_inbound_spf(struct am_inbound *in)
 
 /* --------------------------------------------------------------- From */
 
+enum am_inbound_from_act
+am_inbound_from_action(const struct am_inbound_opts *o, const struct am_from *f)
+{
+	enum am_inbound_from_act	 act;
+
+	switch (f->status) {
+	case AM_FROM_OK:
+		act = AM_INBOUND_FROM_EVALUATE;
+		break;
+	case AM_FROM_NONE:
+	case AM_FROM_EMPTY:
+		act = o->from_missing;
+		break;
+	case AM_FROM_SEVERAL_FIELDS:
+	case AM_FROM_SEVERAL_ADDRS:
+		act = f->complete ? o->from_several : o->from_bad;
+		break;
+	default:
+		act = o->from_bad;
+		break;
+	}
+	if (act == AM_INBOUND_FROM_EVALUATE && !f->complete)
+		act = o->from_bad;
+	return act;
+}
+
 static void
 am_inbound_from(struct am_inbound *in)
 {
@@ -263,25 +289,7 @@ am_inbound_from(struct am_inbound *in)
 		    "evaluated: %.90s", in->hdr_err);
 	} else
 		am_from_hdrs(in->hdrs, f);
-	switch (f->status) {
-	case AM_FROM_OK:
-		in->from_act = AM_INBOUND_FROM_EVALUATE;
-		break;
-	case AM_FROM_NONE:
-	case AM_FROM_EMPTY:
-		in->from_act = in->opts->from_missing;
-		break;
-	case AM_FROM_SEVERAL_FIELDS:
-	case AM_FROM_SEVERAL_ADDRS:
-		in->from_act = f->complete ? in->opts->from_several :
-		    in->opts->from_bad;
-		break;
-	default:
-		in->from_act = in->opts->from_bad;
-		break;
-	}
-	if (in->from_act == AM_INBOUND_FROM_EVALUATE && !f->complete)
-		in->from_act = in->opts->from_bad;
+	in->from_act = am_inbound_from_action(in->opts, f);
 	in->from_evaluate = in->from_act == AM_INBOUND_FROM_EVALUATE;
 	(void)am_buf_printf(&in->res.why, "from: %s, %zu field(s), %zu "
 	    "address(es), %zu author domain(s)%s%s\n",
@@ -360,50 +368,49 @@ am_inbound_dmarc(struct am_inbound *in)
 /* --------------------------------------------------------- disposition */
 
 static void
-am_inbound_set(struct am_inbound_result *res, enum am_inbound_action a,
+am_inbound_set(struct am_inbound_verdict *v, enum am_inbound_action a,
     const char *code, const char *xcode, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
 static void
-am_inbound_set(struct am_inbound_result *res, enum am_inbound_action a,
+am_inbound_set(struct am_inbound_verdict *v, enum am_inbound_action a,
     const char *code, const char *xcode, const char *fmt, ...)
 {
 	va_list	 ap;
 
-	res->action = a;
-	(void)snprintf(res->smtp_code, sizeof(res->smtp_code), "%s", code);
-	(void)snprintf(res->smtp_xcode, sizeof(res->smtp_xcode), "%s", xcode);
+	v->action = a;
+	(void)snprintf(v->smtp_code, sizeof(v->smtp_code), "%s", code);
+	(void)snprintf(v->smtp_xcode, sizeof(v->smtp_xcode), "%s", xcode);
 	va_start(ap, fmt);
-	(void)vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
+	(void)vsnprintf(v->reason, sizeof(v->reason), fmt, ap);
 	va_end(ap);
 }
 
 static void
-am_inbound_decide_fail(struct am_inbound *in, const struct am_dmarc_result *w)
+am_inbound_decide_fail(const struct am_inbound_opts *o,
+    const struct am_dmarc_result *w, struct am_inbound_verdict *v)
 {
-	struct am_inbound_result	*res = &in->res;
-	const char			*pol = am_dmarc_policy_name(w->policy);
+	const char	*pol = am_dmarc_policy_name(w->policy);
 
 	switch (w->disposition) {
 	case AM_DMARC_DISP_REJECT:
-		if (in->opts->reject_failures)
-			am_inbound_set(res, AM_INBOUND_REJECT, "550", "5.7.1",
+		if (o->reject_failures)
+			am_inbound_set(v, AM_INBOUND_REJECT, "550", "5.7.1",
 			    "%s: dmarc=fail for %s, policy %s",
-			    in->opts->reject_text != NULL ?
-			    in->opts->reject_text : AM_INBOUND_DEF_REJECT,
-			    w->author, pol);
+			    o->reject_text != NULL ? o->reject_text :
+			    AM_INBOUND_DEF_REJECT, w->author, pol);
 		else
-			am_inbound_set(res, AM_INBOUND_QUARANTINE, "", "",
+			am_inbound_set(v, AM_INBOUND_QUARANTINE, "", "",
 			    "dmarc=fail for %s, policy reject: quarantined, "
 			    "not rejected (RFC 9989: no reject on p=reject alone)",
 			    w->author);
 		return;
 	case AM_DMARC_DISP_QUARANTINE:
-		am_inbound_set(res, AM_INBOUND_QUARANTINE, "", "",
+		am_inbound_set(v, AM_INBOUND_QUARANTINE, "", "",
 		    "dmarc=fail for %s, policy quarantine", w->author);
 		return;
 	default:
-		am_inbound_set(res, AM_INBOUND_ACCEPT, "", "",
+		am_inbound_set(v, AM_INBOUND_ACCEPT, "", "",
 		    "dmarc=fail for %s, policy %s: nothing to enforce",
 		    w->author, pol);
 		return;
@@ -411,117 +418,166 @@ am_inbound_decide_fail(struct am_inbound *in, const struct am_dmarc_result *w)
 }
 
 static void
-am_inbound_decide_dmarc(struct am_inbound *in)
+am_inbound_decide_dmarc(const struct am_inbound_opts *o,
+    const struct am_dmarc_result *w, struct am_inbound_verdict *v)
 {
-	struct am_inbound_result	*res = &in->res;
-	const struct am_dmarc_result	*w = &res->dmarc[res->worst];
-
 	switch (w->verdict) {
 	case AM_DMARC_FAIL:
-		am_inbound_decide_fail(in, w);
+		am_inbound_decide_fail(o, w, v);
 		return;
 	case AM_DMARC_TEMPERROR:
-		if (in->opts->temperror_tempfail)
-			am_inbound_set(res, AM_INBOUND_TEMPFAIL, "451", "4.7.1",
+		if (o->temperror_tempfail)
+			am_inbound_set(v, AM_INBOUND_TEMPFAIL, "451", "4.7.1",
 			    "DMARC temporary error for %s: %s", w->author,
 			    w->reason_text);
 		else
-			am_inbound_set(res, AM_INBOUND_ACCEPT, "", "",
+			am_inbound_set(v, AM_INBOUND_ACCEPT, "", "",
 			    "dmarc=temperror for %s accepted (temperror "
 			    "option)", w->author);
 		return;
 	default:
-		am_inbound_set(res, AM_INBOUND_ACCEPT, "", "", "dmarc=%s for %s",
+		am_inbound_set(v, AM_INBOUND_ACCEPT, "", "", "dmarc=%s for %s",
 		    am_dmarc_verdict_name(w->verdict), w->author);
 		return;
 	}
 }
 
 static void
-am_inbound_decide_from(struct am_inbound *in)
+am_inbound_decide_from(enum am_inbound_from_act act, const struct am_from *f,
+    struct am_inbound_verdict *v)
 {
-	struct am_inbound_result	*res = &in->res;
-	const char			*st = am_from_status_name(res->from.status);
+	const char	*st = am_from_status_name(f->status);
 
-	if (in->from_act == AM_INBOUND_FROM_REJECT)
-		am_inbound_set(res, AM_INBOUND_REJECT, "550", "5.7.1",
+	if (act == AM_INBOUND_FROM_REJECT)
+		am_inbound_set(v, AM_INBOUND_REJECT, "550", "5.7.1",
 		    "Message rejected: author (From) not usable for DMARC: "
-		    "%s%s%s", st, res->from.why[0] != '\0' ? ": " : "",
-		    res->from.why);
+		    "%s%s%s", st, f->why[0] != '\0' ? ": " : "", f->why);
 	else
-		am_inbound_set(res, AM_INBOUND_ACCEPT, "", "",
+		am_inbound_set(v, AM_INBOUND_ACCEPT, "", "",
 		    "author (From) not evaluated: %s; dmarc=permerror", st);
 }
 
-/* Local overrides: never enforce for authenticated clients, or with
- * annotate_only. */
+/* Local overrides: never enforce for an exempt client (authenticated,
+ * in the caller's words), or with annotate_only. */
 static void
-am_inbound_override(struct am_inbound *in)
+am_inbound_override(const struct am_inbound_opts *o, const char *exempt,
+    struct am_inbound_verdict *v)
 {
-	struct am_inbound_result	*res = &in->res;
-	const char			*why = NULL;
-	char				 was[sizeof(res->reason)];
+	const char	*why = NULL;
+	char		 was[sizeof(v->reason)];
 
-	if (res->action == AM_INBOUND_ACCEPT)
+	if (v->action == AM_INBOUND_ACCEPT)
 		return;
-	if (in->env->auth_user != NULL && in->env->auth_user[0] != '\0')
-		why = "authenticated client";
-	else if (in->opts->annotate_only)
+	if (exempt != NULL)
+		why = exempt;
+	else if (o->annotate_only)
 		why = "annotate only";
 	if (why == NULL)
 		return;
-	(void)snprintf(was, sizeof(was), "%s", res->reason);
-	am_inbound_set(res, AM_INBOUND_ACCEPT, "", "", "%s, not enforced "
+	(void)snprintf(was, sizeof(was), "%s", v->reason);
+	am_inbound_set(v, AM_INBOUND_ACCEPT, "", "", "%s, not enforced "
 	    "(would have been %s: %s)", why,
-	    am_inbound_action_name(res->action), was);
+	    am_inbound_action_name(v->action), was);
+}
+
+void
+am_inbound_disposition(const struct am_inbound_opts *o,
+    enum am_inbound_from_act act, const struct am_from *f,
+    const struct am_dmarc_result *r, size_t n, size_t worst,
+    const char *exempt, struct am_inbound_verdict *v)
+{
+	memset(v, 0, sizeof(*v));
+	if (!o->dmarc)
+		am_inbound_set(v, AM_INBOUND_ACCEPT, "", "",
+		    "DMARC off: nothing to enforce");
+	else if (act != AM_INBOUND_FROM_EVALUATE)
+		am_inbound_decide_from(act, f, v);
+	else if (n > 0 && worst < n)
+		am_inbound_decide_dmarc(o, &r[worst], v);
+	else
+		am_inbound_set(v, AM_INBOUND_ACCEPT, "", "",
+		    "DMARC not evaluated");
+	am_inbound_override(o, exempt, v);
 }
 
 static void
 am_inbound_decide(struct am_inbound *in)
 {
 	struct am_inbound_result	*res = &in->res;
+	struct am_inbound_verdict	 v;
+	const char			*user = in->env->auth_user;
 
-	if (!in->opts->dmarc)
-		am_inbound_set(res, AM_INBOUND_ACCEPT, "", "",
-		    "DMARC off: nothing to enforce");
-	else if (!in->from_evaluate)
-		am_inbound_decide_from(in);
-	else if (res->ndmarc > 0)
-		am_inbound_decide_dmarc(in);
-	else
-		am_inbound_set(res, AM_INBOUND_ACCEPT, "", "",
-		    "DMARC not evaluated");
-	am_inbound_override(in);
+	am_inbound_disposition(in->opts, in->from_act, &res->from, res->dmarc,
+	    res->ndmarc, res->worst, user != NULL && user[0] != '\0' ?
+	    "authenticated client" : NULL, &v);
+	res->action = v.action;
+	memcpy(res->smtp_code, v.smtp_code, sizeof(res->smtp_code));
+	memcpy(res->smtp_xcode, v.smtp_xcode, sizeof(res->smtp_xcode));
+	memcpy(res->reason, v.reason, sizeof(res->reason));
 	(void)am_buf_printf(&res->why, "action: %s: %s\n",
 	    am_inbound_action_name(res->action), res->reason);
 }
 
 /* -------------------------------------------------------- A-R, reports */
 
+static enum am_dmarc_disposition
+am_inbound_applied(const struct am_inbound_verdict *v,
+    const struct am_dmarc_result *r)
+{
+	switch (v->action) {
+	case AM_INBOUND_QUARANTINE:
+		return AM_DMARC_DISP_QUARANTINE;
+	case AM_INBOUND_REJECT:
+		return AM_DMARC_DISP_REJECT;
+	default:
+		return r->disposition == AM_DMARC_DISP_PASS ?
+		    AM_DMARC_DISP_PASS : AM_DMARC_DISP_NONE;
+	}
+}
+
+void
+am_inbound_dmarc_authres(enum am_inbound_from_act act, const struct am_from *f,
+    const struct am_dmarc_result *r, size_t n,
+    const struct am_inbound_verdict *v, struct am_authres *ar, size_t *nar)
+{
+	struct am_dmarc_result	*t;
+	size_t			 i;
+
+	if (act != AM_INBOUND_FROM_EVALUATE) {
+		am_authres_init(&ar[*nar]);
+		am_authres_method(&ar[*nar], "dmarc", "permerror");
+		am_authres_comment(&ar[*nar], am_from_status_name(f->status));
+		if (f->ndomains == 1)
+			am_authres_prop(&ar[*nar], "header", "from",
+			    f->domains[0]);
+		(*nar)++;
+		return;
+	}
+	/* dis= says what was done (RFC 9989 5.4; notes 4.3): a shallow
+	 * copy with the applied disposition, its why-trace borrowed. */
+	t = am_malloc(sizeof(*t));
+	for (i = 0; i < n && i < AM_FROM_MAXDOMAINS; i++) {
+		*t = r[i];
+		if (v != NULL)
+			t->disposition = am_inbound_applied(v, &r[i]);
+		am_authres_init(&ar[*nar]);
+		am_dmarc_result_authres(t, &ar[*nar]);
+		(*nar)++;
+	}
+	free(t);
+}
+
 static void
 am_inbound_ar_dmarc(struct am_inbound *in, struct am_authres *ar, size_t *n)
 {
-	struct am_inbound_result	*res = &in->res;
-	size_t				 i;
+	struct am_inbound_verdict	 v;
 
 	if (!in->opts->dmarc)
 		return;
-	if (!in->from_evaluate) {
-		am_authres_init(&ar[*n]);
-		am_authres_method(&ar[*n], "dmarc", "permerror");
-		am_authres_comment(&ar[*n], am_from_status_name(
-		    res->from.status));
-		if (res->from.ndomains == 1)
-			am_authres_prop(&ar[*n], "header", "from",
-			    res->from.domains[0]);
-		(*n)++;
-		return;
-	}
-	for (i = 0; i < res->ndmarc; i++) {
-		am_authres_init(&ar[*n]);
-		am_dmarc_result_authres(&res->dmarc[i], &ar[*n]);
-		(*n)++;
-	}
+	memset(&v, 0, sizeof(v));
+	v.action = in->res.action;
+	am_inbound_dmarc_authres(in->from_act, &in->res.from, in->res.dmarc,
+	    in->res.ndmarc, &v, ar, n);
 }
 
 static void
@@ -547,18 +603,27 @@ am_inbound_authres(struct am_inbound *in)
 		am_authres_release(&ar[i]);
 }
 
-static enum am_dmarc_disposition
-am_inbound_applied(const struct am_inbound_result *res,
-    const struct am_dmarc_result *r)
+void
+am_inbound_dmarc_reports(const struct am_dmarc_report_sink *sink,
+    const struct am_inbound_verdict *v, const char *ip, const char *mailfrom,
+    const char *rcpt_domain, const struct am_dmarc_result *r, size_t n)
 {
-	switch (res->action) {
-	case AM_INBOUND_QUARANTINE:
-		return AM_DMARC_DISP_QUARANTINE;
-	case AM_INBOUND_REJECT:
-		return AM_DMARC_DISP_REJECT;
-	default:
-		return r->disposition == AM_DMARC_DISP_PASS ?
-		    AM_DMARC_DISP_PASS : AM_DMARC_DISP_NONE;
+	struct am_dmarc_report		 rep;
+	enum am_dmarc_disposition	 applied;
+	const char			*s = am_inbound_s(mailfrom), *at;
+	size_t				 i;
+
+	if (v->action == AM_INBOUND_TEMPFAIL)
+		return;		/* the client will try again */
+	at = strrchr(s, '@');
+	for (i = 0; i < n; i++) {
+		am_dmarc_report_fill(&rep, &r[i], ip,
+		    at != NULL ? at + 1 : (*s != '\0' ? s : NULL), rcpt_domain);
+		applied = am_inbound_applied(v, &r[i]);
+		if (applied != r[i].disposition)
+			am_dmarc_report_override(&rep, applied,
+			    AM_DMARC_OVR_LOCAL_POLICY, v->reason);
+		am_dmarc_report_emit(sink, &rep);
 	}
 }
 
@@ -566,24 +631,13 @@ static void
 am_inbound_reports(struct am_inbound *in)
 {
 	struct am_inbound_result	*res = &in->res;
-	struct am_dmarc_report		 rep;
-	enum am_dmarc_disposition	 applied;
-	const char			*s = am_inbound_s(in->env->sender), *at;
-	size_t				 i;
+	struct am_inbound_verdict	 v;
 
-	if (res->action == AM_INBOUND_TEMPFAIL)
-		return;		/* the client will try again */
-	at = strrchr(s, '@');
-	for (i = 0; i < res->ndmarc; i++) {
-		am_dmarc_report_fill(&rep, &res->dmarc[i], in->env->ip,
-		    at != NULL ? at + 1 : (*s != '\0' ? s : NULL),
-		    in->env->rcpt_domain);
-		applied = am_inbound_applied(res, &res->dmarc[i]);
-		if (applied != res->dmarc[i].disposition)
-			am_dmarc_report_override(&rep, applied,
-			    AM_DMARC_OVR_LOCAL_POLICY, res->reason);
-		am_dmarc_report_emit(&in->opts->report, &rep);
-	}
+	memset(&v, 0, sizeof(v));
+	v.action = res->action;
+	memcpy(v.reason, res->reason, sizeof(v.reason));
+	am_inbound_dmarc_reports(&in->opts->report, &v, in->env->ip,
+	    in->env->sender, in->env->rcpt_domain, res->dmarc, res->ndmarc);
 }
 
 void

@@ -130,6 +130,14 @@ struct am_inbound_result {
 	struct am_dmarc_result	 dmarc[AM_FROM_MAXDOMAINS];
 };
 
+/* What the disposition decided (also a part of the result). */
+struct am_inbound_verdict {
+	enum am_inbound_action	 action;
+	char			 smtp_code[4];	/* "550", "451" or "" */
+	char			 smtp_xcode[8];	/* "5.7.1", "4.7.1" or "" */
+	char			 reason[256];	/* for people and logs */
+};
+
 struct am_inbound;
 
 void		 am_inbound_opts_init(struct am_inbound_opts *);
@@ -155,5 +163,49 @@ const struct am_dkim_verifier *am_inbound_dkim(const struct am_inbound *);
 void		 am_inbound_free(struct am_inbound **);
 
 const char	*am_inbound_action_name(enum am_inbound_action);
+
+/*
+ * The DMARC stage alone, for a caller (the milter) that has its own
+ * DKIM and SPF results: the same rules as am_inbound_eom().
+ *
+ * am_inbound_from_action - what the author set calls for (opts'
+ * from_missing, from_bad, from_several).
+ */
+enum am_inbound_from_act am_inbound_from_action(const struct am_inbound_opts *,
+		    const struct am_from *);
+/*
+ * am_inbound_disposition - the action for n DMARC results (n may be 0:
+ * not evaluated), worst deciding (am_dmarc_worst), or for the author
+ * set when from_act is not AM_INBOUND_FROM_EVALUATE.  exempt, when not
+ * NULL, says why the client is never enforced against ("authenticated
+ * client"); opts->annotate_only likewise.  The action is then accept
+ * and the reason says what it would have been.
+ */
+void		 am_inbound_disposition(const struct am_inbound_opts *,
+		    enum am_inbound_from_act, const struct am_from *,
+		    const struct am_dmarc_result *, size_t n, size_t worst,
+		    const char *exempt, struct am_inbound_verdict *out);
+/*
+ * am_inbound_dmarc_authres - the dmarc resinfos: one per result, or
+ * dmarc=permerror for an author set not evaluated.  The comment's dis=
+ * is the disposition applied under verdict v (quarantine for a p=reject
+ * failure by default, none when not enforced), or what DMARC asked for
+ * when v is NULL.  Fills ar[*n..] (room for AM_FROM_MAXDOMAINS) and
+ * advances *n; the caller releases.
+ */
+void		 am_inbound_dmarc_authres(enum am_inbound_from_act,
+		    const struct am_from *, const struct am_dmarc_result *,
+		    size_t n, const struct am_inbound_verdict *v,
+		    struct am_authres *ar, size_t *nar);
+/*
+ * am_inbound_dmarc_reports - one report record per result to the sink,
+ * with the override when the applied disposition differs from what
+ * DMARC asked for; nothing for a tempfail (the client retries).
+ * mailfrom is the reverse-path ("" or NULL for the null sender).
+ */
+void		 am_inbound_dmarc_reports(const struct am_dmarc_report_sink *,
+		    const struct am_inbound_verdict *, const char *ip,
+		    const char *mailfrom, const char *rcpt_domain,
+		    const struct am_dmarc_result *, size_t n);
 
 #endif /* AM_INBOUND_H */

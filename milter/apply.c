@@ -94,6 +94,11 @@ am_apply(SMFICTX *ctx, struct am_conn *c, struct am_msg *m)
 	    m->rspf.len == 0)
 		return SMFIS_ACCEPT;
 	am_outcome_reply(m->outcome, m->action, &reply);
+	if (m->dmarc_decides) {
+		reply.rcode = m->dmarc.rcode;
+		reply.xcode = m->dmarc.xcode;
+		reply.text = m->dmarc.reply;
+	}
 	switch (m->action) {
 	case AM_ACTION_REJECT:
 	case AM_ACTION_TEMPFAIL:
@@ -120,6 +125,7 @@ am_apply(SMFICTX *ctx, struct am_conn *c, struct am_msg *m)
 	}
 	if (m->action == AM_ACTION_QUARANTINE) {
 		(void)snprintf(reason, sizeof(reason), "authmilter: %s",
+		    m->dmarc_decides ? "DMARC policy" :
 		    am_outcome_name(m->outcome));
 		if (smfi_quarantine(ctx, reason) != MI_SUCCESS)
 			am_log(&m->log, AM_LOG_ERROR, "quarantine refused");

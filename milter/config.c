@@ -26,6 +26,7 @@
 #include "config_impl.h"
 #include "keycache.h"
 #include "mem.h"
+#include "psl.h"
 #include "signtable.h"
 
 #define AM_CFG_MAXLINE		8192
@@ -48,7 +49,7 @@ struct am_cfg_loader {
 	size_t			 nitems;
 	char			**files;	/* names, for file:line */
 	size_t			 nfiles;
-	size_t			 first[64];	/* per option: item + 1 */
+	size_t			 first[128];	/* per option: item + 1 */
 };
 
 static const char *
@@ -412,6 +413,18 @@ am_cfg_spf(struct am_cfg_loader *ld, const struct am_config *cfg)
 	    2 * cfg->dns_timeout, AM_CFG_MTA_TIMEOUT);
 }
 
+/* DMARC: the Public Suffix List, when PSL discovery is selected. */
+static void
+am_cfg_dmarc(struct am_cfg_loader *ld, struct am_config *cfg)
+{
+	const char	*file;
+	unsigned	 line;
+
+	am_cfg_where_fl(ld, am_cfg_where(ld, "PublicSuffixList") != NULL ?
+	    "PublicSuffixList" : "DMARCDiscovery", &file, &line);
+	am_cfg_dmarc_psl(cfg, file, line, &ld->diag);
+}
+
 /* ---------------------------------------------------------------- load */
 
 static void
@@ -425,6 +438,7 @@ am_cfg_free(struct am_config *cfg)
 	am_keysets_free(cfg);
 	am_signtable_free(&cfg->signtable);
 	am_dns_free(&cfg->dns);
+	am_psl_free(&cfg->dmarc_psl);
 	am_keycache_free(&cfg->verify.keycache);
 	if (cfg->priv != NULL) {
 		for (i = 0; i < am_cfg_nopts; i++)
@@ -484,6 +498,7 @@ am_config_load(const char *path, const struct am_config_overrides *ov,
 	if (ld.diag.errors == 0 || ld.nitems > 0) {
 		am_cfg_apply_all(&ld, cfg, ov);
 		am_cfg_spf(&ld, cfg);
+		am_cfg_dmarc(&ld, cfg);
 		am_cfg_keys(&ld, cfg);
 		am_cfg_dns(&ld, cfg, ov);
 	}

@@ -43,6 +43,8 @@ enum am_action {
 	AM_ACTION_QUARANTINE
 };
 
+struct am_psl;
+
 /* A set of peers: addresses, CIDR blocks and host names, each possibly
  * negated with '!' (InternalHosts, ExternalIgnoreList). Opaque. */
 struct am_peerlist;
@@ -141,6 +143,22 @@ struct am_config {
 	char			*spf_explanation; /* SPFExplanation; NULL:
 						 * AM_SPF_DEFAULT_EXP */
 	unsigned		 spf_timeout;	/* SPFTimeout, seconds */
+
+	/* DMARC (RFC 9989), see dmarc_check.h. */
+	int			 dmarc_mode;	/* DMARCMode */
+	int			 dmarc_reject_failures; /* RejectFailures */
+	int			 dmarc_hold;	/* HoldQuarantinedMessages */
+	int			 dmarc_ignore_auth; /* IgnoreAuthenticatedClients */
+	struct am_peerlist	*dmarc_ignore_hosts; /* IgnoreHosts */
+	char			**dmarc_ignore_domains; /* IgnoreMailFrom:
+						 * A-labels */
+	int			 dmarc_required_headers; /* RequiredHeaders */
+	int			 dmarc_reject_multi_from; /* RejectMultiValueFrom */
+	int			 dmarc_psl_mode; /* DMARCDiscovery psl */
+	char			*dmarc_psl_file; /* PublicSuffixList */
+	struct am_psl		*dmarc_psl;	/* loaded in PSL mode */
+	char			*dmarc_reject_string; /* RejectString */
+	enum am_action		 dmarc_temperror_action; /* TemporaryErrorAction */
 
 	/* Headers we add. */
 	int			 software_header; /* SoftwareHeader */

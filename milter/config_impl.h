@@ -72,6 +72,13 @@ extern const struct am_cfg_opt	 am_cfg_opts[];
 extern const size_t		 am_cfg_nopts;
 extern const struct am_cfg_other am_cfg_others[];
 
+extern const struct am_cfg_other am_cfg_others_dmarc[];
+
+/* config_dmarc.c: DMARC option checks, and the PSL they select. */
+am_cfg_check_fn	am_cfg_dmarc_discovery, am_cfg_reject_string;
+void	am_cfg_dmarc_psl(struct am_config *, const char *file, unsigned line,
+	    struct am_diag *);
+
 const struct am_cfg_opt		*am_cfg_opt_find(const char *name);
 const struct am_cfg_other	*am_cfg_other_find(const char *name);
 /* Applies one value; 0 or -1 (reported). */

@@ -137,6 +137,32 @@ const struct am_cfg_opt am_cfg_opts[] = {
 	{ "SPFExplanation", AM_CFG_STR, OFF(spf_explanation), NULL, 0, 0,
 	    am_cfg_spf_exp, 0 },
 	{ "SPFTimeout", AM_CFG_UINT, OFF(spf_timeout), "10", 1, 120, NULL, 0 },
+	/* DMARC (RFC 9989); OpenDMARC's names where it has the option. */
+	{ "DMARCMode", AM_CFG_BOOL, OFF(dmarc_mode), "on", 0, 0, NULL, 0 },
+	{ "RejectFailures", AM_CFG_BOOL, OFF(dmarc_reject_failures), "no", 0,
+	    0, NULL, 0 },
+	{ "HoldQuarantinedMessages", AM_CFG_BOOL, OFF(dmarc_hold), "yes", 0,
+	    0, NULL, 0 },
+	{ "IgnoreAuthenticatedClients", AM_CFG_BOOL, OFF(dmarc_ignore_auth),
+	    "yes", 0, 0, NULL, 0 },
+	{ "IgnoreHosts", AM_CFG_FN, OFF(dmarc_ignore_hosts), NULL, 0, 0,
+	    am_cfg_peers, 0 },
+	{ "IgnoreMailFrom", AM_CFG_LIST, OFF(dmarc_ignore_domains), NULL, 0,
+	    0, am_cfg_domains, 0 },
+	{ "IgnoreDomains", AM_CFG_LIST, OFF(dmarc_ignore_domains), NULL, 0,
+	    0, am_cfg_domains, AM_CFG_ALIAS },
+	{ "RequiredHeaders", AM_CFG_BOOL, OFF(dmarc_required_headers), "yes",
+	    0, 0, NULL, 0 },
+	{ "RejectMultiValueFrom", AM_CFG_BOOL, OFF(dmarc_reject_multi_from),
+	    "no", 0, 0, NULL, 0 },
+	{ "DMARCDiscovery", AM_CFG_FN, OFF(dmarc_psl_mode), "treewalk", 0, 0,
+	    am_cfg_dmarc_discovery, 0 },
+	{ "PublicSuffixList", AM_CFG_STR, OFF(dmarc_psl_file), NULL, 0, 0,
+	    am_cfg_path, 0 },
+	{ "RejectString", AM_CFG_STR, OFF(dmarc_reject_string),
+	    "rejected by DMARC policy for %s", 0, 0, am_cfg_reject_string, 0 },
+	{ "TemporaryErrorAction", AM_CFG_FN, OFF(dmarc_temperror_action),
+	    "tempfail", 0, AM_SPF_ACTIONS_TEMP, am_cfg_spf_action, 0 },
 	/* Headers we add. */
 	{ "SoftwareHeader", AM_CFG_BOOL, OFF(software_header), "no", 0, 0,
 	    NULL, 0 },
@@ -227,7 +253,6 @@ const struct am_cfg_other am_cfg_others[] = {
 	REFUSE("ReplaceHeaders", NOTSUP), REFUSE("ReplaceRules", NOTSUP),
 	REFUSE("ReportAddress", NOTSUP), REFUSE("ReportBccAddress", NOTSUP),
 	REFUSE("RequestReports", NOTSUP), REFUSE("SendReports", NOTSUP),
-	REFUSE("RequiredHeaders", NOTSUP "; see RejectBadFrom"),
 	REFUSE("StrictHeaders", NOTSUP "; see RejectBadFrom"),
 	REFUSE("ResignAll", NOTSUP), REFUSE("ResignMailTo", NOTSUP),
 	REFUSE("SelectCanonicalizationHeader", NOTSUP),
@@ -283,6 +308,9 @@ am_cfg_other_find(const char *name)
 	for (i = 0; am_cfg_others[i].name != NULL; i++)
 		if (strcasecmp(am_cfg_others[i].name, name) == 0)
 			return &am_cfg_others[i];
+	for (i = 0; am_cfg_others_dmarc[i].name != NULL; i++)
+		if (strcasecmp(am_cfg_others_dmarc[i].name, name) == 0)
+			return &am_cfg_others_dmarc[i];
 	return NULL;
 }
 
@@ -453,6 +481,7 @@ am_cfg_opts_release(struct am_config *cfg)
 	}
 	am_peerlist_free(&cfg->internal_hosts);
 	am_peerlist_free(&cfg->external_ignore);
+	am_peerlist_free(&cfg->dmarc_ignore_hosts);
 }
 
 /* ---------------------------------------------------------------- checks */

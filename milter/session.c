@@ -263,6 +263,10 @@ am_msg_eoh(struct am_msg *m, const struct am_client *c)
 		am_decide_broken(m->cfg, m->hdr_why, &m->dec);
 	else
 		am_decide(m->cfg, c, m->hdrs, &m->log, &m->dec);
+	(void)snprintf(m->client_ip, sizeof(m->client_ip), "%s",
+	    c->addr != NULL ? c->addr : "");
+	m->dmarc_exempt = am_dmarc_exempt(m->cfg, c, m->dmarc_why,
+	    sizeof(m->dmarc_why));
 	if (m->dec.kind == AM_DECIDE_SIGN)
 		am_msg_start_signer(m);
 	else if (m->dec.kind == AM_DECIDE_VERIFY && !m->hdr_failed)
@@ -416,6 +420,10 @@ am_msg_eom_verify(struct am_msg *m)
 	m->outcome = am_outcome_of(r, n);
 	m->action = am_outcome_action(m->cfg, m->outcome);
 	am_msg_authres(m, r, n);
+	if (m->cfg->dmarc_mode)
+		am_dmarc_check(m->cfg, &m->dec.from, &m->spf, r != &one ? r :
+		    NULL, r != &one ? n : 0, m->client_ip, m->dmarc_exempt ?
+		    m->dmarc_why : NULL, &m->log, &m->dmarc);
 	if (r != &one)
 		free(r);	/* strings belong to the verifier */
 }
@@ -455,6 +463,41 @@ am_msg_spf_pending(const struct am_msg *m)
 	return m->spf.state == AM_SPF_STATE_DONE;
 }
 
+/* How much an action does to the message: DMARC's applies when it
+ * does more than the DKIM outcome's (On-*). */
+static int
+am_msg_action_rank(enum am_action a)
+{
+	static const int rank[] = {
+		[AM_ACTION_ACCEPT] = 0, [AM_ACTION_QUARANTINE] = 1,
+		[AM_ACTION_DISCARD] = 2, [AM_ACTION_TEMPFAIL] = 3,
+		[AM_ACTION_REJECT] = 4,
+	};
+
+	return (size_t)a < sizeof(rank) / sizeof(rank[0]) ? rank[a] : 0;
+}
+
+/* DMARC's part of our Authentication-Results, its action, its log. */
+static void
+am_msg_eom_dmarc(struct am_msg *m)
+{
+	if (!m->dmarc.done)
+		return;
+	if (m->ar.len > 0) {
+		am_dmarc_authres(&m->dmarc, &m->ar);
+		if (m->ar.err) {
+			am_log(&m->log, AM_LOG_ERROR, "Authentication-Results "
+			    "too long, not added");
+			am_buf_reset(&m->ar);
+		}
+	}
+	if (am_msg_action_rank(m->dmarc.action) >
+	    am_msg_action_rank(m->action)) {
+		m->action = m->dmarc.action;
+		m->dmarc_decides = 1;
+	}
+}
+
 void
 am_msg_eom(struct am_msg *m)
 {
@@ -463,6 +506,7 @@ am_msg_eom(struct am_msg *m)
 	else if (m->dec.kind == AM_DECIDE_VERIFY)
 		am_msg_eom_verify(m);
 	am_msg_eom_spf(m);
+	am_msg_eom_dmarc(m);
 	am_msg_log_final(m, NULL);
 }
 
@@ -470,6 +514,7 @@ void
 am_msg_log_final(struct am_msg *m, const char *extra)
 {
 	am_spf_logline(&m->spf, &m->logline);
+	am_dmarc_logline(&m->dmarc, &m->logline);
 	am_log(&m->log, AM_LOG_INFO, "%s%s; action=%s%s%s", m->dec.why,
 	    am_buf_str(&m->logline), am_action_name(m->action),
 	    m->dec.kind == AM_DECIDE_VERIFY && m->n_ar_del ?
@@ -488,6 +533,7 @@ am_msg_free(struct am_msg **mp)
 	am_hdrs_free(&m->hdrs);
 	am_dkim_signer_free(&m->signer);
 	am_dkim_verifier_free(&m->verifier);
+	am_dmarc_msg_release(&m->dmarc);
 	free(m->ar_del);
 	am_buf_release(&m->ar);
 	am_buf_release(&m->rspf);

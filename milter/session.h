@@ -28,6 +28,7 @@
 #include "decide.h"
 #include "dkim_sign.h"
 #include "dkim_verify.h"
+#include "dmarc_check.h"
 #include "hdr.h"
 #include "log.h"
 #include "spf_check.h"
@@ -68,6 +69,13 @@ struct am_msg {
 	struct am_spf_msg	 spf;
 
 	struct am_decision	 dec;
+	/* DMARC: decided at the end of a verified message. */
+	char			 client_ip[64];
+	int			 dmarc_exempt;	/* never enforced: why */
+	char			 dmarc_why[160];
+	struct am_dmarc_msg	 dmarc;
+	int			 dmarc_decides;	/* action and reply are
+						 * DMARC's */
 	struct am_dkim_signer	*signer;
 	struct am_dkim_verifier	*verifier;
 	int			 need_body;

@@ -244,6 +244,15 @@ EOF
 	for z in ${ZONES:-$DOMAIN}; do
 		cat "$W/dns/records.$z" >>"$W/dns/$z.zone" 2>/dev/null
 	done
+	# The TLDs above the zones, empty: the DMARC tree walk asks for
+	# _dmarc.TLD, where the internet answers NXDOMAIN, not REFUSED.
+	NSD_TLDS=""
+	for z in ${ZONES:-$DOMAIN}; do
+		case " ${ZONES:-$DOMAIN} $NSD_TLDS " in *" ${z##*.} "*) continue ;; esac
+		NSD_TLDS="$NSD_TLDS ${z##*.}"
+		printf '$ORIGIN %s.\n$TTL 300\n@ IN SOA ns.%s. hostmaster.%s. ( 1 3600 600 86400 300 )\n@ IN NS ns.%s.\n' \
+		    "${z##*.}" "$DOMAIN" "$DOMAIN" "$DOMAIN" >"$W/dns/${z##*.}.zone"
+	done
 	cat >"$W/dns/0.0.127.in-addr.arpa.zone" <<EOF
 \$ORIGIN 0.0.127.in-addr.arpa.
 \$TTL 300
@@ -271,7 +280,7 @@ server:
 remote-control:
     control-enable: no
 EOF
-	for z in ${ZONES:-$DOMAIN} 0.0.127.in-addr.arpa; do
+	for z in ${ZONES:-$DOMAIN} $NSD_TLDS 0.0.127.in-addr.arpa; do
 		printf 'zone:\n    name: "%s"\n    zonefile: "%s.zone"\n' "$z" "$z" >>"$W/dns/nsd.conf"
 		nsd-checkzone "$z" "$W/dns/$z.zone" >>"$W/dns/check.log" 2>&1 || return 1
 	done

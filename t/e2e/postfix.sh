@@ -283,7 +283,7 @@ done
 
 # ---------------------------------------------------------------- unsigned, from outside
 if f=$(deliver unsigned "$SMTP_PORT" --local-interface "$EXT_IP" \
-    --from "news@example.net" --to "postmaster@$DOMAIN" \
+    --from "news@news.$DOMAIN" --to "postmaster@$DOMAIN" \
     --header "Subject: e2e unsigned" --body "no signature here"); then
 	s=$(summary "$f")
 	case $E2E_MILTER:$s in

@@ -89,8 +89,13 @@ ours() {
 }
 # ext NAME PORT FROM - send a small message from the external address
 ext() {
+	local author=()
+	# A bounce still names its author: an empty From is refused
+	# (RequiredHeaders, DMARC).
+	[ "$3" = "<>" ] && author=(--header "From: Mail Delivery System <postmaster@$HELO>")
 	deliver "$1" "$2" --local-interface "$EXT_IP" --from "$3" \
-	    --to "postmaster@$DOMAIN" --header "Subject: e2e spf $1" --body "spf $1"
+	    --to "postmaster@$DOMAIN" --header "Subject: e2e spf $1" --body "spf $1" \
+	    "${author[@]}"
 }
 nofile() { echo "no delivery: $(swaks_tail "$1")"; postfix_log 3; tail -n 3 "$W/log/annotate.log"; }
 

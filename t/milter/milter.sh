@@ -88,6 +88,15 @@ nospf IN A 192.0.2.10
 helo IN TXT "v=spf1 ip4:198.51.100.1 -all"
 badhelo IN TXT "v=spf1 -all"
 ;@fail broken.spf.example. SERVFAIL
+; DMARC (dmarc.lua): aligned passes SPF for 198.51.100.0/24
+aligned IN TXT "v=spf1 ip4:198.51.100.0/24 -all"
+_dmarc.aligned IN TXT "v=DMARC1; p=reject"
+_dmarc.bank IN TXT "v=DMARC1; p=reject"
+_dmarc.quar IN TXT "v=DMARC1; p=quarantine"
+_dmarc.monitor IN TXT "v=DMARC1; p=none"
+_dmarc.ignored IN TXT "v=DMARC1; p=reject"
+_dmarc.flaky IN TXT "v=DMARC1; p=reject"
+;@fail _dmarc.flaky.spf.example. SERVFAIL
 ZONE
 cat > "$fix"/msg.eml <<'MSG'
 From: User <user@example.net>
@@ -230,7 +239,9 @@ fi
 	while IFS= read -r l; do printf ';\n\t%s' "$l"; done
   # SPF, on by default: example.net and client.example publish none
   printf ';\n\tspf=none smtp.mailfrom=sender@example.net'
-  printf ';\n\tspf=none smtp.helo=client.example'; } > "$fix"/expect-ar-pass
+  printf ';\n\tspf=none smtp.helo=client.example'
+  # DMARC, on by default: example.net publishes no _dmarc record
+  printf ';\n\tdmarc=none header.from=example.net'; } > "$fix"/expect-ar-pass
 milter_test verify verify.lua "$base
 On-BadSignature reject
 On-KeyNotFound quarantine"
@@ -264,6 +275,17 @@ SPFMode off"
 	"$tmp"/spf-reject/rspf-*
 check $? "spfparse: spfparse.py ran to the end"
 
+# ---- DMARC: defaults (quarantine, tempfail), then RejectFailures
+milter_test dmarc dmarc.lua "$base
+IgnoreDomains ignored.spf.example"
+milter_test dmarc-reject dmarc.lua "$base
+IgnoreMailFrom ignored.spf.example
+RejectFailures yes
+TemporaryErrorAction accept"
+# every A-R value parses with python3-authres, dmarc results included
+/usr/bin/python3 "$here"/dmarcparse.py "$tmp"/dmarc/ar-* "$tmp"/dmarc-reject/ar-*
+check $? "dmarcparse: dmarcparse.py ran to the end"
+
 # ---- decision by address, authentication and macro
 milter_test decision decision.lua "$base
 InternalHosts 127.0.0.1, 192.0.2.0/24
@@ -271,7 +293,8 @@ MacroList daemon_name=MSA"
 
 # ---- malformed input
 milter_test malformed malformed.lua "$base
-On-BadSignature accept"
+On-BadSignature accept
+RequiredHeaders no"
 milter_test badfrom badfrom.lua "$base
 RejectBadFrom yes"
 

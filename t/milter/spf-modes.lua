@@ -20,7 +20,8 @@ if spfmode == "on" then
 	    "Mode s: the forged A-R with our authserv-id is removed")
 	ok(not mt.eom_check(conn, MT_HDRINSERT, "DKIM-Signature"), "Mode s: not signed")
 else
-	is(added(conn, "Authentication-Results", 0), " mx.example.org;\n\tdkim=none",
+	is(added(conn, "Authentication-Results", 0), " mx.example.org;\n\tdkim=none;\n\t" ..
+	    "dmarc=none header.from=other.example",
 	    "SPFMode off: no SPF result")
 end
 mt.disconnect(conn)

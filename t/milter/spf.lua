@@ -92,7 +92,9 @@ ok(ar ~= nil and string.find(ar, "spf=", 1, true) == nil,
 
 ok(wait_log("SPFPASS: verify: client localhost [198.51.100.1] is not trusted; dkim=none; " ..
     "spf=pass smtp.mailfrom=a@pass.spf.example (ip4:198.51.100.0/24), " ..
-    "spf=pass smtp.helo=helo.spf.example (ip4:198.51.100.1); action=accept"),
+    "spf=pass smtp.helo=helo.spf.example (ip4:198.51.100.1); " ..
+    "dmarc=none header.from=other.example: accept (dmarc=none for other.example); action=accept"),
     "log: both SPF results on the message's line")
 ok(wait_log("SPFINTERNAL: verify: no signing key for the From address; dkim=none; " ..
-    "spf skipped: trusted client; action=accept"), "log: says SPF was skipped")
+    "spf skipped: trusted client; dmarc=none header.from=other.example: accept " ..
+    "(dmarc=none for other.example); action=accept"), "log: says SPF was skipped")

@@ -21,8 +21,8 @@ mt.disconnect(conn)
 conn, r = one("unsigned", "msg.eml", "VNONE")
 is(r, SMFIR_ACCEPT, "verify unsigned: accepted (On-NoSignature accept)")
 is(added(conn, "Authentication-Results", 0), " mx.example.org;\n\tdkim=none;\n\t" ..
-    "spf=none smtp.mailfrom=sender@example.net;\n\tspf=none smtp.helo=client.example",
-    "verify unsigned: dkim=none")
+    "spf=none smtp.mailfrom=sender@example.net;\n\tspf=none smtp.helo=client.example;\n\t" ..
+    "dmarc=none header.from=example.net", "verify unsigned: dkim=none")
 mt.disconnect(conn)
 
 conn, r = one("tampered", "tampered.eml", "VFAIL")
@@ -45,5 +45,6 @@ like(added(conn, "Authentication-Results", 0), "dkim=permerror reason=\"no key f
 mt.disconnect(conn)
 ok(wait_log("VPASS: verify: client mx.sender.example [198.51.100.1] is not trusted; dkim=pass d=example.net; " ..
     "spf=none smtp.mailfrom=sender@example.net (example.net: no SPF record), " ..
-    "spf=none smtp.helo=client.example (client.example: no SPF record); action=accept"),
+    "spf=none smtp.helo=client.example (client.example: no SPF record); " ..
+    "dmarc=none header.from=example.net: accept (dmarc=none for example.net); action=accept"),
     "log: verify line with queue id, reason and verdict")
