@@ -301,10 +301,30 @@ am_dns_lookup(struct am_dns *dns, const char *name, enum am_dns_type type,
 	__atomic_add_fetch(&dns->queries, 1, __ATOMIC_RELAXED);
 	if (am_dns_query_init(&q, name, type) == -1)
 		return res->status;
+	if (dns->cache != NULL && am_dns_cache_get(dns->cache, q.text, type,
+	    res))
+		return res->status;
 	res->status = dns->ops->lookup(dns, &q, res);
 	if (res->status != AM_DNS_OK)
 		am_dns_result_release(res);	/* records only with OK */
+	if (dns->cache != NULL)
+		am_dns_cache_put(dns->cache, q.text, type, res);
 	return res->status;
+}
+
+void
+am_dns_cache_enable(struct am_dns *dns, size_t nslots, uint32_t max_ttl,
+    uint32_t neg_ttl)
+{
+	if (dns != NULL && dns->cache == NULL)
+		dns->cache = am_dns_cache_new(nslots, max_ttl, neg_ttl);
+}
+
+unsigned long
+am_dns_cache_hit_count(const struct am_dns *dns)
+{
+	return dns != NULL && dns->cache != NULL ?
+	    am_dns_cache_hits(dns->cache) : 0;
 }
 
 unsigned long
@@ -320,6 +340,7 @@ am_dns_free(struct am_dns **dnsp)
 {
 	if (dnsp == NULL || *dnsp == NULL)
 		return;
+	am_dns_cache_free(&(*dnsp)->cache);
 	(*dnsp)->ops->free(*dnsp);
 	*dnsp = NULL;
 }

@@ -126,6 +126,17 @@ int		 am_dns_zone_load_string(struct am_dns *, const char *text,
 		    struct am_err *);
 void		 am_dns_zone_fail(struct am_dns *, const char *name,
 		    enum am_dns_status);
+/*
+ * am_dns_cache_enable - keep answers shared between lookups (the
+ * daemon turns this on): at most nslots answers, positive ones for
+ * their smallest TTL but at most max_ttl seconds, NXDOMAIN and NODATA
+ * for neg_ttl seconds; failures are never kept.  Off by default, so
+ * tests see every query.  Call once, before the resolver is shared.
+ */
+void		 am_dns_cache_enable(struct am_dns *, size_t nslots,
+		    uint32_t max_ttl, uint32_t neg_ttl);
+/* Lookups answered from that cache so far. */
+unsigned long	 am_dns_cache_hit_count(const struct am_dns *);
 /* Number of lookups answered so far (tests count queries with it). */
 unsigned long	 am_dns_query_count(const struct am_dns *);
 

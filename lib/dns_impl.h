@@ -41,10 +41,24 @@ struct am_dns_ops {
 	void			(*free)(struct am_dns *);
 };
 
+struct am_dns_cache;
+
 struct am_dns {
 	const struct am_dns_ops	*ops;
 	unsigned long		 queries;	/* atomic: __atomic builtins */
+	struct am_dns_cache	*cache;		/* NULL: no shared cache */
 };
+
+/* dns_cache.c: the shared answer cache behind am_dns_cache_enable(). */
+struct am_dns_cache *am_dns_cache_new(size_t nslots, uint32_t max_ttl,
+		    uint32_t neg_ttl);
+/* 1 and a copy of the answer in res on a hit, else 0. */
+int		 am_dns_cache_get(struct am_dns_cache *, const char *name,
+		    enum am_dns_type, struct am_dns_result *res);
+void		 am_dns_cache_put(struct am_dns_cache *, const char *name,
+		    enum am_dns_type, const struct am_dns_result *);
+unsigned long	 am_dns_cache_hits(struct am_dns_cache *);
+void		 am_dns_cache_free(struct am_dns_cache **);
 
 /* Parses and checks a query name; -1 if it is unusable (FORMERR). */
 int		 am_dns_query_init(struct am_dns_query *, const char *name,

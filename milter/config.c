@@ -34,6 +34,7 @@
 #define AM_CFG_MAXLINES		10000
 #define AM_CFG_KEYCACHE_MAX	1024	/* parsed DKIM keys kept */
 #define AM_CFG_KEYCACHE_TTL	3600	/* seconds, at most */
+#define AM_CFG_DNSCACHE_SLOTS	4096	/* DNS answers kept */
 
 struct am_cfg_item {
 	const struct am_cfg_opt	*opt;
@@ -379,6 +380,10 @@ am_cfg_dns(struct am_cfg_loader *ld, struct am_config *cfg,
 	}
 	cfg->dns = am_dns_ldns_new(cfg->nameservers, cfg->dns_timeout * 1000,
 	    1, &err);
+	/* Answers shared by every message of this snapshot, for their
+	 * TTL (at most an hour; NXDOMAIN and NODATA a minute). */
+	if (cfg->dns != NULL)
+		am_dns_cache_enable(cfg->dns, AM_CFG_DNSCACHE_SLOTS, 3600, 60);
 	if (cfg->dns == NULL) {
 		am_cfg_where_fl(ld, "Nameservers", &file, &line);
 		am_diag_error(&ld->diag, file, line, "resolver: %s", err.msg);
