@@ -2,7 +2,8 @@
 #define AM_AUTHRES_H
 
 /*
- * authres - build Authentication-Results header fields (RFC 8601)
+ * authres - build and parse Authentication-Results header fields
+ * (RFC 8601)
  *
  * One struct am_authres holds one resinfo ("dkim=pass header.d=..."),
  * built up method first, then reason, properties and comments.  Values
@@ -53,5 +54,85 @@ int		 am_authres_header(const char *authserv_id,
 
 /* Writes v as a value (bare or quoted-string) to out. */
 void		 am_authres_value(struct am_buf *out, const char *v);
+
+/*
+ * Parsing (authres_parse.c): a strict, bounded RFC 8601 2.2 parser of
+ * one Authentication-Results value (what follows the colon):
+ *
+ *	[CFWS] authserv-id [CFWS version] (";" "none" / 1*(";" resinfo))
+ *	resinfo = method[/version] "=" result [reason=value] *ptype.prop=pvalue
+ *
+ * CFWS (white space, folding, nested comments with quoted-pairs) is
+ * allowed wherever the grammar allows it; authserv-id and reason are
+ * a token or a quoted-string; method, result, ptype and property are
+ * Keywords (letters, digits, '-'); a pvalue is a quoted-string or a
+ * run of atext, '.' and '@' ([local-part@]domain, and the base64 of
+ * header.b as other implementations write it), or a quoted local-part
+ * followed by "@domain".  Anything else is AM_E_SYNTAX; more than
+ * AM_AUTHRES_PARSE_MAXLEN octets, AM_AUTHRES_PARSE_MAXRES resinfos,
+ * AM_AUTHRES_PARSE_MAXPROPS properties in one resinfo, comments nested
+ * deeper than AM_AUTHRES_PARSE_MAXDEPTH or a version over 9 digits is
+ * AM_E_LIMIT.  Never a partial result: on -1, out says n == 0.
+ *
+ * The result holds non-owning views into the value passed in, valid as
+ * long as it is.  A quoted view (quoted != 0) is the text between the
+ * DQUOTEs with its quoted-pairs still escaped: use
+ * am_authres_view_copy() or am_authres_view_eq() rather than p/len.
+ *
+ * Usage:
+ *	struct am_authres_parsed ar;
+ *	if (am_authres_parse(v, len, &ar, &err) == 0)
+ *		for (i = 0; i < ar.n; i++) ... ar.res[i].method ...
+ */
+
+#define AM_AUTHRES_PARSE_MAXLEN		16384
+#define AM_AUTHRES_PARSE_MAXRES		32
+#define AM_AUTHRES_PARSE_MAXPROPS	12
+#define AM_AUTHRES_PARSE_MAXDEPTH	16
+
+struct am_authres_view {
+	const char	*p;		/* NULL when absent */
+	size_t		 len;
+	int		 quoted;	/* p..len is a quoted-string's inside */
+};
+
+struct am_authres_prop {
+	struct am_authres_view	 ptype;		/* "smtp", "header", ... */
+	struct am_authres_view	 property;	/* "mailfrom", "d", ... */
+	struct am_authres_view	 value;
+};
+
+struct am_authres_result {
+	struct am_authres_view	 method;	/* "dkim", "spf", ... */
+	unsigned		 version;	/* method version; 0: none */
+	struct am_authres_view	 result;	/* "pass", "fail", ... */
+	struct am_authres_view	 reason;	/* p NULL: none */
+	struct am_authres_prop	 props[AM_AUTHRES_PARSE_MAXPROPS];
+	size_t			 nprops;
+};
+
+struct am_authres_parsed {
+	struct am_authres_view	 authserv_id;
+	unsigned		 version;	/* 0: none given */
+	int			 none;		/* "authserv-id; none" */
+	struct am_authres_result res[AM_AUTHRES_PARSE_MAXRES];
+	size_t			 n;
+};
+
+struct am_err;
+
+int		 am_authres_parse(const char *v, size_t len,
+		    struct am_authres_parsed *out, struct am_err *);
+/* The view's text, quoted-pairs undone and line breaks dropped, into
+ * out (NUL-terminated); -1 if it does not fit (out is then ""). */
+int		 am_authres_view_copy(const struct am_authres_view *,
+		    char *out, size_t size);
+/* Is the view's text s (ASCII case-insensitive)? */
+int		 am_authres_view_eq(const struct am_authres_view *,
+		    const char *s);
+/* The first property ptype.property of r, or NULL. */
+const struct am_authres_prop *am_authres_prop_find(
+		    const struct am_authres_result *r, const char *ptype,
+		    const char *property);
 
 #endif /* AM_AUTHRES_H */

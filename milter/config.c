@@ -418,7 +418,8 @@ am_cfg_spf(struct am_cfg_loader *ld, const struct am_config *cfg)
 	    2 * cfg->dns_timeout, AM_CFG_MTA_TIMEOUT);
 }
 
-/* DMARC: the Public Suffix List, when PSL discovery is selected. */
+/* DMARC: the Public Suffix List, when PSL discovery is selected, and
+ * TrustedAuthservIDs against AuthservID. */
 static void
 am_cfg_dmarc(struct am_cfg_loader *ld, struct am_config *cfg)
 {
@@ -428,6 +429,8 @@ am_cfg_dmarc(struct am_cfg_loader *ld, struct am_config *cfg)
 	am_cfg_where_fl(ld, am_cfg_where(ld, "PublicSuffixList") != NULL ?
 	    "PublicSuffixList" : "DMARCDiscovery", &file, &line);
 	am_cfg_dmarc_psl(cfg, file, line, &ld->diag);
+	am_cfg_where_fl(ld, "TrustedAuthservIDs", &file, &line);
+	am_cfg_dmarc_trusted(cfg, file, line, &ld->diag);
 }
 
 /* ---------------------------------------------------------------- load */

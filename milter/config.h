@@ -159,6 +159,8 @@ struct am_config {
 	struct am_psl		*dmarc_psl;	/* loaded in PSL mode */
 	char			*dmarc_reject_string; /* RejectString */
 	enum am_action		 dmarc_temperror_action; /* TemporaryErrorAction */
+	char			**dmarc_trusted_ids; /* TrustedAuthservIDs;
+						 * never our AuthservID */
 
 	/* Headers we add. */
 	int			 software_header; /* SoftwareHeader */

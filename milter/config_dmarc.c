@@ -1,11 +1,13 @@
 /*
- * config_dmarc - the DMARC options' checks, the PSL they may load, and
- * the OpenDMARC options (opendmarc.conf(5)) we refuse by name.  The
+ * config_dmarc - the DMARC options' checks, the PSL they may load,
+ * TrustedAuthservIDs, and the OpenDMARC options (opendmarc.conf(5)) we
+ * refuse by name.  The
  * options themselves are rows of the one table in config_opts.c;
  * man/authmilter.conf.5 documents them.
  */
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -73,6 +75,67 @@ am_cfg_dmarc_psl(struct am_config *cfg, const char *file, unsigned line,
 		    err.msg);
 }
 
+/*
+ * TrustedAuthservIDs: authserv-ids (RFC 8601 2.2 values) whose
+ * Authentication-Results spf and dkim results DMARC may use.  Each is
+ * a token, as our own AuthservID is: no white space, controls,
+ * "();,\\\"" or non-ASCII, at most 255 octets.
+ */
+int
+am_cfg_trusted_ids(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
+    void *field, const char *v)
+{
+	char *const	*d = *(char ***)field;
+	size_t		 i, j;
+	int		 r = 0;
+
+	(void)v;
+	for (i = 0; d != NULL && d[i] != NULL; i++) {
+		for (j = 0; d[i][j] != '\0'; j++)
+			if ((unsigned char)d[i][j] <= ' ' ||
+			    (unsigned char)d[i][j] >= 0x7f ||
+			    strchr("();,\\\"=", d[i][j]) != NULL)
+				break;
+		if (j == 0 || d[i][j] != '\0' || j > 255) {
+			am_diag_error(c->diag, c->file, c->line, "%s: bad "
+			    "authserv-id \"%s\": want a host name or other "
+			    "token", o->name, d[i]);
+			r = -1;
+		}
+	}
+	return r;
+}
+
+/*
+ * am_cfg_dmarc_trusted - our own AuthservID is never trusted: fields
+ * carrying it arrive from outside and are removed as forgeries
+ * (OpenDMARC trusts its own name by default, because OpenDKIM on the
+ * same host writes with it; authmilter verifies DKIM itself).  Such an
+ * entry is warned about and dropped.
+ */
+void
+am_cfg_dmarc_trusted(struct am_config *cfg, const char *file, unsigned line,
+    struct am_diag *diag)
+{
+	char	**d = cfg->dmarc_trusted_ids;
+	size_t	  i, o = 0;
+
+	if (d == NULL)
+		return;
+	for (i = 0; d[i] != NULL; i++) {
+		if (cfg->authserv_id != NULL &&
+		    strcasecmp(d[i], cfg->authserv_id) == 0) {
+			am_diag_warn(diag, file, line, "TrustedAuthservIDs: "
+			    "\"%s\" is our own AuthservID, never trusted "
+			    "(such fields are removed as forgeries)", d[i]);
+			free(d[i]);
+			continue;
+		}
+		d[o++] = d[i];
+	}
+	d[o] = NULL;
+}
+
 #define REFUSE(n, why)		{ n, AM_CFG_REFUSED, why }
 #define NOTSUP			"not supported by authmilter"
 #define NOREPORTS		NOTSUP " yet: DMARC reports are a later " \
@@ -80,9 +143,6 @@ am_cfg_dmarc_psl(struct am_config *cfg, const char *file, unsigned line,
 				"logged)"
 
 const struct am_cfg_other am_cfg_others_dmarc[] = {
-	REFUSE("TrustedAuthservIDs", "not yet supported: authmilter always "
-	    "computes SPF and DKIM itself and never takes results from "
-	    "Authentication-Results fields"),
 	REFUSE("CopyFailuresTo", NOTSUP),
 	REFUSE("DomainWhitelist", NOTSUP " (no ARC)"),
 	REFUSE("DomainWhitelistFile", NOTSUP " (no ARC)"),

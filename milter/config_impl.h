@@ -75,9 +75,12 @@ extern const struct am_cfg_other am_cfg_others[];
 extern const struct am_cfg_other am_cfg_others_dmarc[];
 
 /* config_dmarc.c: DMARC option checks, and the PSL they select. */
-am_cfg_check_fn	am_cfg_dmarc_discovery, am_cfg_reject_string;
+am_cfg_check_fn	am_cfg_dmarc_discovery, am_cfg_reject_string, am_cfg_trusted_ids;
 void	am_cfg_dmarc_psl(struct am_config *, const char *file, unsigned line,
 	    struct am_diag *);
+/* TrustedAuthservIDs naming our own AuthservID: warned about, dropped. */
+void	am_cfg_dmarc_trusted(struct am_config *, const char *file,
+	    unsigned line, struct am_diag *);
 
 const struct am_cfg_opt		*am_cfg_opt_find(const char *name);
 const struct am_cfg_other	*am_cfg_other_find(const char *name);

@@ -163,6 +163,8 @@ const struct am_cfg_opt am_cfg_opts[] = {
 	    "rejected by DMARC policy for %s", 0, 0, am_cfg_reject_string, 0 },
 	{ "TemporaryErrorAction", AM_CFG_FN, OFF(dmarc_temperror_action),
 	    "tempfail", 0, AM_SPF_ACTIONS_TEMP, am_cfg_spf_action, 0 },
+	{ "TrustedAuthservIDs", AM_CFG_LIST, OFF(dmarc_trusted_ids), NULL, 0,
+	    0, am_cfg_trusted_ids, 0 },
 	/* Headers we add. */
 	{ "SoftwareHeader", AM_CFG_BOOL, OFF(software_header), "no", 0, 0,
 	    NULL, 0 },

@@ -128,12 +128,12 @@ am_decide_name(enum am_decide_kind kind)
 }
 
 /*
- * am_ar_authserv_id - the authserv-id of an Authentication-Results
+ * am_decide_ar_id - the authserv-id of an Authentication-Results
  * value (RFC 8601 2.2: CFWS, then a token or quoted-string) into out.
  */
 
-static int
-am_ar_authserv_id(const char *v, size_t n, char *out, size_t size)
+int
+am_decide_ar_id(const char *v, size_t n, char *out, size_t size)
 {
 	size_t	 i = 0, o = 0, depth;
 
@@ -192,7 +192,7 @@ am_decide_remove_ar(const struct am_config *cfg, const char *v, size_t n)
 
 	if (cfg->remove_ar_all)
 		return 1;
-	if (am_ar_authserv_id(v, n, id, sizeof(id)) == -1)
+	if (am_decide_ar_id(v, n, id, sizeof(id)) == -1)
 		return 0;
 	if (cfg->authserv_id != NULL && strcasecmp(id, cfg->authserv_id) == 0)
 		return 1;

@@ -66,6 +66,10 @@ const char *am_decide_name(enum am_decide_kind);
  * (our authserv-id, RemoveARFrom, RemoveARAll)? */
 int	am_decide_remove_ar(const struct am_config *, const char *value,
 	    size_t len);
+/* The authserv-id of an Authentication-Results value into out (cut at
+ * size - 1 octets); -1 when there is none. */
+int	am_decide_ar_id(const char *value, size_t len, char *out,
+	    size_t size);
 
 /* The verify outcome that picks an On-* action. */
 enum am_outcome {

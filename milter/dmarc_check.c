@@ -11,6 +11,7 @@
 #include "authres.h"
 #include "dmarc_check.h"
 #include "dmarc_report.h"
+#include "domain.h"
 #include "mem.h"
 
 static const char *
@@ -102,25 +103,175 @@ am_dmarc_check_eval(const struct am_config *cfg, const struct am_inbound_opts *o
 	return k;
 }
 
-static void
-am_dmarc_input(const struct am_spf_msg *spf, const struct am_dkim_result *r,
-    size_t n, struct am_dmarc_dkim_in *dk, size_t max,
-    struct am_dmarc_input *di)
+/* ---------------------------------------------------------- upstream */
+
+static int
+am_dmarc_trusted_id(const struct am_config *cfg, const char *id)
 {
+	char *const	*t;
+
+	if (cfg->authserv_id != NULL && strcasecmp(id, cfg->authserv_id) == 0)
+		return 0;		/* ours: a forgery, never trusted */
+	for (t = cfg->dmarc_trusted_ids; t != NULL && *t != NULL; t++)
+		if (strcasecmp(*t, id) == 0)
+			return 1;
+	return 0;
+}
+
+/* An RFC 8601 spf or dkim result keyword; -1 for others ("policy"). */
+static int
+am_dmarc_up_verdict(const struct am_authres_view *v, int spf)
+{
+	static const struct {
+		const char	*name;
+		int		 spf, dkim;
+	} tab[] = {
+		{ "pass", AM_SPF_PASS, AM_DKIM_PASS },
+		{ "fail", AM_SPF_FAIL, AM_DKIM_FAIL },
+		{ "hardfail", AM_SPF_FAIL, -1 },	/* RFC 5451 */
+		{ "softfail", AM_SPF_SOFTFAIL, -1 },
+		{ "neutral", AM_SPF_NEUTRAL, AM_DKIM_NEUTRAL },
+		{ "none", AM_SPF_NONE, AM_DKIM_NONE },
+		{ "policy", -1, AM_DKIM_POLICY },
+		{ "temperror", AM_SPF_TEMPERROR, AM_DKIM_TEMPERROR },
+		{ "permerror", AM_SPF_PERMERROR, AM_DKIM_PERMERROR },
+	};
 	size_t	 i;
 
+	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
+		if (am_authres_view_eq(v, tab[i].name))
+			return spf ? tab[i].spf : tab[i].dkim;
+	return -1;
+}
+
+/* The domain of a property value ("user@dom", "@dom" or "dom") as an
+ * A-label into out; -1 when there is none or it is no domain. */
+static int
+am_dmarc_up_domain(const struct am_authres_prop *p, char *out, size_t size)
+{
+	char		 v[512], *a;
+	const char	*d;
+	struct am_err	 err;
+
+	if (p == NULL || am_authres_view_copy(&p->value, v, sizeof(v)) == -1)
+		return -1;
+	d = strrchr(v, '@') != NULL ? strrchr(v, '@') + 1 : v;
+	if ((a = am_domain_to_alabel(d, strlen(d), &err)) == NULL)
+		return -1;
+	if ((size_t)snprintf(out, size, "%s", a) >= size) {
+		free(a);
+		return -1;
+	}
+	free(a);
+	return 0;
+}
+
+static void
+am_dmarc_up_result(const struct am_authres_result *r,
+    struct am_dmarc_upstream *up)
+{
+	int	 v;
+
+	if (am_authres_view_eq(&r->method, "spf")) {
+		if (up->have_spf || (v = am_dmarc_up_verdict(&r->result, 1))
+		    == -1 || am_dmarc_up_domain(am_authres_prop_find(r, "smtp",
+		    "mailfrom"), up->spf_domain, sizeof(up->spf_domain)) == -1)
+			return;
+		up->spf = (enum am_spf_verdict)v;
+		up->have_spf = 1;
+	} else if (am_authres_view_eq(&r->method, "dkim")) {
+		if (up->ndkim >= AM_DMARC_UP_MAXDKIM ||
+		    (v = am_dmarc_up_verdict(&r->result, 0)) == -1 ||
+		    am_dmarc_up_domain(am_authres_prop_find(r, "header", "d"),
+		    up->dkim[up->ndkim].d, sizeof(up->dkim[0].d)) == -1)
+			return;
+		up->dkim[up->ndkim++].verdict = (enum am_dkim_verdict)v;
+	}
+}
+
+int
+am_dmarc_upstream_add(const struct am_config *cfg, const char *v, size_t len,
+    const struct am_log *log, struct am_dmarc_upstream *up)
+{
+	struct am_authres_parsed	*ar;
+	struct am_err			 err;
+	char				 id[256];
+	size_t				 i;
+
+	if (cfg->dmarc_trusted_ids == NULL || cfg->dmarc_trusted_ids[0] == NULL ||
+	    am_decide_ar_id(v, len, id, sizeof(id)) == -1 ||
+	    !am_dmarc_trusted_id(cfg, id))
+		return 0;
+	ar = am_malloc(sizeof(*ar));
+	am_err_clear(&err);
+	if (am_authres_parse(v, len, ar, &err) == -1 ||
+	    !am_dmarc_trusted_id(cfg, am_authres_view_eq(&ar->authserv_id,
+	    id) ? id : "")) {
+		am_log(log, AM_LOG_WARN, "Authentication-Results from trusted "
+		    "%s not used: %s", id, err.code != AM_E_NONE ? err.msg :
+		    "authserv-id unclear");
+		free(ar);
+		return -1;
+	}
+	for (i = 0; i < ar->n; i++)
+		am_dmarc_up_result(&ar->res[i], up);
+	if (up->nfields++ == 0)
+		(void)snprintf(up->id, sizeof(up->id), "%.*s",
+		    (int)sizeof(up->id) - 1, id);
+	free(ar);
+	return 1;
+}
+
+/* ---------------------------------------------------------- evaluation */
+
+/* Our DKIM results after the trusted ones; a trusted pass does not
+ * stand for an ambiguous author (no From, or several fields: RFC 6376
+ * 8.15), as ours does not (session.c). */
+static void
+am_dmarc_input(const struct am_spf_msg *spf, const struct am_dkim_result *r,
+    size_t n, const struct am_dmarc_upstream *up, const struct am_from *from,
+    struct am_dmarc_dkim_in *dk, size_t max, struct am_dmarc_input *di)
+{
+	int	 pass_ok = from->status != AM_FROM_NONE &&
+		    from->status != AM_FROM_SEVERAL_FIELDS;
+	size_t	 i, k = 0;
+
 	memset(di, 0, sizeof(*di));
-	if (spf != NULL && spf->state == AM_SPF_STATE_DONE) {
+	if (up != NULL && up->have_spf) {
+		di->spf = up->spf;
+		di->spf_domain = up->spf_domain;
+	} else if (spf != NULL && spf->state == AM_SPF_STATE_DONE) {
 		di->spf = spf->mailfrom.verdict;
 		di->spf_domain = spf->mailfrom.domain;
 	}
-	for (i = 0; i < n && i < max; i++) {
-		dk[i].d = r[i].d != NULL ? r[i].d : "";
-		dk[i].s = r[i].s;
-		dk[i].verdict = r[i].verdict;
+	for (i = 0; up != NULL && i < up->ndkim && k < max; i++, k++) {
+		dk[k].d = up->dkim[i].d;
+		dk[k].s = NULL;
+		dk[k].verdict = up->dkim[i].verdict == AM_DKIM_PASS &&
+		    !pass_ok ? AM_DKIM_PERMERROR : up->dkim[i].verdict;
+	}
+	for (i = 0; i < n && k < max; i++, k++) {
+		dk[k].d = r[i].d != NULL ? r[i].d : "";
+		dk[k].s = r[i].s;
+		dk[k].verdict = r[i].verdict;
 	}
 	di->dkim = dk;
-	di->ndkim = i;
+	di->ndkim = k;
+}
+
+/* Which trusted results the evaluation used, for the log line. */
+static void
+am_dmarc_upstream_note(const struct am_dmarc_upstream *up,
+    struct am_dmarc_msg *d)
+{
+	if (up == NULL || up->nfields == 0 || (!up->have_spf &&
+	    up->ndkim == 0))
+		return;
+	(void)snprintf(d->upstream, sizeof(d->upstream), "%s%s%s from "
+	    "trusted %.120s%s", up->have_spf ? "spf" : "",
+	    up->have_spf && up->ndkim > 0 ? " and " : "",
+	    up->ndkim > 0 ? "dkim" : "", up->id, up->nfields > 1 ?
+	    " and others" : "");
 }
 
 /* The reply for a refusal, '%' doubled for smfi_setreply. */
@@ -166,8 +317,8 @@ am_dmarc_nohold(struct am_dmarc_msg *d)
 void
 am_dmarc_check(const struct am_config *cfg, const struct am_from *from,
     const struct am_spf_msg *spf, const struct am_dkim_result *dkim,
-    size_t ndkim, const char *ip, const char *exempt,
-    const struct am_log *log, struct am_dmarc_msg *d)
+    size_t ndkim, const struct am_dmarc_upstream *up, const char *ip,
+    const char *exempt, const struct am_log *log, struct am_dmarc_msg *d)
 {
 	struct am_inbound_opts	 o;
 	struct am_dmarc_dkim_in	 dk[AM_DMARC_MAX_DKIM];
@@ -183,7 +334,9 @@ am_dmarc_check(const struct am_config *cfg, const struct am_from *from,
 	    cfg->dmarc_reject_multi_from && from->ndomains > 1)
 		d->from_act = AM_INBOUND_FROM_REJECT;
 	if (d->from_act == AM_INBOUND_FROM_EVALUATE) {
-		am_dmarc_input(spf, dkim, ndkim, dk, AM_DMARC_MAX_DKIM, &di);
+		am_dmarc_input(spf, dkim, ndkim, up, from, dk,
+		    AM_DMARC_MAX_DKIM, &di);
+		am_dmarc_upstream_note(up, d);
 		k = am_dmarc_check_eval(cfg, &o, &di, log, d);
 		if (k == 0 && d->n > 0 && exempt == NULL)
 			exempt = "author domain in IgnoreMailFrom";
@@ -248,6 +401,8 @@ am_dmarc_logline(const struct am_dmarc_msg *d, struct am_buf *line)
 			(void)am_buf_printf(line, " (%zu author domains)",
 			    d->n);
 	}
+	if (d->upstream[0] != '\0')
+		(void)am_buf_printf(line, " (%s)", d->upstream);
 	(void)am_buf_printf(line, ": %s (%s)", am_inbound_action_name(
 	    d->v.action), d->v.reason);
 }

@@ -27,6 +27,21 @@
  * Every evaluated author domain yields one dmarc-report record, logged
  * through the message's log (am_dmarc_report_log_sink).
  *
+ * TrustedAuthservIDs (struct am_dmarc_upstream): when authmilter runs
+ * behind hosts that already authenticated the mail, the spf
+ * (smtp.mailfrom) and dkim (header.d) results of Authentication-Results
+ * fields whose authserv-id is listed are used, parsed strictly
+ * (authres.h); fields with any other authserv-id never are, and our
+ * own AuthservID is never trusted (those fields are forgeries, removed
+ * before ours is added).  DKIM: the trusted results are added to our
+ * own verifier's (DMARC needs one aligned pass; our own pass stands
+ * even if upstream saw a failure, and an upstream pass stands for a
+ * message changed since, or whose signature we cannot check).  SPF: the
+ * first trusted spf result replaces ours, which was checked against the
+ * upstream relay's address rather than the original client's; ours is
+ * used when no trusted field has one.  With the option unset, nothing
+ * changes: we always compute our own.
+ *
  * Verdicts are data: no libmilter here; apply.c carries out the action.
  */
 
@@ -42,6 +57,31 @@
 #include "log.h"
 #include "spf_check.h"
 
+#define AM_DMARC_UP_MAXDKIM	8	/* trusted dkim results kept */
+
+/* SPF and DKIM results from trusted Authentication-Results fields. */
+struct am_dmarc_upstream {
+	size_t			 nfields;	/* trusted fields used */
+	char			 id[128];	/* the first one's authserv-id */
+	int			 have_spf;
+	enum am_spf_verdict	 spf;
+	char			 spf_domain[256]; /* A-label */
+	size_t			 ndkim;
+	struct {
+		enum am_dkim_verdict	 verdict;
+		char			 d[256];	/* A-label */
+	}			 dkim[AM_DMARC_UP_MAXDKIM];
+};
+
+/*
+ * am_dmarc_upstream_add - if the Authentication-Results value v has a
+ * trusted authserv-id (TrustedAuthservIDs, never ours), take its spf
+ * and dkim results into up.  Returns 1 when used, 0 when not trusted,
+ * -1 when trusted but unparseable (logged through log, not used).
+ */
+int	am_dmarc_upstream_add(const struct am_config *, const char *v,
+	    size_t len, const struct am_log *, struct am_dmarc_upstream *up);
+
 struct am_dmarc_msg {
 	int				 done;	/* evaluated */
 	enum am_inbound_from_act	 from_act;
@@ -53,6 +93,8 @@ struct am_dmarc_msg {
 						 * reject, tempfail */
 	const char			*rcode, *xcode; /* static */
 	char				 reply[320]; /* '%' doubled */
+	char				 upstream[200]; /* "" or which
+						 * trusted results were used */
 };
 
 /* Is the client never enforced against?  Says why (for the log). */
@@ -62,13 +104,14 @@ int	am_dmarc_exempt(const struct am_config *, const struct am_client *,
 /*
  * am_dmarc_check - evaluate every author domain of from and decide.
  * exempt is am_dmarc_exempt()'s reason, or NULL.  dkim holds ndkim
- * verifier results; ip is the client's address (for the reports).
- * Logs the report records through log.  from is borrowed until
- * am_dmarc_msg_release().
+ * verifier results; up holds trusted upstream results, or NULL; ip is
+ * the client's address (for the reports).  Logs the report records
+ * through log.  from is borrowed until am_dmarc_msg_release().
  */
 void	am_dmarc_check(const struct am_config *, const struct am_from *,
 	    const struct am_spf_msg *, const struct am_dkim_result *dkim,
-	    size_t ndkim, const char *ip, const char *exempt,
+	    size_t ndkim, const struct am_dmarc_upstream *up,
+	    const char *ip, const char *exempt,
 	    const struct am_log *log, struct am_dmarc_msg *out);
 
 /* Appends ";\n\tdmarc=..." (one per author domain) to an A-R value. */

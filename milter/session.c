@@ -143,6 +143,11 @@ static void
 am_msg_ar_seen(struct am_msg *m, const char *value)
 {
 	m->n_ar++;
+	/* Trusted upstream results first: a field with our own
+	 * authserv-id is never trusted, and is removed below. */
+	if (m->cfg->dmarc_mode)
+		(void)am_dmarc_upstream_add(m->cfg, value, strlen(value),
+		    &m->log, &m->upstream);
 	if (!am_decide_remove_ar(m->cfg, value, strlen(value)))
 		return;
 	if (m->n_ar_del == m->cap_ar_del) {
@@ -422,8 +427,9 @@ am_msg_eom_verify(struct am_msg *m)
 	am_msg_authres(m, r, n);
 	if (m->cfg->dmarc_mode)
 		am_dmarc_check(m->cfg, &m->dec.from, &m->spf, r != &one ? r :
-		    NULL, r != &one ? n : 0, m->client_ip, m->dmarc_exempt ?
-		    m->dmarc_why : NULL, &m->log, &m->dmarc);
+		    NULL, r != &one ? n : 0, &m->upstream, m->client_ip,
+		    m->dmarc_exempt ? m->dmarc_why : NULL, &m->log,
+		    &m->dmarc);
 	if (r != &one)
 		free(r);	/* strings belong to the verifier */
 }

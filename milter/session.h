@@ -74,6 +74,7 @@ struct am_msg {
 	int			 dmarc_exempt;	/* never enforced: why */
 	char			 dmarc_why[160];
 	struct am_dmarc_msg	 dmarc;
+	struct am_dmarc_upstream upstream;	/* TrustedAuthservIDs */
 	int			 dmarc_decides;	/* action and reply are
 						 * DMARC's */
 	struct am_dkim_signer	*signer;

@@ -286,6 +286,13 @@ TemporaryErrorAction accept"
 /usr/bin/python3 "$here"/dmarcparse.py "$tmp"/dmarc/ar-* "$tmp"/dmarc-reject/ar-*
 check $? "dmarcparse: dmarcparse.py ran to the end"
 
+# ---- TrustedAuthservIDs: example.net publishes p=reject for this one
+cp "$fix"/test.zone "$tmp"/test.zone.saved
+printf '_dmarc IN TXT "v=DMARC1; p=reject"\n' >> "$fix"/test.zone
+milter_test trusted trusted.lua "$base
+TrustedAuthservIDs relay.example.net, mx.example.org"
+cp "$tmp"/test.zone.saved "$fix"/test.zone
+
 # ---- decision by address, authentication and macro
 milter_test decision decision.lua "$base
 InternalHosts 127.0.0.1, 192.0.2.0/24

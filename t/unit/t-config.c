@@ -238,6 +238,8 @@ static const struct {
 	  0 },
 	{ "RejectString", "", "DMARC: %s says no", "no domain", 0 },
 	{ "TemporaryErrorAction", "", "accept", "reject", 0 },
+	{ "TrustedAuthservIDs", "", "border.example.org, relay.example.net",
+	  "a(b", 0 },
 	{ "SoftwareHeader", "", "yes", "si", 0 },
 	{ "Socket", "", "inet:8891@localhost", "tcp:8891", 0 },
 	{ "PidFile", "", "/run/am.pid", NULL, 0 },
@@ -333,6 +335,33 @@ test_spf(void)
 	cfg = load("SPFFailAction quarantine\n", &c);
 	ok(cfg == NULL && logged("want accept or reject"),
 	    "SPFFailAction takes accept or reject only");
+	am_config_unref(&cfg);
+}
+
+/* TrustedAuthservIDs: never our own AuthservID */
+
+static void
+test_trusted(void)
+{
+	struct am_config	*cfg;
+	struct am_diag		 c;
+
+	cfg = load("Mode v\n", &c);
+	ok(cfg != NULL && cfg->dmarc_trusted_ids == NULL,
+	    "TrustedAuthservIDs: none by default");
+	am_config_unref(&cfg);
+	cfg = load("AuthservID mx.example.org\nTrustedAuthservIDs "
+	    "relay.example.net, MX.example.org\n", &c);
+	ok(cfg != NULL && c.warnings == 1 && logged("c.conf:2: "
+	    "TrustedAuthservIDs: \"MX.example.org\" is our own AuthservID, "
+	    "never trusted") && cfg->dmarc_trusted_ids != NULL &&
+	    strcmp(cfg->dmarc_trusted_ids[0], "relay.example.net") == 0 &&
+	    cfg->dmarc_trusted_ids[1] == NULL,
+	    "TrustedAuthservIDs: our own AuthservID warned about and dropped");
+	am_config_unref(&cfg);
+	cfg = load("TrustedAuthservIDs relay example\n", &c);
+	ok(cfg == NULL && logged("bad authserv-id \"relay example\""),
+	    "TrustedAuthservIDs: an id with a space is refused");
 	am_config_unref(&cfg);
 }
 
@@ -817,6 +846,7 @@ main(void)
 	test_every_option();
 	test_values();
 	test_spf();
+	test_trusted();
 	test_errors();
 	test_others();
 	test_key_tables();
