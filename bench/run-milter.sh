@@ -106,6 +106,12 @@ PUB=$(openssl pkey -in "$W/bench.key" -pubout -outform DER | base64 -w0)
     printf '%s._domainkey IN TXT ( "v=DKIM1; k=rsa; p=%s" "%s" )\n' \
         "$SELECTOR" "${PUB:0:200}" "${PUB:200}"
 } > "$W/dns/$DOMAIN.zone"
+# The TLD above, empty: authmilter's DMARC tree walk asks _dmarc.TLD,
+# which the internet answers with NXDOMAIN; an NSD that does not serve
+# it says REFUSED, a temperror, and the default tempfails the message.
+TLD=${DOMAIN##*.}
+printf '$ORIGIN %s.\n$TTL 300\n@ IN SOA ns.%s. hostmaster.%s. 1 3600 600 86400 300\n@ IN NS ns.%s.\n' \
+    "$TLD" "$DOMAIN" "$DOMAIN" "$DOMAIN" > "$W/dns/$TLD.zone"
 cat > "$W/dns/nsd.conf" <<EOF
 server:
     ip-address: 127.0.0.1@$DNS_PORT
@@ -131,6 +137,9 @@ remote-control:
 zone:
     name: "$DOMAIN"
     zonefile: "$DOMAIN.zone"
+zone:
+    name: "$TLD"
+    zonefile: "$TLD.zone"
 EOF
 if command -v ss >/dev/null && [ -n "$(ss -Hlnu "sport = :$DNS_PORT")" ]; then
     die "udp port $DNS_PORT is in use (set DNS_PORT)"
