@@ -107,6 +107,14 @@ am_dkim_signer_header(struct am_dkim_signer *s, const char *raw, size_t len,
 }
 
 void
+am_dkim_signer_take_headers(struct am_dkim_signer *s, struct am_hdrs **hdrs)
+{
+	am_hdrs_free(&s->hdrs);
+	s->hdrs = *hdrs;
+	*hdrs = NULL;
+}
+
+void
 am_dkim_signer_body(struct am_dkim_signer *s, const void *p, size_t n)
 {
 	am_bodyhash_feed(s->body, p, n);

@@ -67,6 +67,11 @@ int			 am_dkim_signer_add_key(struct am_dkim_signer *,
 			    struct am_err *);
 int			 am_dkim_signer_header(struct am_dkim_signer *,
 			    const char *raw, size_t len, struct am_err *);
+/* Takes over a collection of the message's header fields, as
+ * am_dkim_verifier_take_headers() does; *hdrs becomes NULL. */
+struct am_hdrs;
+void			 am_dkim_signer_take_headers(struct am_dkim_signer *,
+			    struct am_hdrs **hdrs);
 void			 am_dkim_signer_body(struct am_dkim_signer *,
 			    const void *, size_t);
 /* Fails for a message it must not sign (no From, several From). */

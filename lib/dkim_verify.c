@@ -68,6 +68,15 @@ am_dkim_verifier_new(const struct am_dkim_verify_opts *opts,
 	return v;
 }
 
+void
+am_dkim_verifier_take_headers(struct am_dkim_verifier *v,
+    struct am_hdrs **hdrs)
+{
+	am_hdrs_free(&v->hdrs);
+	v->hdrs = *hdrs;
+	*hdrs = NULL;
+}
+
 int
 am_dkim_verifier_header(struct am_dkim_verifier *v, const char *raw,
     size_t len, struct am_err *err)

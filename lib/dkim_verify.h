@@ -120,6 +120,15 @@ struct am_dkim_verifier	*am_dkim_verifier_new(
 /* Fails (AM_E_LIMIT) when the header block exceeds the limits. */
 int			 am_dkim_verifier_header(struct am_dkim_verifier *,
 			    const char *raw, size_t len, struct am_err *);
+/*
+ * Takes over a collection already holding the message's header fields
+ * (the milter collects them once for its own decisions), instead of
+ * copying them in one by one; *hdrs becomes NULL.  Call it before any
+ * am_dkim_verifier_header().
+ */
+struct am_hdrs;
+void			 am_dkim_verifier_take_headers(
+			    struct am_dkim_verifier *, struct am_hdrs **hdrs);
 /* End of headers: parses the signatures; returns 1 if the body is
  * needed, 0 if no signature can use it. */
 int			 am_dkim_verifier_eoh(struct am_dkim_verifier *);

@@ -47,35 +47,50 @@ am_dmarc_verdict_name(enum am_dmarc_verdict v)
 	return (unsigned)v < 5 ? am_dmarc_verdicts[v] : "?";
 }
 
+/* tab[i], or "?" for a value outside the table. */
+static const char *
+am_dmarc_name(const char *const *tab, size_t n, unsigned i)
+{
+	return i < n && tab[i] != NULL ? tab[i] : "?";
+}
+
 const char *
 am_dmarc_reason_name(enum am_dmarc_reason r)
 {
-	return (unsigned)r < sizeof(am_dmarc_reasons) /
-	    sizeof(am_dmarc_reasons[0]) ? am_dmarc_reasons[r] : "?";
+	return am_dmarc_name(am_dmarc_reasons, sizeof(am_dmarc_reasons) /
+	    sizeof(am_dmarc_reasons[0]), (unsigned)r);
 }
 
 const char *
 am_dmarc_disposition_name(enum am_dmarc_disposition d)
 {
-	return (unsigned)d < 4 ? am_dmarc_dispositions[d] : "?";
+	return am_dmarc_name(am_dmarc_dispositions,
+	    sizeof(am_dmarc_dispositions) / sizeof(am_dmarc_dispositions[0]),
+	    (unsigned)d);
 }
 
 const char *
 am_dmarc_discovery_name(enum am_dmarc_discovery d)
 {
-	return (unsigned)d < 4 ? am_dmarc_discoveries[d] : "?";
+	return am_dmarc_name(am_dmarc_discoveries,
+	    sizeof(am_dmarc_discoveries) / sizeof(am_dmarc_discoveries[0]),
+	    (unsigned)d);
 }
 
 const char *
 am_dmarc_alignment_name(enum am_dmarc_alignment a)
 {
-	return (unsigned)a < 5 ? am_dmarc_alignments[a] : "?";
+	return am_dmarc_name(am_dmarc_alignments,
+	    sizeof(am_dmarc_alignments) / sizeof(am_dmarc_alignments[0]),
+	    (unsigned)a);
 }
 
 const char *
 am_dmarc_ptag_name(enum am_dmarc_ptag t)
 {
-	return (unsigned)t < 3 ? am_dmarc_ptags[t] : "?";
+	return am_dmarc_name(am_dmarc_ptags,
+	    sizeof(am_dmarc_ptags) / sizeof(am_dmarc_ptags[0]),
+	    (unsigned)t);
 }
 
 void

@@ -42,7 +42,8 @@ static const char *const am_inbound_actions[] = {
 const char *
 am_inbound_action_name(enum am_inbound_action a)
 {
-	return (unsigned)a < 4 ? am_inbound_actions[a] : "?";
+	return (unsigned)a < sizeof(am_inbound_actions) /
+	    sizeof(am_inbound_actions[0]) ? am_inbound_actions[a] : "?";
 }
 
 void

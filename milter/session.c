@@ -199,7 +199,7 @@ am_msg_start_signer(struct am_msg *m)
 	const struct am_config	*cfg = m->cfg;
 	struct am_dkim_sign_opts o;
 	struct am_err		 err;
-	size_t			 i, n;
+	size_t			 i;
 
 	memset(&o, 0, sizeof(o));
 	o.hcanon = cfg->hcanon;
@@ -222,11 +222,9 @@ am_msg_start_signer(struct am_msg *m)
 		    &err) == -1)
 			goto fail;
 	}
-	n = am_hdrs_count(m->hdrs);
-	for (i = 0; i < n; i++)
-		if (am_dkim_signer_header(m->signer, am_hdrs_get(m->hdrs,
-		    i)->raw, am_hdrs_get(m->hdrs, i)->raw_len, &err) == -1)
-			goto fail;
+	/* The fields collected for the decision are the signer's now:
+	 * no second copy of the header block. */
+	am_dkim_signer_take_headers(m->signer, &m->hdrs);
 	m->need_body = 1;
 	return;
 fail:
@@ -241,23 +239,11 @@ fail:
 static void
 am_msg_start_verifier(struct am_msg *m)
 {
-	struct am_err	 err;
-	size_t		 i, n;
-
 	m->verifier = am_dkim_verifier_new(&m->cfg->verify, m->cfg->dns,
 	    &m->liblog);
-	am_err_clear(&err);
-	n = am_hdrs_count(m->hdrs);
-	for (i = 0; i < n; i++)
-		if (am_dkim_verifier_header(m->verifier, am_hdrs_get(m->hdrs,
-		    i)->raw, am_hdrs_get(m->hdrs, i)->raw_len, &err) == -1) {
-			m->hdr_failed = 1;
-			(void)snprintf(m->hdr_why, sizeof(m->hdr_why),
-			    "header block refused: %.120s", err.msg);
-			am_log(&m->log, AM_LOG_WARN, "%s", m->hdr_why);
-			am_dkim_verifier_free(&m->verifier);
-			return;
-		}
+	/* Same limits as the verifier's own: hand the collection over
+	 * rather than copying the header block a second time. */
+	am_dkim_verifier_take_headers(m->verifier, &m->hdrs);
 	m->need_body = am_dkim_verifier_eoh(m->verifier);
 }
 

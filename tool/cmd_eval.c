@@ -179,19 +179,6 @@ am_eval_apply_args(struct am_eval_args *a)
 		a->opts.temperror_tempfail = a->temperror_tempfail;
 }
 
-static struct am_dns *
-am_eval_dns(struct am_eval_args *a, const struct am_config *cfg)
-{
-	const char	*ns = NULL;
-	unsigned	 ms = 5000;
-
-	if (cfg != NULL && a->dns.nzones == 0)
-		ns = cfg->nameservers;
-	if (cfg != NULL && cfg->dns_timeout > 0)
-		ms = cfg->dns_timeout > 600 ? 600000 : cfg->dns_timeout * 1000;
-	return am_tool_dns_open(&a->dns, ns, ms);
-}
-
 static int
 am_eval_header_cb(void *ctx, const char *raw, size_t len, struct am_err *err)
 {
@@ -320,7 +307,7 @@ am_eval_go(struct am_eval_args *a, struct am_config *cfg, char *host)
 		a->opts.dmarc_opts.mode = AM_DMARC_MODE_PSL;
 		a->opts.dmarc_opts.psl = psl;
 	}
-	if ((dns = am_eval_dns(a, cfg)) == NULL) {
+	if ((dns = am_tool_dns_for_config(&a->dns, cfg)) == NULL) {
 		am_psl_free(&psl);
 		return a->dns.nzones > 0 ? AM_TOOL_EXIT_INPUT :
 		    AM_TOOL_EXIT_USAGE;

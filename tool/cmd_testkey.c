@@ -544,19 +544,6 @@ am_testkey_config(const struct am_config *cfg, struct am_dns *dns)
 /* The resolver: --zone or --nameserver, else the config's Nameservers,
  * else /etc/resolv.conf. */
 
-static struct am_dns *
-am_testkey_dns(struct am_testkey_args *a, const struct am_config *cfg)
-{
-	const char	*ns = NULL;
-	unsigned	 ms = 5000;
-
-	if (cfg != NULL && a->dns.nzones == 0)
-		ns = cfg->nameservers;
-	if (cfg != NULL && cfg->dns_timeout > 0)
-		ms = cfg->dns_timeout > 600 ? 600000 : cfg->dns_timeout * 1000;
-	return am_tool_dns_open(&a->dns, ns, ms);
-}
-
 int
 am_cmd_testkey(int argc, char **argv)
 {
@@ -576,7 +563,7 @@ am_cmd_testkey(int argc, char **argv)
 		am_tool_errx("%s: %s", a.config, err.msg);
 		return AM_TOOL_EXIT_INPUT;
 	}
-	if ((dns = am_testkey_dns(&a, cfg)) == NULL) {
+	if ((dns = am_tool_dns_for_config(&a.dns, cfg)) == NULL) {
 		if (cfg != NULL)
 			am_config_unref(&cfg);
 		return a.dns.nzones > 0 ? AM_TOOL_EXIT_INPUT :

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "milter/config.h"
 #include "tool.h"
 
 #define AM_TOOL_CHUNK	65536
@@ -182,6 +183,20 @@ am_tool_dns_open(const struct am_tool_dns_args *a, const char *default_ns,
 			return NULL;
 		}
 	return dns;
+}
+
+struct am_dns *
+am_tool_dns_for_config(const struct am_tool_dns_args *a,
+    const struct am_config *cfg)
+{
+	const char	*ns = NULL;
+	unsigned	 ms = 5000;
+
+	if (cfg != NULL && a->nzones == 0)
+		ns = cfg->nameservers;
+	if (cfg != NULL && cfg->dns_timeout > 0)
+		ms = cfg->dns_timeout > 600 ? 600000 : cfg->dns_timeout * 1000;
+	return am_tool_dns_open(a, ns, ms);
 }
 
 int

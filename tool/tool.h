@@ -66,6 +66,11 @@ int	 am_tool_dns_opt(int c, char *arg, struct am_tool_dns_args *);
  * (already printed). */
 struct am_dns *am_tool_dns_open(const struct am_tool_dns_args *,
 	    const char *default_ns, unsigned default_ms);
+/* The same, falling back to a daemon config's Nameservers and
+ * DNSTimeout (cfg may be NULL). */
+struct am_config;
+struct am_dns *am_tool_dns_for_config(const struct am_tool_dns_args *,
+	    const struct am_config *cfg);
 
 /* A log sink writing "authmilter-tool: level: line" to stderr. */
 extern const struct am_log am_tool_log;
