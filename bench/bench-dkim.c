@@ -37,7 +37,7 @@
 #include <openssl/evp.h>
 #include <openssl/opensslv.h>
 
-#include "config.h"
+#include "autoconfig.h"
 #include "bodyhash.h"
 #include "buf.h"
 #include "dkim_sign.h"

@@ -9,7 +9,7 @@
  * back in sigwait at once.
  */
 
-#include <config.h>		/* autoconf's, from the build directory */
+#include "autoconfig.h"	/* autoconf's, from the build directory */
 
 #include <sys/socket.h>
 #include <sys/stat.h>

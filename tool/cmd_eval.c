@@ -23,11 +23,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "autoconfig.h"
 #include "inbound.h"
 #include "psl.h"
 #include "tool.h"
-#include "milter/config.h"
+#include "config.h"
 
 struct am_eval_args {
 	struct am_tool_dns_args	 dns;

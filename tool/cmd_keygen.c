@@ -38,7 +38,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include "config.h"
+#include "autoconfig.h"
 #include "buf.h"
 #include "domain.h"
 #include "pkey.h"

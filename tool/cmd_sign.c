@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "autoconfig.h"
 #include "dkim_sign.h"
 #include "mem.h"
 #include "pkey.h"

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "autoconfig.h"
 #include "spf.h"
 #include "tool.h"
 

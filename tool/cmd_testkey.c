@@ -29,12 +29,12 @@
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
-#include "config.h"
+#include "autoconfig.h"
 #include "buf.h"
 #include "dkim_key.h"
 #include "pkey.h"
 #include "tool.h"
-#include "milter/config.h"
+#include "config.h"
 
 #define AM_TESTKEY_WEAK_BITS	2048	/* RFC 8301: SHOULD be 2048 */
 #define AM_TESTKEY_MIN_BITS	1024	/* RFC 8301: MUST be 1024 */

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "autoconfig.h"
 #include "dkim_verify.h"
 #include "tool.h"
 

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config.h"
+#include "autoconfig.h"
 #include "tool.h"
 
 static const struct {

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "autoconfig.h"
 #include "config.h"
-#include "milter/config.h"
 #include "tool.h"
 
 #define AM_TOOL_CHUNK	65536
