@@ -22,6 +22,8 @@ static const struct {
 	    "sender" },
 	{ "eval", am_cmd_eval, "run the inbound pipeline (DKIM, SPF, DMARC) "
 	    "on a message and say why" },
+	{ "migrate", am_cmd_migrate, "make one authmilter.conf from an "
+	    "OpenDKIM and an OpenDMARC configuration" },
 };
 
 static int

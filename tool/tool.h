@@ -14,6 +14,7 @@
 
 #define AM_TOOL_EXIT_OK		0
 #define AM_TOOL_EXIT_USAGE	64	/* EX_USAGE */
+#define AM_TOOL_EXIT_DATAERR	65	/* EX_DATAERR: migrate result does not load */
 #define AM_TOOL_EXIT_INPUT	66	/* EX_NOINPUT */
 #define AM_TOOL_EXIT_SOFTWARE	70	/* EX_SOFTWARE */
 #define AM_TOOL_EXIT_CANTCREAT	73	/* EX_CANTCREAT */
@@ -25,6 +26,7 @@ int	am_cmd_keygen(int, char **);
 int	am_cmd_testkey(int, char **);
 int	am_cmd_spf(int, char **);
 int	am_cmd_eval(int, char **);
+int	am_cmd_migrate(int, char **);
 
 /* Opens path (or stdin when NULL or "-") as a seekable stream: stdin is
  * spooled to a temporary file.  Prints the reason and returns NULL on
