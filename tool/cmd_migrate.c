@@ -533,19 +533,19 @@ am_mig_log_fn(void *ctx, enum am_log_level level, const char *line)
 	for (i = 0; n > 0 && i < d->m->n; i++)
 		if (d->m->it[i].outline == n)
 			it = &d->m->it[i];
-	if (it != NULL)
+	if (it != NULL) {
 		(void)am_mig_where(it, w, sizeof(w));
-	else
-		(void)snprintf(w, sizeof(w), "%s", n > 0 ? "migrate" :
-		    "authmilter");
+		s = am_mig_fmt("%s: %s", w, end);
+	} else
+		s = am_mig_strdup(line);	/* a table, or a default */
 	if (level == AM_LOG_ERROR) {
-		am_tool_errx("migrate: %s: %s%s%s", w, it != NULL ?
-		    it->name : "", it != NULL ? ": " : "", end);
+		am_tool_errx("migrate: %s", s);
 		d->nerrors++;
 	} else {
-		am_tool_errx("migrate: warning: %s: %s", w, end);
+		am_tool_errx("migrate: warning: %s", s);
 		d->warned = 1;
 	}
+	free(s);
 }
 
 /* Loads path with the daemon's loader; returns the snapshot or NULL. */
