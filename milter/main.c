@@ -86,13 +86,22 @@ am_print_version(void)
 static int
 am_parse_args(int argc, char **argv, struct am_args *a)
 {
-	int	 c;
+	int	 c, nconfig = 0;
 
 	memset(a, 0, sizeof(*a));
 	a->params.path = AM_DEFAULT_CONFIG;
 	while ((c = getopt(argc, argv, "c:fnVp:P:u:")) != -1) {
 		switch (c) {
 		case 'c':
+			/* One file: a second -c would silently replace the
+			 * first (issue 10); merge with authmilter-tool
+			 * migrate instead. */
+			if (nconfig++ > 0) {
+				fprintf(stderr, "authmilter: -c given twice (%s "
+				    "and %s): give one configuration file\n",
+				    a->params.path, optarg);
+				return -1;
+			}
 			a->params.path = optarg;
 			break;
 		case 'f':

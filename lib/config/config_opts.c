@@ -8,8 +8,12 @@
  * nothing here logs to syslog.
  */
 
+#include <sys/types.h>
+#include <sys/socket.h>
+
 #include <ctype.h>
 #include <errno.h>
+#include <netdb.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -759,6 +763,23 @@ am_cfg_sigalg(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
 	return 0;
 }
 
+/* The default AuthservID: the host's fully qualified name, as the
+ * resolver's canonical name for gethostname() (getaddrinfo
+ * AI_CANONNAME: /etc/hosts, then DNS); the bare name when it has none. */
+static void
+am_cfg_fqdn(char *host, size_t sz)
+{
+	struct addrinfo	 hints, *res = NULL;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_flags = AI_CANONNAME;
+	if (getaddrinfo(host, NULL, &hints, &res) == 0 && res != NULL &&
+	    res->ai_canonname != NULL && strlen(res->ai_canonname) < sz)
+		memcpy(host, res->ai_canonname, strlen(res->ai_canonname) + 1);
+	if (res != NULL)
+		freeaddrinfo(res);
+}
+
 static int
 am_cfg_authserv(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
     void *field, const char *v)
@@ -771,6 +792,7 @@ am_cfg_authserv(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
 			return am_cfg_bad(c, o, v, "a name (gethostname "
 			    "failed)");
 		host[sizeof(host) - 1] = '\0';
+		am_cfg_fqdn(host, sizeof(host));
 		am_cfg_setstr(field, am_strdup(host));
 		v = host;
 	}

@@ -196,5 +196,10 @@ st 65 "a result that does not load: exit 65" "$AM_TOOL" migrate --opendkim bad.c
 t "... naming the source file:line and the option" grep -q '^authmilter-tool: migrate: bad.conf:2: Socket' "$tmp/st.err"
 t "... and printing nothing on stdout" test ! -s "$tmp/st.out"
 
+# The daemon too: two -c options are refused, not the last one kept.
+st 64 "authmilter: -c twice is refused" "$DAEMON" -n -c debian12.out -c keyfile.out
+t "... naming both files" grep -q -- '-c given twice (debian12.out and keyfile.out)' "$tmp/st.err"
+t "... and printing no configuration" test ! -s "$tmp/st.out"
+
 echo "1..$n"
 exit $bad

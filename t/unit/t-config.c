@@ -5,8 +5,10 @@
  * permissions, sizes, algorithm), the sample config, print, macros
  */
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -413,11 +415,21 @@ test_values(void)
 	    "On-Default first, then On-NoSignature (whatever the order)");
 	is_int(cfg->verify.max_signatures, 4, "MaximumSignaturesToVerify");
 	{
-		char	 host[256];
+		char		 host[256];
+		struct addrinfo	 hints, *res = NULL;
 
+		/* The fully qualified name, as "hostname -f" finds it. */
 		gethostname(host, sizeof(host));
 		host[sizeof(host) - 1] = '\0';
-		is_str(cfg->authserv_id, host, "AuthservID HOSTNAME");
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_flags = AI_CANONNAME;
+		if (getaddrinfo(host, NULL, &hints, &res) == 0 &&
+		    res->ai_canonname != NULL)
+			snprintf(host, sizeof(host), "%s", res->ai_canonname);
+		if (res != NULL)
+			freeaddrinfo(res);
+		is_str(cfg->authserv_id, host, "AuthservID HOSTNAME: the "
+		    "fully qualified host name");
 	}
 	is_int(cfg->umask, 027, "UMask octal");
 	is_int(cfg->syslog_facility, LOG_LOCAL5, "SyslogFacility LOG_LOCAL5");
