@@ -125,6 +125,15 @@ else
 fi
 grep -q "dmarc-report ip=127.0.0.2 header_from=bank.$DOMAIN envelope_from=spammer.$DOMAIN" "$W/log/hold.log"
 tap_ok $? "spoofed p=reject (hold): a dmarc-report record is logged" "$(tail -n 3 "$W/log/hold.log")"
+# The README's commands for held mail: list, release, deliver.
+timeout 10 postqueue -c "$ETC" -p 2>&1 | grep -q "^$qid!"
+tap_ok $? "README: postqueue -p marks the held message with !" "$(timeout 10 postqueue -c "$ETC" -p 2>&1 | head -n 5)"
+if [ -n "$qid" ] && timeout 10 postsuper -c "$ETC" -H "$qid" >/dev/null 2>&1 &&
+    timeout 10 postqueue -c "$ETC" -i "$qid" >/dev/null 2>&1 && wait_delivered "$qid" >/dev/null; then
+	tap_ok 0 "README: postsuper -H then postqueue -i releases and delivers it"
+else
+	tap_ok 1 "README: postsuper -H then postqueue -i releases and delivers it" "$(postfix_log 5)"
+fi
 
 # ---------------------------------------------------------------- spoofed: reject
 spoof rejected "$SMTP_R" --local-interface "$EXT_IP" >/dev/null
