@@ -83,11 +83,9 @@ struct am_mig {
 struct am_mig_diag {
 	const char	*prefix;	/* "PATH:" */
 	struct am_mig	*m;
-	char		*errors;	/* "msg\n"... (NULL none) */
 	size_t		 nerrors;
 	int		 probe;		/* collect line 1 only, into why */
 	char		*why;
-	int		 warned;
 };
 
 static int
@@ -506,25 +504,25 @@ static void
 am_mig_log_fn(void *ctx, enum am_log_level level, const char *line)
 {
 	struct am_mig_diag	*d = ctx;
-	size_t			 pl = strlen(d->prefix);
-	unsigned long		 n;
+	size_t			 pl = strlen(d->prefix), i;
+	unsigned long		 n = 0;
+	const char		*msg = line;
 	char			*end, w[300], *s;
 	struct am_mig_item	*it = NULL;
-	size_t			 i;
 
 	if (level > AM_LOG_WARN)
 		return;
-	if (strncmp(line, d->prefix, pl) != 0 ||
-	    (n = strtoul(line + pl, &end, 10)) == 0 || *end != ':') {
+	/* "PATH:N: message" about our file; anything else (a table, a
+	 * default) is passed on as it is. */
+	if (strncmp(line, d->prefix, pl) == 0 &&
+	    (n = strtoul(line + pl, &end, 10)) > 0 && *end == ':')
+		msg = end + 1 + strspn(end + 1, " ");
+	else
 		n = 0;
-		end = (char *)(uintptr_t)line;
-	} else {
-		end += 1 + strspn(end + 1, " ");
-	}
 	if (d->probe) {
 		if (n == 1) {
-			s = d->why == NULL ? am_mig_strdup(end) :
-			    am_mig_fmt("%s; %s", d->why, end);
+			s = d->why == NULL ? am_mig_strdup(msg) :
+			    am_mig_fmt("%s; %s", d->why, msg);
 			free(d->why);
 			d->why = s;
 		}
@@ -533,18 +531,12 @@ am_mig_log_fn(void *ctx, enum am_log_level level, const char *line)
 	for (i = 0; n > 0 && i < d->m->n; i++)
 		if (d->m->it[i].outline == n)
 			it = &d->m->it[i];
-	if (it != NULL) {
-		(void)am_mig_where(it, w, sizeof(w));
-		s = am_mig_fmt("%s: %s", w, end);
-	} else
-		s = am_mig_strdup(line);	/* a table, or a default */
-	if (level == AM_LOG_ERROR) {
-		am_tool_errx("migrate: %s", s);
+	s = it != NULL ? am_mig_fmt("%s: %s", am_mig_where(it, w, sizeof(w)),
+	    msg) : am_mig_strdup(line);
+	if (level == AM_LOG_ERROR)
 		d->nerrors++;
-	} else {
-		am_tool_errx("migrate: warning: %s", s);
-		d->warned = 1;
-	}
+	am_tool_errx("migrate: %s%s", level == AM_LOG_ERROR ? "" :
+	    "warning: ", s);
 	free(s);
 }
 
