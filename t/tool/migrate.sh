@@ -154,7 +154,8 @@ case_ debian12-dmarc-first --opendmarc debian12-opendmarc.conf --opendkim debian
 case_ appended --opendkim appended-opendkim.conf --opendmarc edited-opendmarc.conf
 if [ -s appended.out ]; then
 	t "appended: the stock UserID is commented: the last one wins" bash -c \
-	    "grep -A2 '^# from appended-opendkim.conf:30' appended.out | tr '\n' ' ' | grep -q 'uses the last one'"
+	    "grep -A3 '^# from appended-opendkim.conf:30:' appended.out | sed 's/^# //' |
+	    tr '\n' ' ' | grep -q 'set again at appended-opendkim.conf:[0-9]*, and OpenDKIM uses the last one'"
 fi
 case_ edited --opendkim edited-opendkim.conf --opendmarc reports-opendmarc.conf
 case_ keyfile --opendkim keyfile-opendkim.conf
