@@ -180,10 +180,11 @@ size_t		 am_dns_cache_size(const struct am_dns *);
  * and HELO, DKIM keys, DMARC at the end of the message): create it at
  * MAIL FROM, free it with am_dns_free() when the message is done (that
  * frees the view only, never shared).  It gives the message:
- *  - one deadline, budget_ms after creation (0: none), for all its
- *    lookups: a lookup in flight is cut at the deadline, and once it
- *    has passed every lookup says AM_DNS_TIMEOUT at once (a temperror
- *    to every method);
+ *  - one time budget, budget_ms (0: none), for all its lookups: the
+ *    time spent waiting in lookups adds up (the time between them, such
+ *    as the client sending the body, does not); a lookup in flight is
+ *    cut when the budget runs out, and after that every lookup says
+ *    AM_DNS_TIMEOUT at once (a temperror to every method);
  *  - a memory of the questions that failed (SERVFAIL, TIMEOUT,
  *    FORMERR), the last 64, answered again at once with the same
  *    status: a message never waits twice for one broken name.

@@ -97,6 +97,19 @@ void		 am_dns_result_copy(struct am_dns_result *dst,
 /* CLOCK_MONOTONIC in ms. */
 uint64_t	 am_dns_now(void);
 
+/*
+ * am_dns_reply_parse - what one UDP datagram says about q, as the ldns
+ * resolver reads it (dns_ldns.c; also the fuzz target's entry): -1 if
+ * it is not a reply to q (another ID, over the size we advertised, no
+ * parse, QR clear, another question), which the resolver drops; else
+ * res filled (records only with AM_DNS_OK) and 1 if TC was set, 0 if
+ * not.  res must be initialized (no records) and is released by the
+ * caller.
+ */
+int		 am_dns_reply_parse(const struct am_dns_query *, uint16_t id,
+		    int edns, const uint8_t *buf, size_t n,
+		    struct am_dns_result *res);
+
 /* Parses and checks a query name; -1 if it is unusable (FORMERR). */
 int		 am_dns_query_init(struct am_dns_query *, const char *name,
 		    enum am_dns_type);

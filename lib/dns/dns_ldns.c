@@ -415,27 +415,56 @@ am_dns_ljob_next(const struct am_dns_ldns *l, struct am_dns_ljob *j)
 }
 
 /*
- * am_dns_ljob_parse - the reply in buf, if it is one to our question:
- * ID, size within what we advertised, parseable, QR set, the question
- * echoed.  NULL for anything else.
+ * am_dns_reply_pkt - the reply in buf, if it is one to our question:
+ * our ID, over UDP no larger than we advertised, parseable, QR set, the
+ * question echoed.  NULL for anything else.
  */
 static ldns_pkt *
-am_dns_ljob_parse(const struct am_dns_ljob *j, const uint8_t *buf, size_t n,
-    int udp)
+am_dns_reply_pkt(const struct am_dns_query *q, const ldns_rdf *qname,
+    uint16_t id, int edns, const uint8_t *buf, size_t n, int udp)
 {
 	ldns_pkt	*pkt = NULL;
 
-	if (n < AM_DNS_LDNS_HDR || am_dns_msg_id(buf) != am_dns_msg_id(j->msg))
+	if (n < AM_DNS_LDNS_HDR || am_dns_msg_id(buf) != id)
 		return NULL;
-	if (udp && n > (j->edns ? AM_DNS_LDNS_EDNS_SIZE : 512))
+	if (udp && n > (edns ? AM_DNS_LDNS_EDNS_SIZE : 512))
 		return NULL;
 	if (ldns_wire2pkt(&pkt, buf, n) != LDNS_STATUS_OK)
 		return NULL;
-	if (!am_dns_reply_ok(pkt, &j->job->q, j->qname)) {
+	if (!am_dns_reply_ok(pkt, q, qname)) {
 		ldns_pkt_free(pkt);
 		return NULL;
 	}
 	return pkt;
+}
+
+int
+am_dns_reply_parse(const struct am_dns_query *q, uint16_t id, int edns,
+    const uint8_t *buf, size_t n, struct am_dns_result *res)
+{
+	ldns_rdf		*qname = am_dns_query_dname(q);
+	ldns_pkt		*pkt;
+	enum am_dns_status	 st;
+	int			 rc = -1;
+
+	if ((pkt = am_dns_reply_pkt(q, qname, id, edns, buf, n, 1)) != NULL) {
+		st = am_dns_classify(pkt, q, qname, res);
+		if (st != AM_DNS_OK)
+			am_dns_result_release(res);
+		res->status = st;
+		rc = ldns_pkt_tc(pkt) ? 1 : 0;
+		ldns_pkt_free(pkt);
+	}
+	ldns_rdf_deep_free(qname);
+	return rc;
+}
+
+static ldns_pkt *
+am_dns_ljob_parse(const struct am_dns_ljob *j, const uint8_t *buf, size_t n,
+    int udp)
+{
+	return am_dns_reply_pkt(&j->job->q, j->qname, am_dns_msg_id(j->msg),
+	    j->edns, buf, n, udp);
 }
 
 /* am_dns_ljob_tcp - a truncated reply: the same query over TCP */

@@ -4,10 +4,15 @@
  *
  * A view is a struct am_dns like any other, so SPF, DKIM and DMARC use
  * it without knowing.  It adds two things in front of the resolver it
- * wraps: one deadline for every lookup of the message, whatever method
- * asks, and a memory of the questions that failed (SERVFAIL, TIMEOUT,
- * FORMERR) so that the message never waits twice for the same broken
- * name.  Answers that worked are the shared cache's business.
+ * wraps: one time budget for every lookup of the message, whatever
+ * method asks, and a memory of the questions that failed (SERVFAIL,
+ * TIMEOUT, FORMERR) so that the message never waits twice for the same
+ * broken name.  Answers that worked are the shared cache's business.
+ *
+ * The budget is time spent waiting for DNS, not time since MAIL FROM:
+ * a client that takes a minute to send a large message must not find
+ * the budget gone at the end of it.  Each call may wait what is left,
+ * and what it waited is taken off.
  */
 
 #include <stdlib.h>
@@ -28,7 +33,8 @@ struct am_dns_view_fail {
 struct am_dns_view {
 	struct am_dns		 base;		/* first: we cast from it */
 	struct am_dns		*shared;
-	uint64_t		 deadline;	/* monotonic ms; 0: none */
+	uint64_t		 budget;	/* ms; 0: none */
+	uint64_t		 spent;		/* ms waited so far */
 	struct am_dns_view_fail	*fail;		/* AM_DNS_VIEW_FAILS */
 	size_t			 nfail, next;
 };
@@ -91,17 +97,22 @@ am_dns_view_resolve(struct am_dns *dns, struct am_dns_job **jobs, size_t n,
 	struct am_dns_view		*v = (struct am_dns_view *)dns;
 	const struct am_dns_view_fail	*f;
 	struct am_dns_job		**todo;
-	uint64_t			 now = am_dns_now();
+	uint64_t			 now = am_dns_now(), mine;
 	size_t				 i, m = 0;
+	int				 spent;
 
-	if (v->deadline != 0 && (deadline == 0 || v->deadline < deadline))
-		deadline = v->deadline;
+	spent = v->budget != 0 && v->spent >= v->budget;
+	if (v->budget != 0 && !spent) {
+		mine = now + (v->budget - v->spent);
+		if (deadline == 0 || mine < deadline)
+			deadline = mine;
+	}
 	todo = am_calloc(n, sizeof(*todo));
 	for (i = 0; i < n; i++) {
 		if ((f = am_dns_view_find(v, &jobs[i]->q)) != NULL)
 			jobs[i]->res->status = f->status;
-		else if (deadline != 0 && now >= deadline)
-			jobs[i]->res->status = AM_DNS_TIMEOUT;	/* spent */
+		else if (spent || (deadline != 0 && now >= deadline))
+			jobs[i]->res->status = AM_DNS_TIMEOUT;
 		else {
 			jobs[i]->done = 0;
 			todo[m++] = jobs[i];
@@ -110,6 +121,7 @@ am_dns_view_resolve(struct am_dns *dns, struct am_dns_job **jobs, size_t n,
 	if (m > 0) {
 		__atomic_add_fetch(&v->shared->queries, m, __ATOMIC_RELAXED);
 		am_dns_resolve(v->shared, todo, m, deadline);
+		v->spent += am_dns_now() - now;
 	}
 	for (i = 0; i < m; i++)
 		if (am_dns_failed(todo[i]->res->status))
@@ -128,8 +140,7 @@ am_dns_message_new(struct am_dns *shared, unsigned budget_ms)
 	v = am_calloc(1, sizeof(*v));
 	v->base.ops = &am_dns_view_ops;
 	v->shared = shared;
-	if (budget_ms > 0)
-		v->deadline = am_dns_now() + budget_ms;
+	v->budget = budget_ms;
 	return &v->base;
 }
 
@@ -137,15 +148,13 @@ unsigned
 am_dns_message_left_ms(const struct am_dns *dns)
 {
 	const struct am_dns_view	*v;
-	uint64_t			 now;
 
 	if (dns == NULL || dns->ops != &am_dns_view_ops)
 		return 0;
 	v = (const struct am_dns_view *)dns;
-	if (v->deadline == 0)
+	if (v->budget == 0)
 		return ~0u;
-	now = am_dns_now();
-	return now >= v->deadline ? 0 : (unsigned)(v->deadline - now);
+	return v->spent >= v->budget ? 0 : (unsigned)(v->budget - v->spent);
 }
 
 static void

@@ -245,6 +245,30 @@ test_remembered(struct am_dns *shared, unsigned port)
 	ok(am_dns_message_new(NULL, 100) == NULL, "no resolver: no view");
 }
 
+/*
+ * The budget is DNS time, not wall time: a pause between lookups (the
+ * client sending the body) costs none of it; a lookup longer than
+ * what is left is cut there.
+ */
+static void
+test_idle(struct am_dns *shared)
+{
+	struct am_dns		*view = am_dns_message_new(shared, 700);
+	struct am_dns_result	 res;
+	int64_t			 t0, dt;
+
+	(void)usleep(800 * 1000);
+	is_int(am_dns_message_left_ms(view), 700, "idle time is not spent");
+	t0 = now_ms();
+	(void)am_dns_lookup(view, "idle._domainkey.silent.example",
+	    AM_DNS_TXT, &res);
+	dt = now_ms() - t0;
+	ok(res.status == AM_DNS_TIMEOUT && dt >= 600 && dt < 700 + SLACK_MS,
+	    "a silent lookup waits what is left (700 ms), then is cut");
+	ok(am_dns_message_left_ms(view) == 0, "and the budget is spent");
+	am_dns_free(&view);
+}
+
 /* Ten signatures naming one silent key: one lookup's time. */
 static void
 test_ten_one(struct am_dns *shared)
@@ -478,6 +502,7 @@ main(void)
 		return done_testing();
 	if ((shared = resolver(port, TRY_MS)) != NULL) {
 		test_remembered(shared, port);
+		test_idle(shared);
 		test_ten_one(shared);
 		test_worst(shared, BUDGET_MS, "worst case");
 		am_dns_free(&shared);
