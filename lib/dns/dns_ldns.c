@@ -7,12 +7,18 @@
  * the reply.  That keeps the things a milter depends on in one place:
  *
  *  - Time.  One lookup never takes much more than
- *    timeout_ms * (retries + 1): every wait is cut at that deadline.
+ *    timeout_ms * (retries + 1): every wait is cut at that deadline,
+ *    or at the caller's (a message's DNSBudget) when that is sooner.
+ *  - Many at once.  A batch (am_dns_query_many) sends every question
+ *    and then waits on all their sockets together: n lookups take the
+ *    time of the slowest, not the sum.
  *  - Tries.  Try k goes to server k mod nservers, so retries also move
  *    on to the next server; a server that refuses the connection or
  *    says SERVFAIL costs no time and the next one is asked at once.
  *  - Spoofing.  Connected UDP sockets (a fresh source port per try),
  *    a random ID that must match, and the question must come back.
+ *    Anything else (and a UDP datagram larger than we advertised) is
+ *    dropped and the try keeps waiting for the real answer.
  *  - Truncation.  A UDP reply with TC set is asked again over TCP.
  *  - EDNS0.  Queries advertise 1232 bytes; a server that answers
  *    FORMERR is asked again without EDNS0.
