@@ -35,7 +35,7 @@
 #define AM_CFG_KEYCACHE_MAX	1024	/* parsed DKIM keys kept */
 #define AM_CFG_KEYCACHE_TTL	3600	/* seconds, at most */
 #define AM_CFG_DNSCACHE_BYTES	(4 * 1024 * 1024) /* DNS answers kept */
-#define AM_CFG_DNSCACHE_FAIL	5	/* seconds a failed lookup is kept */
+#define AM_CFG_DNSCACHE_FAIL	10	/* seconds a failed lookup is kept */
 
 struct am_cfg_item {
 	const struct am_cfg_opt	*opt;
@@ -383,7 +383,7 @@ am_cfg_dns(struct am_cfg_loader *ld, struct am_config *cfg,
 	    1, &err);
 	/* Answers shared by every message of this snapshot, for their
 	 * TTL (at most an hour; NXDOMAIN and NODATA a minute, failures
-	 * 5 seconds), 4 MiB in all. */
+	 * 10 seconds), 4 MiB in all. */
 	if (cfg->dns != NULL)
 		am_dns_cache_enable(cfg->dns, AM_CFG_DNSCACHE_BYTES, 3600, 60,
 		    AM_CFG_DNSCACHE_FAIL);

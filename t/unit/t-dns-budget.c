@@ -269,6 +269,43 @@ test_idle(struct am_dns *shared)
 	am_dns_free(&view);
 }
 
+/*
+ * Across messages: with the shared cache on, a name that timed out in
+ * one message fails at once in the next (for the cache's fail_ttl); a
+ * lookup cut short by a budget is not kept.
+ */
+static void
+test_across(unsigned port)
+{
+	struct am_dns		*shared = resolver(port, TRY_MS), *v1, *v2;
+	struct am_dns_result	 res;
+	int64_t			 t0;
+
+	if (shared == NULL)
+		return;
+	am_dns_cache_enable(shared, 1 << 20, 3600, 60, 5);
+	v1 = am_dns_message_new(shared, 10000);
+	(void)am_dns_lookup(v1, "a.silent.example", AM_DNS_TXT, &res);
+	v2 = am_dns_message_new(shared, 10000);
+	t0 = now_ms();
+	(void)am_dns_lookup(v2, "a.silent.example", AM_DNS_TXT, &res);
+	ok(res.status == AM_DNS_TIMEOUT && now_ms() - t0 < 100 &&
+	    am_dns_cache_hit_count(shared) == 1,
+	    "the next message gets the kept failure at once");
+	am_dns_free(&v1);
+	am_dns_free(&v2);
+	v1 = am_dns_message_new(shared, 200);
+	(void)am_dns_lookup(v1, "b.silent.example", AM_DNS_TXT, &res);
+	v2 = am_dns_message_new(shared, 10000);
+	t0 = now_ms();
+	(void)am_dns_lookup(v2, "b.silent.example", AM_DNS_TXT, &res);
+	ok(res.status == AM_DNS_TIMEOUT && now_ms() - t0 >= 2 * TRY_MS - 100,
+	    "a lookup cut by a budget is not kept: asked again");
+	am_dns_free(&v1);
+	am_dns_free(&v2);
+	am_dns_free(&shared);
+}
+
 /* Ten signatures naming one silent key: one lookup's time. */
 static void
 test_ten_one(struct am_dns *shared)
@@ -503,6 +540,7 @@ main(void)
 	if ((shared = resolver(port, TRY_MS)) != NULL) {
 		test_remembered(shared, port);
 		test_idle(shared);
+		test_across(port);
 		test_ten_one(shared);
 		test_worst(shared, BUDGET_MS, "worst case");
 		am_dns_free(&shared);
