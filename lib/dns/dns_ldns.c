@@ -590,17 +590,19 @@ static void
 am_dns_ldns_batch(const struct am_dns_ldns *l, struct am_dns_job **jobs,
     size_t n, int64_t deadline, uint8_t *buf)
 {
-	struct am_dns_ljob	 js[AM_DNS_LDNS_BATCH];
-	struct pollfd		 pfd[AM_DNS_LDNS_BATCH];
+	struct am_dns_ljob	*js;
+	struct pollfd		*pfd;
 	int64_t			 end;
 	size_t			 i, left;
+
+	js = am_calloc(n, sizeof(*js));
+	pfd = am_calloc(n, sizeof(*pfd));
 
 	end = am_dns_now_ms() + (int64_t)l->timeout_ms *
 	    ((int64_t)l->retries + 1);
 	if (deadline > 0 && deadline < end)
 		end = deadline;
 	for (i = 0; i < n; i++) {
-		memset(&js[i], 0, sizeof(js[i]));
 		js[i].job = jobs[i];
 		js[i].qname = am_dns_query_dname(&jobs[i]->q);
 		js[i].last = AM_DNS_TIMEOUT;
@@ -619,6 +621,8 @@ am_dns_ldns_batch(const struct am_dns_ldns *l, struct am_dns_job **jobs,
 	}
 	for (i = 0; i < n; i++)
 		ldns_rdf_deep_free(js[i].qname);
+	free(pfd);
+	free(js);
 }
 
 static void
