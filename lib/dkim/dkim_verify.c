@@ -345,7 +345,10 @@ am_vsig_fetch_keys(struct am_dkim_verifier *v, struct am_dkim_key *keys,
 	}
 	am_dns_query_many(v->dns, qs, nq);
 	for (i = 0; i < nq; i++) {
-		if (am_vsig_key_parse(v, &v->sigs[sig[i]], qs[i].name,
+		/* Several signatures naming one key: parsed once. */
+		if ((v->opts.keycache != NULL && am_keycache_get(
+		    v->opts.keycache, qs[i].name, v->opts.now, &keys[sig[i]])) ||
+		    am_vsig_key_parse(v, &v->sigs[sig[i]], qs[i].name,
 		    &qs[i].res, &keys[sig[i]]) == 0)
 			have[sig[i]] = 1;
 		am_dns_result_release(&qs[i].res);
