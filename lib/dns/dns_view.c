@@ -113,10 +113,8 @@ am_dns_view_resolve(struct am_dns *dns, struct am_dns_job **jobs, size_t n,
 			jobs[i]->res->status = f->status;
 		else if (spent || (deadline != 0 && now >= deadline))
 			jobs[i]->res->status = AM_DNS_TIMEOUT;
-		else {
-			jobs[i]->done = 0;
+		else
 			todo[m++] = jobs[i];
-		}
 	}
 	if (m > 0) {
 		__atomic_add_fetch(&v->shared->queries, m, __ATOMIC_RELAXED);
