@@ -72,7 +72,8 @@ am_dmarc_opts(const struct am_config *cfg, const struct am_log *log,
 /* Evaluates the author domains, those not in IgnoreMailFrom first;
  * returns how many are not ignored. */
 static size_t
-am_dmarc_check_eval(const struct am_config *cfg, const struct am_inbound_opts *o,
+am_dmarc_check_eval(const struct am_config *cfg, struct am_dns *dns,
+    const struct am_inbound_opts *o,
     const struct am_dmarc_input *di, const struct am_log *log,
     struct am_dmarc_msg *d)
 {
@@ -89,7 +90,7 @@ am_dmarc_check_eval(const struct am_config *cfg, const struct am_inbound_opts *o
 			authors[n++] = d->from->domains[i];
 	d->r = am_calloc(n > 0 ? n : 1, sizeof(*d->r));
 	am_err_clear(&err);
-	if (n == 0 || am_dmarc_eval_authors(cfg->dns, &o->dmarc_opts, di,
+	if (n == 0 || am_dmarc_eval_authors(dns, &o->dmarc_opts, di,
 	    authors, n, d->r, &d->worst, &err) == -1) {
 		if (n > 0)
 			am_log(log, AM_LOG_ERROR, "DMARC not evaluated: %s",
@@ -315,7 +316,8 @@ am_dmarc_nohold(struct am_dmarc_msg *d)
 }
 
 void
-am_dmarc_check(const struct am_config *cfg, const struct am_from *from,
+am_dmarc_check(const struct am_config *cfg, struct am_dns *dns,
+    const struct am_from *from,
     const struct am_spf_msg *spf, const struct am_dkim_result *dkim,
     size_t ndkim, const struct am_dmarc_upstream *up, const char *ip,
     const char *exempt, const struct am_log *log, struct am_dmarc_msg *d)
@@ -337,7 +339,7 @@ am_dmarc_check(const struct am_config *cfg, const struct am_from *from,
 		am_dmarc_input(spf, dkim, ndkim, up, from, dk,
 		    AM_DMARC_MAX_DKIM, &di);
 		am_dmarc_upstream_note(up, d);
-		k = am_dmarc_check_eval(cfg, &o, &di, log, d);
+		k = am_dmarc_check_eval(cfg, dns, &o, &di, log, d);
 		if (k == 0 && d->n > 0 && exempt == NULL)
 			exempt = "author domain in IgnoreMailFrom";
 	}

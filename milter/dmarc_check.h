@@ -106,9 +106,11 @@ int	am_dmarc_exempt(const struct am_config *, const struct am_client *,
  * exempt is am_dmarc_exempt()'s reason, or NULL.  dkim holds ndkim
  * verifier results; up holds trusted upstream results, or NULL; ip is
  * the client's address (for the reports).  Logs the report records
- * through log.  from is borrowed until am_dmarc_msg_release().
+ * through log.  from is borrowed until am_dmarc_msg_release().  dns is
+ * the message's DNS view (am_dns_message_new).
  */
-void	am_dmarc_check(const struct am_config *, const struct am_from *,
+void	am_dmarc_check(const struct am_config *, struct am_dns *dns,
+	    const struct am_from *,
 	    const struct am_spf_msg *, const struct am_dkim_result *dkim,
 	    size_t ndkim, const struct am_dmarc_upstream *up,
 	    const char *ip, const char *exempt,

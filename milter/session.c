@@ -88,6 +88,7 @@ am_msg_new(void)
 		return NULL;
 	m = am_calloc(1, sizeof(*m));
 	m->cfg = cfg;
+	m->dns = am_dns_message_new(cfg->dns, cfg->dns_budget * 1000);
 	am_logdest_init(&m->dest, cfg, am_snapshot_foreground());
 	(void)snprintf(m->qid, sizeof(m->qid), "NOQUEUE");
 	m->log.fn = am_syslog_fn;
@@ -124,7 +125,7 @@ am_msg_mailfrom(struct am_msg *m, struct am_conn *c,
 	struct am_spf_input	 in = {
 		.client = cl, .ip = c->has_addr ? c->addr : NULL,
 		.helo = c->spf.helo[0] != '\0' ? c->spf.helo : helo,
-		.mailfrom = arg,
+		.mailfrom = arg, .dns = m->dns,
 	};
 
 	am_spf_check(m->cfg, &c->spf, &in, &m->log, &m->spf);
@@ -239,7 +240,7 @@ fail:
 static void
 am_msg_start_verifier(struct am_msg *m)
 {
-	m->verifier = am_dkim_verifier_new(&m->cfg->verify, m->cfg->dns,
+	m->verifier = am_dkim_verifier_new(&m->cfg->verify, m->dns,
 	    &m->liblog);
 	/* Same limits as the verifier's own: hand the collection over
 	 * rather than copying the header block a second time. */
@@ -412,8 +413,9 @@ am_msg_eom_verify(struct am_msg *m)
 	m->action = am_outcome_action(m->cfg, m->outcome);
 	am_msg_authres(m, r, n);
 	if (m->cfg->dmarc_mode)
-		am_dmarc_check(m->cfg, &m->dec.from, &m->spf, r != &one ? r :
-		    NULL, r != &one ? n : 0, &m->upstream, m->client_ip,
+		am_dmarc_check(m->cfg, m->dns, &m->dec.from, &m->spf,
+		    r != &one ? r : NULL, r != &one ? n : 0, &m->upstream,
+		    m->client_ip,
 		    m->dmarc_exempt ? m->dmarc_why : NULL, &m->log,
 		    &m->dmarc);
 	if (r != &one)
@@ -532,6 +534,7 @@ am_msg_free(struct am_msg **mp)
 	for (i = 0; i < AM_SIGN_MAXSIGS; i++)
 		am_buf_release(&m->sig[i]);
 	am_buf_release(&m->logline);
+	am_dns_free(&m->dns);		/* before the config it views */
 	am_config_unref(&m->cfg);
 	free(m);
 	*mp = NULL;

@@ -53,6 +53,9 @@ struct am_msg {
 	struct am_log		 log;		/* prefix: the queue id */
 	struct am_log		 liblog;	/* lib's verdict lines: debug */
 	char			 qid[64];
+	/* Every lookup of the message goes through this view of cfg->dns:
+	 * one DNSBudget for all, failures remembered (dns.h). */
+	struct am_dns		*dns;
 
 	/* Until the end of headers. */
 	struct am_hdrs		*hdrs;

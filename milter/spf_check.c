@@ -68,19 +68,20 @@ am_spf_reverse_path(const char *arg, char *out, size_t size)
  * malformed domain.
  */
 static void
-am_spf_one(const struct am_config *cfg, const struct am_spf_opts *opts,
-    const struct am_spf_msg *m, enum am_spf_identity id, const char *sender,
-    struct am_spf_result *res, const struct am_log *log)
+am_spf_one(const struct am_config *cfg, struct am_dns *dns,
+    const struct am_spf_opts *opts, const struct am_spf_msg *m,
+    enum am_spf_identity id, const char *sender, struct am_spf_result *res,
+    const struct am_log *log)
 {
 	struct am_err	 err;
 	int		 rc;
 
 	am_err_clear(&err);
 	if (id == AM_SPF_ID_HELO)
-		rc = am_spf_check_helo(cfg->dns, opts, m->ip, m->helo_name, res,
+		rc = am_spf_check_helo(dns, opts, m->ip, m->helo_name, res,
 		    &err);
 	else
-		rc = am_spf_check_mailfrom(cfg->dns, opts, m->ip,
+		rc = am_spf_check_mailfrom(dns, opts, m->ip,
 		    m->helo_name[0] != '\0' ? m->helo_name : NULL, sender, res,
 		    &err);
 	if (rc == 0)
@@ -95,9 +96,9 @@ am_spf_one(const struct am_config *cfg, const struct am_spf_opts *opts,
 /* The HELO check, from the connection when it was made there before. */
 
 static void
-am_spf_helo(const struct am_config *cfg, struct am_spf_opts *opts,
-    struct am_spf_conn *conn, struct am_spf_msg *m, unsigned left_ms,
-    const struct am_log *log)
+am_spf_helo(const struct am_config *cfg, struct am_dns *dns,
+    struct am_spf_opts *opts, struct am_spf_conn *conn, struct am_spf_msg *m,
+    unsigned left_ms, const struct am_log *log)
 {
 	if (m->helo_name[0] == '\0')
 		return;
@@ -109,7 +110,7 @@ am_spf_helo(const struct am_config *cfg, struct am_spf_opts *opts,
 		return;
 	}
 	opts->budget_ms = left_ms > 0 ? left_ms : 1;	/* 0 is "default" */
-	am_spf_one(cfg, opts, m, AM_SPF_ID_HELO, NULL, &m->helo, log);
+	am_spf_one(cfg, dns, opts, m, AM_SPF_ID_HELO, NULL, &m->helo, log);
 	/* A temporary error may clear up by the next message. */
 	if (m->helo.verdict != AM_SPF_TEMPERROR) {
 		conn->helo_res = m->helo;
@@ -180,6 +181,7 @@ am_spf_check(const struct am_config *cfg, struct am_spf_conn *conn,
     struct am_spf_msg *m)
 {
 	struct am_spf_opts	 opts;
+	struct am_dns		*dns = in->dns != NULL ? in->dns : cfg->dns;
 	char			 sender[AM_SPF_IDENTITY_MAX + 2];
 	uint64_t		 start, budget, spent;
 
@@ -211,10 +213,10 @@ am_spf_check(const struct am_config *cfg, struct am_spf_conn *conn,
 	budget = (uint64_t)cfg->spf_timeout * 1000;
 	opts.budget_ms = (unsigned)budget;
 	start = am_spf_now_ms();
-	am_spf_one(cfg, &opts, m, AM_SPF_ID_MAILFROM, sender, &m->mailfrom,
-	    log);
+	am_spf_one(cfg, dns, &opts, m, AM_SPF_ID_MAILFROM, sender,
+	    &m->mailfrom, log);
 	spent = am_spf_now_ms() - start;
-	am_spf_helo(cfg, &opts, conn, m, spent < budget ?
+	am_spf_helo(cfg, dns, &opts, conn, m, spent < budget ?
 	    (unsigned)(budget - spent) : 0, log);
 	am_spf_decide(cfg, m);
 }

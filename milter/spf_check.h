@@ -76,6 +76,8 @@ struct am_spf_input {
 	const char		*helo;		/* NULL or "": none */
 	const char		*mailfrom;	/* MAIL FROM argument, as
 						 * given ("<a@b>", "<>") */
+	struct am_dns		*dns;		/* the message's DNS view;
+						 * NULL: the config's */
 };
 
 /* A new HELO/EHLO: forget the old name and its check. */

@@ -34,7 +34,8 @@
 #define AM_CFG_MAXLINES		10000
 #define AM_CFG_KEYCACHE_MAX	1024	/* parsed DKIM keys kept */
 #define AM_CFG_KEYCACHE_TTL	3600	/* seconds, at most */
-#define AM_CFG_DNSCACHE_SLOTS	4096	/* DNS answers kept */
+#define AM_CFG_DNSCACHE_BYTES	(4 * 1024 * 1024) /* DNS answers kept */
+#define AM_CFG_DNSCACHE_FAIL	10	/* seconds a failed lookup is kept */
 
 struct am_cfg_item {
 	const struct am_cfg_opt	*opt;
@@ -381,9 +382,11 @@ am_cfg_dns(struct am_cfg_loader *ld, struct am_config *cfg,
 	cfg->dns = am_dns_ldns_new(cfg->nameservers, cfg->dns_timeout * 1000,
 	    1, &err);
 	/* Answers shared by every message of this snapshot, for their
-	 * TTL (at most an hour; NXDOMAIN and NODATA a minute). */
+	 * TTL (at most an hour; NXDOMAIN and NODATA a minute, failures
+	 * 10 seconds), 4 MiB in all. */
 	if (cfg->dns != NULL)
-		am_dns_cache_enable(cfg->dns, AM_CFG_DNSCACHE_SLOTS, 3600, 60);
+		am_dns_cache_enable(cfg->dns, AM_CFG_DNSCACHE_BYTES, 3600, 60,
+		    AM_CFG_DNSCACHE_FAIL);
 	if (cfg->dns == NULL) {
 		am_cfg_where_fl(ld, "Nameservers", &file, &line);
 		am_diag_error(&ld->diag, file, line, "resolver: %s", err.msg);

@@ -131,6 +131,7 @@ struct am_config {
 	/* DNS. */
 	char			*nameservers;	/* Nameservers; NULL: resolv.conf */
 	unsigned		 dns_timeout;	/* DNSTimeout, seconds */
+	unsigned		 dns_budget;	/* DNSBudget, seconds a message */
 	struct am_dns		*dns;		/* built from the above */
 
 	/* SPF (RFC 7208), see spf_check.h. */

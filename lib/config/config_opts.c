@@ -126,6 +126,7 @@ const struct am_cfg_opt am_cfg_opts[] = {
 	{ "Nameservers", AM_CFG_STR, OFF(nameservers), NULL, 0, 0,
 	    am_cfg_nonempty, 0 },
 	{ "DNSTimeout", AM_CFG_UINT, OFF(dns_timeout), "5", 1, 600, NULL, 0 },
+	{ "DNSBudget", AM_CFG_UINT, OFF(dns_budget), "10", 1, 600, NULL, 0 },
 	/* SPF. */
 	{ "SPFMode", AM_CFG_BOOL, OFF(spf_mode), "on", 0, 0, NULL, 0 },
 	{ "SPFSkipTrusted", AM_CFG_BOOL, OFF(spf_skip_trusted), "yes", 0, 0,

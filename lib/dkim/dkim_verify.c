@@ -246,7 +246,12 @@ am_vsig_key_name(struct am_dkim_vsig *vs, char *name, size_t size)
 	return 0;
 }
 
-/* Maps a failed key query to its verdict. */
+/*
+ * Maps a failed key query to its verdict.  Only a definite "no such
+ * record" (NXDOMAIN, NODATA) is permanent (RFC 6376 6.1.2); any other
+ * DNS trouble (SERVFAIL, timeout, a spent DNS budget, a broken answer)
+ * may clear up and is a temperror, never a permerror.
+ */
 
 static void
 am_vsig_dns_failed(struct am_dkim_vsig *vs, enum am_dns_status st)
@@ -259,62 +264,98 @@ am_vsig_dns_failed(struct am_dkim_vsig *vs, enum am_dns_status st)
 		am_vsig_set(vs, AM_DKIM_PERMERROR, AM_DKIM_R_NO_KEY,
 		    "no key for signature");
 		break;
-	case AM_DNS_SERVFAIL:
-	case AM_DNS_TIMEOUT:
+	default:
 		(void)snprintf(why, sizeof(why), "key query failed: %s",
 		    am_dns_status_name(st));
 		am_vsig_set(vs, AM_DKIM_TEMPERROR, AM_DKIM_R_KEY_DNS, why);
 		break;
-	default:
-		am_vsig_set(vs, AM_DKIM_PERMERROR, AM_DKIM_R_KEY_DNS,
-		    "key query failed");
-		break;
 	}
 }
 
-/* Looks up and parses the key (or takes it from the cache); on failure
- * sets the verdict. */
+/* Parses the key from an answer (the first record that parses, RFC
+ * 6376 3.6.2.2) and keeps it in the cache; on failure sets the verdict. */
 
 static int
-am_vsig_key(struct am_dkim_verifier *v, struct am_dkim_vsig *vs,
+am_vsig_key_parse(struct am_dkim_verifier *v, struct am_dkim_vsig *vs,
+    const char *name, const struct am_dns_result *res,
     struct am_dkim_key *key)
 {
-	struct am_dns_result	 res;
-	struct am_err		 err;
-	char			 name[600], why[200];
-	enum am_dns_status	 st;
-	size_t			 i;
-	int			 found = 0;
+	struct am_err	 err;
+	char		 why[200];
+	size_t		 i;
 
-	am_err_clear(&err);
-	if (am_vsig_key_name(vs, name, sizeof(name)) == -1)
-		return -1;
-	if (v->opts.keycache != NULL &&
-	    am_keycache_get(v->opts.keycache, name, v->opts.now, key))
-		return 0;
-	if ((st = am_dns_lookup(v->dns, name, AM_DNS_TXT, &res)) != AM_DNS_OK) {
-		am_vsig_dns_failed(vs, st);
-		am_dns_result_release(&res);
+	if (res->status != AM_DNS_OK) {
+		am_vsig_dns_failed(vs, res->status);
 		return -1;
 	}
-	/* RFC 6376 3.6.2.2: with several records, use the first that
-	 * parses. */
-	for (i = 0; i < res.n && !found; i++)
-		if (am_dkim_key_parse(res.rr[i].txt, res.rr[i].txt_len, key,
+	am_err_clear(&err);
+	for (i = 0; i < res->n; i++)
+		if (am_dkim_key_parse(res->rr[i].txt, res->rr[i].txt_len, key,
 		    &err) == 0) {
-			found = 1;
 			if (v->opts.keycache != NULL)
 				am_keycache_put(v->opts.keycache, name, key,
-				    res.rr[i].ttl, v->opts.now);
+				    res->rr[i].ttl, v->opts.now);
+			return 0;
 		}
-	am_dns_result_release(&res);
-	if (!found) {
-		(void)snprintf(why, sizeof(why), "key syntax error: %s",
-		    err.msg);
-		am_vsig_set(vs, AM_DKIM_PERMERROR, AM_DKIM_R_KEY_SYNTAX, why);
-		return -1;
+	(void)snprintf(why, sizeof(why), "key syntax error: %s", err.msg);
+	am_vsig_set(vs, AM_DKIM_PERMERROR, AM_DKIM_R_KEY_SYNTAX, why);
+	return -1;
+}
+
+/*
+ * The keys of every signature still pending, fetched together: those
+ * not in the key cache are asked in one batch (am_dns_query_many), so
+ * n signatures wait about as long as one.  have[i] is 1 when keys[i]
+ * holds the key of signature i; a signature whose key could not be had
+ * has its verdict set.
+ */
+
+#define AM_VSIG_NAME_MAX	600
+
+static void
+am_vsig_fetch_keys(struct am_dkim_verifier *v, struct am_dkim_key *keys,
+    int *have)
+{
+	struct am_dns_q	*qs;
+	char		*names;
+	size_t		*sig, i, nq = 0;
+
+	qs = am_calloc(v->nsigs + 1, sizeof(*qs));
+	sig = am_calloc(v->nsigs + 1, sizeof(*sig));
+	names = am_calloc(v->nsigs + 1, AM_VSIG_NAME_MAX);
+	for (i = 0; i < v->nsigs; i++) {
+		char *name = names + i * AM_VSIG_NAME_MAX;
+
+		if (!v->sigs[i].pending ||
+		    am_vsig_key_name(&v->sigs[i], name, AM_VSIG_NAME_MAX) == -1)
+			continue;
+		if (v->opts.keycache != NULL && am_keycache_get(
+		    v->opts.keycache, name, v->opts.now, &keys[i])) {
+			have[i] = 1;
+			continue;
+		}
+		if (!am_dns_name_ok(name)) {
+			am_vsig_set(&v->sigs[i], AM_DKIM_PERMERROR,
+			    AM_DKIM_R_SIG_SYNTAX, "key name too long");
+			continue;
+		}
+		qs[nq].name = name;
+		qs[nq].type = AM_DNS_TXT;
+		sig[nq++] = i;
 	}
-	return 0;
+	am_dns_query_many(v->dns, qs, nq);
+	for (i = 0; i < nq; i++) {
+		/* Several signatures naming one key: parsed once. */
+		if ((v->opts.keycache != NULL && am_keycache_get(
+		    v->opts.keycache, qs[i].name, v->opts.now, &keys[sig[i]])) ||
+		    am_vsig_key_parse(v, &v->sigs[sig[i]], qs[i].name,
+		    &qs[i].res, &keys[sig[i]]) == 0)
+			have[sig[i]] = 1;
+		am_dns_result_release(&qs[i].res);
+	}
+	free(names);
+	free(sig);
+	free(qs);
 }
 
 /* Key rules (RFC 6376 3.6.1, 6.1.2; RFC 8301; RFC 8463). */
@@ -381,16 +422,15 @@ am_vsig_body_ok(struct am_dkim_verifier *v, struct am_dkim_vsig *vs)
 }
 
 static void
-am_vsig_check(struct am_dkim_verifier *v, struct am_dkim_vsig *vs)
+am_vsig_check(struct am_dkim_verifier *v, struct am_dkim_vsig *vs,
+    struct am_dkim_key *keyp)
 {
-	struct am_dkim_key	 key;
+	struct am_dkim_key	 key = *keyp;
 	struct am_buf		 sigfield, data;
 	const struct am_hdr	*h;
 	int			 r;
 
-	memset(&key, 0, sizeof(key));
-	if (am_vsig_key(v, vs, &key) == -1)
-		return;
+	memset(keyp, 0, sizeof(*keyp));		/* ours to release now */
 	if (am_vsig_key_ok(v, vs, &key) == -1 || am_vsig_body_ok(v, vs) == -1) {
 		am_dkim_key_release(&key);
 		return;
@@ -452,12 +492,19 @@ am_vsig_bprefix(struct am_dkim_verifier *v)
 void
 am_dkim_verifier_eom(struct am_dkim_verifier *v)
 {
-	size_t	 i;
+	struct am_dkim_key	*keys;
+	int			*have;
+	size_t			 i;
 
 	am_bodyhash_end(v->body);
+	keys = am_calloc(v->nsigs + 1, sizeof(*keys));
+	have = am_calloc(v->nsigs + 1, sizeof(*have));
+	am_vsig_fetch_keys(v, keys, have);
 	for (i = 0; i < v->nsigs; i++)
-		if (v->sigs[i].pending)
-			am_vsig_check(v, &v->sigs[i]);
+		if (v->sigs[i].pending && have[i])
+			am_vsig_check(v, &v->sigs[i], &keys[i]);
+	free(have);
+	free(keys);
 	am_vsig_bprefix(v);
 	for (i = 0; i < v->nsigs; i++)
 		am_log(v->log, AM_LOG_INFO, "DKIM d=%s s=%s: %s%s%s",

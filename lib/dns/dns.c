@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "dns.h"
 #include "dns_impl.h"
@@ -287,37 +288,184 @@ am_dns_result_release(struct am_dns_result *res)
 	res->n = 0;
 }
 
+uint64_t
+am_dns_now(void)
+{
+	struct timespec	 ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void
+am_dns_result_copy(struct am_dns_result *dst, const struct am_dns_result *src)
+{
+	size_t	 i;
+
+	dst->status = src->status;
+	dst->n = src->n;
+	dst->rr = NULL;
+	if (src->n == 0)
+		return;
+	dst->rr = am_calloc(src->n, sizeof(*dst->rr));
+	for (i = 0; i < src->n; i++) {
+		dst->rr[i] = src->rr[i];
+		if (src->rr[i].txt != NULL) {
+			dst->rr[i].txt = am_malloc(src->rr[i].txt_len + 1);
+			memcpy(dst->rr[i].txt, src->rr[i].txt,
+			    src->rr[i].txt_len + 1);
+		}
+		if (src->rr[i].name != NULL)
+			dst->rr[i].name = am_strdup(src->rr[i].name);
+	}
+}
+
+int
+am_dns_name_ok(const char *name)
+{
+	struct am_dns_query	 q;
+
+	return am_dns_query_init(&q, name, AM_DNS_TXT) == 0;
+}
+
+/* am_dns_same - the same question (names are lower case already) */
+
+static int
+am_dns_same(const struct am_dns_job *a, const struct am_dns_job *b)
+{
+	return a->q.type == b->q.type && a->q.wire_len == b->q.wire_len &&
+	    memcmp(a->q.wire, b->q.wire, a->q.wire_len) == 0;
+}
+
+/* am_dns_dispatch - the implementation answers the distinct jobs */
+
+static void
+am_dns_dispatch(struct am_dns *dns, struct am_dns_job **jobs, size_t n,
+    uint64_t deadline)
+{
+	size_t	 i;
+
+	if (n == 0)
+		return;
+	if (dns->ops->resolve != NULL) {
+		dns->ops->resolve(dns, jobs, n, deadline);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		jobs[i]->res->status = dns->ops->lookup(dns, &jobs[i]->q,
+		    jobs[i]->res);
+}
+
+void
+am_dns_resolve(struct am_dns *dns, struct am_dns_job **jobs, size_t n,
+    uint64_t deadline)
+{
+	struct am_dns_job	**todo;
+	struct am_dns_result	*res;
+	size_t			 i, j, m = 0;
+	int			 cut;
+
+	todo = am_calloc(n > 0 ? n : 1, sizeof(*todo));
+	for (i = 0; i < n; i++) {
+		jobs[i]->dup_of = NULL;
+		if (jobs[i]->done)
+			continue;
+		if (dns->cache != NULL && am_dns_cache_get(dns->cache,
+		    jobs[i]->q.text, jobs[i]->q.type, jobs[i]->res)) {
+			jobs[i]->done = 1;
+			continue;
+		}
+		for (j = 0; j < m && !am_dns_same(todo[j], jobs[i]); j++)
+			;
+		if (j < m)
+			jobs[i]->dup_of = todo[j];
+		else
+			todo[m++] = jobs[i];
+	}
+	am_dns_dispatch(dns, todo, m, deadline);
+	cut = deadline != 0 && am_dns_now() >= deadline;
+	for (i = 0; i < m; i++) {
+		res = todo[i]->res;
+		if (res->status != AM_DNS_OK)
+			am_dns_result_release(res);	/* records only with OK */
+		todo[i]->done = 1;
+		if (dns->cache != NULL && !(cut && res->status == AM_DNS_TIMEOUT))
+			am_dns_cache_put(dns->cache, todo[i]->q.text,
+			    todo[i]->q.type, res);
+	}
+	for (i = 0; i < n; i++)
+		if (jobs[i]->dup_of != NULL) {
+			am_dns_result_copy(jobs[i]->res, jobs[i]->dup_of->res);
+			jobs[i]->dup_of = NULL;
+			jobs[i]->done = 1;
+		}
+	free(todo);
+}
+
+/* am_dns_job_init - check one question; done (FORMERR) if unusable */
+
+static void
+am_dns_job_init(struct am_dns *dns, struct am_dns_job *job, const char *name,
+    enum am_dns_type type, struct am_dns_result *res)
+{
+	memset(job, 0, sizeof(*job));
+	job->res = res;
+	res->status = AM_DNS_FORMERR;
+	res->n = 0;
+	res->rr = NULL;
+	if (dns == NULL || am_dns_query_init(&job->q, name, type) == -1)
+		job->done = 1;
+	if (dns != NULL)
+		__atomic_add_fetch(&dns->queries, 1, __ATOMIC_RELAXED);
+}
+
 enum am_dns_status
 am_dns_lookup(struct am_dns *dns, const char *name, enum am_dns_type type,
     struct am_dns_result *res)
 {
-	struct am_dns_query	 q;
+	struct am_dns_job	 job, *jp = &job;
 
-	res->status = AM_DNS_FORMERR;
-	res->n = 0;
-	res->rr = NULL;
-	if (dns == NULL)
-		return res->status;
-	__atomic_add_fetch(&dns->queries, 1, __ATOMIC_RELAXED);
-	if (am_dns_query_init(&q, name, type) == -1)
-		return res->status;
-	if (dns->cache != NULL && am_dns_cache_get(dns->cache, q.text, type,
-	    res))
-		return res->status;
-	res->status = dns->ops->lookup(dns, &q, res);
-	if (res->status != AM_DNS_OK)
-		am_dns_result_release(res);	/* records only with OK */
-	if (dns->cache != NULL)
-		am_dns_cache_put(dns->cache, q.text, type, res);
+	am_dns_job_init(dns, &job, name, type, res);
+	if (!job.done)
+		am_dns_resolve(dns, &jp, 1, 0);
 	return res->status;
 }
 
 void
-am_dns_cache_enable(struct am_dns *dns, size_t nslots, uint32_t max_ttl,
-    uint32_t neg_ttl)
+am_dns_query_many(struct am_dns *dns, struct am_dns_q *qs, size_t n)
+{
+	struct am_dns_job	 *jobs, **ptrs;
+	size_t			  i;
+
+	if (n == 0)
+		return;
+	jobs = am_calloc(n, sizeof(*jobs));
+	ptrs = am_calloc(n, sizeof(*ptrs));
+	for (i = 0; i < n; i++) {
+		am_dns_job_init(dns, &jobs[i], qs[i].name, qs[i].type,
+		    &qs[i].res);
+		ptrs[i] = &jobs[i];
+	}
+	if (dns != NULL)
+		am_dns_resolve(dns, ptrs, n, 0);
+	free(ptrs);
+	free(jobs);
+}
+
+void
+am_dns_cache_enable(struct am_dns *dns, size_t max_bytes, uint32_t max_ttl,
+    uint32_t neg_ttl, uint32_t fail_ttl)
 {
 	if (dns != NULL && dns->cache == NULL)
-		dns->cache = am_dns_cache_new(nslots, max_ttl, neg_ttl);
+		dns->cache = am_dns_cache_new(max_bytes, max_ttl, neg_ttl,
+		    fail_ttl);
+}
+
+size_t
+am_dns_cache_size(const struct am_dns *dns)
+{
+	return dns != NULL && dns->cache != NULL ?
+	    am_dns_cache_bytes(dns->cache) : 0;
 }
 
 unsigned long

@@ -18,11 +18,16 @@
  *	am_dns_result_release(&res);
  *	am_dns_free(&dns);
  *
+ * A message's lookups go through a per-message view of the shared
+ * resolver (am_dns_message_new): one time budget for all of them, and
+ * a memory of the questions that failed.
+ *
  * Ownership: the result owns its records until am_dns_result_release().
  * Thread safety: one struct am_dns may be used from several threads at
  * once (the milter shares one per config snapshot); the ldns
  * implementation keeps no mutable state (each query has its own
- * sockets) and the zone implementation takes a read-write lock.
+ * sockets), the zone implementation takes a read-write lock and the
+ * cache a mutex.  A message view is for one thread at a time.
  */
 
 #include <stddef.h>
@@ -90,6 +95,25 @@ struct am_dns;
  */
 enum am_dns_status	 am_dns_lookup(struct am_dns *, const char *name,
 			    enum am_dns_type, struct am_dns_result *res);
+
+/*
+ * am_dns_query_many - ask several questions at once
+ *
+ * The ldns implementation sends every question (up to 64 at a time)
+ * before it waits for any answer, so n lookups take about as long as
+ * the slowest one, not their sum.  The same question twice is asked
+ * once.  Each qs[i].res is initialized and must be released; each is
+ * what am_dns_lookup() would have said.
+ */
+struct am_dns_q {
+	const char		*name;		/* in */
+	enum am_dns_type	 type;		/* in */
+	struct am_dns_result	 res;		/* out */
+};
+void			 am_dns_query_many(struct am_dns *, struct am_dns_q *,
+			    size_t n);
+/* 1 if am_dns_lookup() would send name (see above), else 0. */
+int			 am_dns_name_ok(const char *name);
 void			 am_dns_result_release(struct am_dns_result *);
 void			 am_dns_free(struct am_dns **);
 const char		*am_dns_status_name(enum am_dns_status);
@@ -103,6 +127,10 @@ const char		*am_dns_status_name(enum am_dns_status);
  * most about timeout_ms * (retries + 1) in all; try k goes to server
  * k mod n, and a server that refuses or says SERVFAIL is left at once
  * for the next.  Truncated UDP answers are asked again over TCP.
+ * Queries advertise an EDNS0 UDP size of 1232 bytes; a datagram larger
+ * than that, with another ID, QR clear, another question, or that does
+ * not parse is not an answer: it is dropped and the lookup keeps
+ * waiting for the real one until the try's time is up.
  * timeout_ms must be 1..600000 and retries 0..20.
  */
 struct am_dns	*am_dns_ldns_new(const char *servers, unsigned timeout_ms,
@@ -128,15 +156,45 @@ void		 am_dns_zone_fail(struct am_dns *, const char *name,
 		    enum am_dns_status);
 /*
  * am_dns_cache_enable - keep answers shared between lookups (the
- * daemon turns this on): at most nslots answers, positive ones for
- * their smallest TTL but at most max_ttl seconds, NXDOMAIN and NODATA
- * for neg_ttl seconds; failures are never kept.  Off by default, so
- * tests see every query.  Call once, before the resolver is shared.
+ * daemon turns this on): at most max_bytes of memory in all (each
+ * answer is charged what it holds: name, records, their text, and
+ * bookkeeping; the least recently used go first; one answer over an
+ * eighth of max_bytes is never kept), positive answers for their
+ * smallest TTL but at most max_ttl seconds, NXDOMAIN and NODATA for
+ * neg_ttl seconds, failures (SERVFAIL, TIMEOUT, FORMERR) for fail_ttl
+ * seconds (0: never).  A timeout cut short by a message's budget is
+ * not a failure of the name and is not kept.  Off by default, so tests
+ * see every query.  Call once, before the resolver is shared.
  */
-void		 am_dns_cache_enable(struct am_dns *, size_t nslots,
-		    uint32_t max_ttl, uint32_t neg_ttl);
+void		 am_dns_cache_enable(struct am_dns *, size_t max_bytes,
+		    uint32_t max_ttl, uint32_t neg_ttl, uint32_t fail_ttl);
 /* Lookups answered from that cache so far. */
 unsigned long	 am_dns_cache_hit_count(const struct am_dns *);
+/* Bytes the cache holds now (at most max_bytes). */
+size_t		 am_dns_cache_size(const struct am_dns *);
+
+/*
+ * am_dns_message_new - one message's view of a shared resolver
+ *
+ * Every lookup of the message goes through the view (SPF at MAIL FROM
+ * and HELO, DKIM keys, DMARC at the end of the message): create it at
+ * MAIL FROM, free it with am_dns_free() when the message is done (that
+ * frees the view only, never shared).  It gives the message:
+ *  - one time budget, budget_ms (0: none), for all its lookups: the
+ *    time spent waiting in lookups adds up (the time between them, such
+ *    as the client sending the body, does not); a lookup in flight is
+ *    cut when the budget runs out, and after that every lookup says
+ *    AM_DNS_TIMEOUT at once (a temperror to every method);
+ *  - a memory of the questions that failed (SERVFAIL, TIMEOUT,
+ *    FORMERR), the last 64, answered again at once with the same
+ *    status: a message never waits twice for one broken name.
+ * Answers that worked come from shared's cache, if it has one.
+ * shared must outlive the view; NULL gives NULL.
+ */
+struct am_dns	*am_dns_message_new(struct am_dns *shared, unsigned budget_ms);
+/* Milliseconds left of a view's budget (UINT_MAX: none; 0 if dns is
+ * not a view or the budget is spent). */
+unsigned	 am_dns_message_left_ms(const struct am_dns *);
 /* Number of lookups answered so far (tests count queries with it). */
 unsigned long	 am_dns_query_count(const struct am_dns *);
 

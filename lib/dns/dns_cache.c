@@ -1,12 +1,21 @@
 /*
- * dns_cache - a small shared cache of DNS answers, for the daemon
+ * dns_cache - the shared cache of DNS answers, for the daemon
  *
- * Direct-mapped: a name and type hash to one slot, and a newer answer
- * simply replaces whatever the slot held.  So the cache is bounded,
- * every operation is O(1), and there is no eviction policy to get
- * wrong.  Positive answers live for the smallest TTL of their records
- * (capped); NXDOMAIN and NODATA for a short fixed time; failures
- * (SERVFAIL, TIMEOUT, FORMERR) are never kept.
+ * Bounded in bytes, not in entries: a hostile zone can make answers of
+ * up to 64 KB (over TCP), so a count of entries bounds nothing.  Each
+ * entry is charged what it holds (the name, the records, their text
+ * and names, and the bookkeeping); when a new answer would pass the
+ * bound, the least recently used entries go first.  One answer larger
+ * than an eighth of the bound is never kept.
+ *
+ * Positive answers live for the smallest TTL of their records (capped
+ * at max_ttl); NXDOMAIN and NODATA for neg_ttl; failures (SERVFAIL,
+ * TIMEOUT, FORMERR) for fail_ttl, so that a burst of messages naming
+ * one broken name waits for it once, not once per message.
+ *
+ * A hash table of chains finds entries; a doubly linked list orders
+ * them by use.  One mutex; every operation is O(1) but the evictions
+ * a put causes.
  */
 
 #include <pthread.h>
@@ -17,19 +26,23 @@
 #include "dns_impl.h"
 #include "mem.h"
 
-struct am_dns_cache_slot {
-	char			*name;		/* NULL: empty */
+struct am_dns_cache_ent {
+	struct am_dns_cache_ent	*hnext;		/* hash chain */
+	struct am_dns_cache_ent	*prev, *next;	/* use order, newest first */
+	char			*name;
 	enum am_dns_type	 type;
 	uint64_t		 expires;	/* monotonic ms */
+	size_t			 bytes;		/* charged to the bound */
 	struct am_dns_result	 res;
 };
 
 struct am_dns_cache {
 	pthread_mutex_t		 lock;
-	struct am_dns_cache_slot *slot;
-	size_t			 nslots;
-	uint32_t		 max_ttl;
-	uint32_t		 neg_ttl;
+	struct am_dns_cache_ent	**bucket;
+	size_t			 nbuckets;	/* a power of two */
+	struct am_dns_cache_ent	*head, *tail;
+	size_t			 bytes, max_bytes;
+	uint32_t		 max_ttl, neg_ttl, fail_ttl;
 	unsigned long		 hits;
 };
 
@@ -42,52 +55,99 @@ am_dns_cache_index(const struct am_dns_cache *c, const char *name,
 	for (; *name != '\0'; name++)
 		h = (h ^ (unsigned char)*name) * 1099511628211ULL;
 	h = (h ^ (unsigned)type) * 1099511628211ULL;
-	return (size_t)(h % c->nslots);
+	return (size_t)(h & (c->nbuckets - 1));
 }
 
-/* Deep copy of the records of src into dst (dst->status set too). */
+/* What an entry costs: everything it allocates, and itself. */
 
-static void
-am_dns_result_copy(struct am_dns_result *dst, const struct am_dns_result *src)
+static size_t
+am_dns_cache_cost(const char *name, const struct am_dns_result *r)
 {
-	size_t	 i;
+	size_t	 n, i;
 
-	dst->status = src->status;
-	dst->n = src->n;
-	dst->rr = NULL;
-	if (src->n == 0)
-		return;
-	dst->rr = am_calloc(src->n, sizeof(*dst->rr));
-	for (i = 0; i < src->n; i++) {
-		dst->rr[i] = src->rr[i];
-		if (src->rr[i].txt != NULL) {
-			dst->rr[i].txt = am_malloc(src->rr[i].txt_len + 1);
-			memcpy(dst->rr[i].txt, src->rr[i].txt,
-			    src->rr[i].txt_len + 1);
-		}
-		if (src->rr[i].name != NULL)
-			dst->rr[i].name = am_strdup(src->rr[i].name);
+	n = sizeof(struct am_dns_cache_ent) + strlen(name) + 1 +
+	    r->n * sizeof(*r->rr);
+	for (i = 0; i < r->n; i++) {
+		if (r->rr[i].txt != NULL)
+			n += r->rr[i].txt_len + 1;
+		if (r->rr[i].name != NULL)
+			n += strlen(r->rr[i].name) + 1;
 	}
+	return n;
 }
 
+/* am_dns_cache_drop - take e out of the table and the list, free it */
+
 static void
-am_dns_cache_slot_clear(struct am_dns_cache_slot *s)
+am_dns_cache_drop(struct am_dns_cache *c, struct am_dns_cache_ent *e)
 {
-	free(s->name);
-	s->name = NULL;
-	am_dns_result_release(&s->res);
+	struct am_dns_cache_ent	**pp;
+
+	pp = &c->bucket[am_dns_cache_index(c, e->name, e->type)];
+	while (*pp != e)
+		pp = &(*pp)->hnext;
+	*pp = e->hnext;
+	if (e->prev != NULL)
+		e->prev->next = e->next;
+	else
+		c->head = e->next;
+	if (e->next != NULL)
+		e->next->prev = e->prev;
+	else
+		c->tail = e->prev;
+	c->bytes -= e->bytes;
+	free(e->name);
+	am_dns_result_release(&e->res);
+	free(e);
+}
+
+static struct am_dns_cache_ent *
+am_dns_cache_find(struct am_dns_cache *c, const char *name,
+    enum am_dns_type type)
+{
+	struct am_dns_cache_ent	*e;
+
+	for (e = c->bucket[am_dns_cache_index(c, name, type)]; e != NULL;
+	    e = e->hnext)
+		if (e->type == type && strcmp(e->name, name) == 0)
+			return e;
+	return NULL;
+}
+
+/* Moves e to the front of the use order (it is linked). */
+
+static void
+am_dns_cache_touch(struct am_dns_cache *c, struct am_dns_cache_ent *e)
+{
+	if (c->head == e)
+		return;
+	e->prev->next = e->next;
+	if (e->next != NULL)
+		e->next->prev = e->prev;
+	else
+		c->tail = e->prev;
+	e->prev = NULL;
+	e->next = c->head;
+	c->head->prev = e;
+	c->head = e;
 }
 
 struct am_dns_cache *
-am_dns_cache_new(size_t nslots, uint32_t max_ttl, uint32_t neg_ttl)
+am_dns_cache_new(size_t max_bytes, uint32_t max_ttl, uint32_t neg_ttl,
+    uint32_t fail_ttl)
 {
 	struct am_dns_cache	*c = am_calloc(1, sizeof(*c));
 
 	(void)pthread_mutex_init(&c->lock, NULL);
-	c->nslots = nslots > 0 ? nslots : 1;
-	c->slot = am_calloc(c->nslots, sizeof(*c->slot));
+	/* About one chain per 512 bytes of bound, 16 to 65536 chains. */
+	for (c->nbuckets = 16; c->nbuckets < 65536 &&
+	    c->nbuckets * 512 < max_bytes; c->nbuckets *= 2)
+		;
+	c->bucket = am_calloc(c->nbuckets, sizeof(*c->bucket));
+	c->max_bytes = max_bytes;
 	c->max_ttl = max_ttl;
 	c->neg_ttl = neg_ttl;
+	c->fail_ttl = fail_ttl;
 	return c;
 }
 
@@ -95,17 +155,20 @@ int
 am_dns_cache_get(struct am_dns_cache *c, const char *name,
     enum am_dns_type type, struct am_dns_result *res)
 {
-	struct am_dns_cache_slot	*s;
-	uint64_t			 now = am_clock_ms(NULL, NULL);
-	int				 hit = 0;
+	struct am_dns_cache_ent	*e;
+	uint64_t		 now = am_clock_ms(NULL, NULL);
+	int			 hit = 0;
 
 	(void)pthread_mutex_lock(&c->lock);
-	s = &c->slot[am_dns_cache_index(c, name, type)];
-	if (s->name != NULL && s->type == type && s->expires > now &&
-	    strcmp(s->name, name) == 0) {
-		am_dns_result_copy(res, &s->res);
-		c->hits++;
-		hit = 1;
+	if ((e = am_dns_cache_find(c, name, type)) != NULL) {
+		if (e->expires <= now)
+			am_dns_cache_drop(c, e);
+		else {
+			am_dns_result_copy(res, &e->res);
+			am_dns_cache_touch(c, e);
+			c->hits++;
+			hit = 1;
+		}
 	}
 	(void)pthread_mutex_unlock(&c->lock);
 	return hit;
@@ -129,7 +192,7 @@ am_dns_cache_ttl(const struct am_dns_cache *c, const struct am_dns_result *r)
 	case AM_DNS_NODATA:
 		return c->neg_ttl < ttl ? c->neg_ttl : ttl;
 	default:
-		return 0;
+		return c->fail_ttl < ttl ? c->fail_ttl : ttl;
 	}
 }
 
@@ -137,18 +200,34 @@ void
 am_dns_cache_put(struct am_dns_cache *c, const char *name,
     enum am_dns_type type, const struct am_dns_result *res)
 {
-	struct am_dns_cache_slot	*s;
-	uint32_t			 ttl = am_dns_cache_ttl(c, res);
+	struct am_dns_cache_ent	*e;
+	uint32_t		 ttl = am_dns_cache_ttl(c, res);
+	size_t			 cost = am_dns_cache_cost(name, res);
 
-	if (ttl == 0)
-		return;
 	(void)pthread_mutex_lock(&c->lock);
-	s = &c->slot[am_dns_cache_index(c, name, type)];
-	am_dns_cache_slot_clear(s);
-	s->name = am_strdup(name);
-	s->type = type;
-	s->expires = am_clock_ms(NULL, NULL) + (uint64_t)ttl * 1000;
-	am_dns_result_copy(&s->res, res);
+	if ((e = am_dns_cache_find(c, name, type)) != NULL)
+		am_dns_cache_drop(c, e);	/* the newer answer counts */
+	if (ttl == 0 || cost > c->max_bytes / 8) {
+		(void)pthread_mutex_unlock(&c->lock);
+		return;
+	}
+	while (c->tail != NULL && c->bytes + cost > c->max_bytes)
+		am_dns_cache_drop(c, c->tail);
+	e = am_calloc(1, sizeof(*e));
+	e->name = am_strdup(name);
+	e->type = type;
+	e->expires = am_clock_ms(NULL, NULL) + (uint64_t)ttl * 1000;
+	e->bytes = cost;
+	am_dns_result_copy(&e->res, res);
+	e->hnext = c->bucket[am_dns_cache_index(c, name, type)];
+	c->bucket[am_dns_cache_index(c, name, type)] = e;
+	e->next = c->head;
+	if (c->head != NULL)
+		c->head->prev = e;
+	c->head = e;
+	if (c->tail == NULL)
+		c->tail = e;
+	c->bytes += cost;
 	(void)pthread_mutex_unlock(&c->lock);
 }
 
@@ -163,17 +242,27 @@ am_dns_cache_hits(struct am_dns_cache *c)
 	return n;
 }
 
+size_t
+am_dns_cache_bytes(struct am_dns_cache *c)
+{
+	size_t	 n;
+
+	(void)pthread_mutex_lock(&c->lock);
+	n = c->bytes;
+	(void)pthread_mutex_unlock(&c->lock);
+	return n;
+}
+
 void
 am_dns_cache_free(struct am_dns_cache **cp)
 {
 	struct am_dns_cache	*c = *cp;
-	size_t			 i;
 
 	if (c == NULL)
 		return;
-	for (i = 0; i < c->nslots; i++)
-		am_dns_cache_slot_clear(&c->slot[i]);
-	free(c->slot);
+	while (c->tail != NULL)
+		am_dns_cache_drop(c, c->tail);
+	free(c->bucket);
 	(void)pthread_mutex_destroy(&c->lock);
 	free(c);
 	*cp = NULL;

@@ -32,12 +32,33 @@ struct am_dns_query {
 	char			 text[AM_DNS_NAME_MAX + 1];
 };
 
+/*
+ * One question on its way through a resolver: the checked query and
+ * where its answer goes.  res is initialized (no records) on entry; the
+ * implementation sets res->status, with records only for AM_DNS_OK.
+ */
+struct am_dns_job {
+	struct am_dns_query	 q;
+	struct am_dns_result	*res;
+	struct am_dns_job	*dup_of;	/* same question: copy its answer */
+	int			 done;		/* answered before dispatch */
+};
+
 struct am_dns_ops {
 	const char		*name;
-	/* res is initialized (status unset, no records) on entry. */
+	/* One question; res is initialized (status unset, no records) on
+	 * entry.  Used when resolve is NULL. */
 	enum am_dns_status	(*lookup)(struct am_dns *,
 				    const struct am_dns_query *,
 				    struct am_dns_result *);
+	/*
+	 * Several questions at once (NULL: lookup one after another).
+	 * deadline is an absolute CLOCK_MONOTONIC time in ms, or 0 for
+	 * none: no job may wait past it.  The jobs are distinct questions.
+	 */
+	void			(*resolve)(struct am_dns *,
+				    struct am_dns_job **, size_t n,
+				    uint64_t deadline);
 	void			(*free)(struct am_dns *);
 };
 
@@ -50,15 +71,44 @@ struct am_dns {
 };
 
 /* dns_cache.c: the shared answer cache behind am_dns_cache_enable(). */
-struct am_dns_cache *am_dns_cache_new(size_t nslots, uint32_t max_ttl,
-		    uint32_t neg_ttl);
+struct am_dns_cache *am_dns_cache_new(size_t max_bytes, uint32_t max_ttl,
+		    uint32_t neg_ttl, uint32_t fail_ttl);
 /* 1 and a copy of the answer in res on a hit, else 0. */
 int		 am_dns_cache_get(struct am_dns_cache *, const char *name,
 		    enum am_dns_type, struct am_dns_result *res);
 void		 am_dns_cache_put(struct am_dns_cache *, const char *name,
 		    enum am_dns_type, const struct am_dns_result *);
 unsigned long	 am_dns_cache_hits(struct am_dns_cache *);
+size_t		 am_dns_cache_bytes(struct am_dns_cache *);
 void		 am_dns_cache_free(struct am_dns_cache **);
+
+/*
+ * am_dns_resolve - answer jobs through dns: its cache, then its
+ * implementation (dns.c).  Jobs already done are skipped; duplicates
+ * are asked once.  A timeout that ends at deadline (the caller's, not
+ * the implementation's own) is not kept in the cache: it says nothing
+ * about the name.
+ */
+void		 am_dns_resolve(struct am_dns *, struct am_dns_job **,
+		    size_t n, uint64_t deadline);
+/* Deep copy of the records of src into dst (dst->status set too). */
+void		 am_dns_result_copy(struct am_dns_result *dst,
+		    const struct am_dns_result *src);
+/* CLOCK_MONOTONIC in ms. */
+uint64_t	 am_dns_now(void);
+
+/*
+ * am_dns_reply_parse - what one UDP datagram says about q, as the ldns
+ * resolver reads it (dns_ldns.c; also the fuzz target's entry): -1 if
+ * it is not a reply to q (another ID, over the size we advertised, no
+ * parse, QR clear, another question), which the resolver drops; else
+ * res filled (records only with AM_DNS_OK) and 1 if TC was set, 0 if
+ * not.  res must be initialized (no records) and is released by the
+ * caller.
+ */
+int		 am_dns_reply_parse(const struct am_dns_query *, uint16_t id,
+		    int edns, const uint8_t *buf, size_t n,
+		    struct am_dns_result *res);
 
 /* Parses and checks a query name; -1 if it is unusable (FORMERR). */
 int		 am_dns_query_init(struct am_dns_query *, const char *name,

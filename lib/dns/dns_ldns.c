@@ -7,12 +7,18 @@
  * the reply.  That keeps the things a milter depends on in one place:
  *
  *  - Time.  One lookup never takes much more than
- *    timeout_ms * (retries + 1): every wait is cut at that deadline.
+ *    timeout_ms * (retries + 1): every wait is cut at that deadline,
+ *    or at the caller's (a message's DNSBudget) when that is sooner.
+ *  - Many at once.  A batch (am_dns_query_many) sends every question
+ *    and then waits on all their sockets together: n lookups take the
+ *    time of the slowest, not the sum.
  *  - Tries.  Try k goes to server k mod nservers, so retries also move
  *    on to the next server; a server that refuses the connection or
  *    says SERVFAIL costs no time and the next one is asked at once.
  *  - Spoofing.  Connected UDP sockets (a fresh source port per try),
  *    a random ID that must match, and the question must come back.
+ *    Anything else (and a UDP datagram larger than we advertised) is
+ *    dropped and the try keeps waiting for the real answer.
  *  - Truncation.  A UDP reply with TC set is asked again over TCP.
  *  - EDNS0.  Queries advertise 1232 bytes; a server that answers
  *    FORMERR is asked again without EDNS0.
@@ -68,13 +74,14 @@ enum am_dns_xch {
 	AM_DNS_XCH_BAD			/* a reply we cannot use */
 };
 
-static enum am_dns_status am_dns_ldns_lookup(struct am_dns *,
-		    const struct am_dns_query *, struct am_dns_result *);
+static void	am_dns_ldns_resolve(struct am_dns *, struct am_dns_job **,
+		    size_t, uint64_t);
 static void	am_dns_ldns_destroy(struct am_dns *);
 
 static const struct am_dns_ops am_dns_ldns_ops = {
 	"ldns",
-	am_dns_ldns_lookup,
+	NULL,
+	am_dns_ldns_resolve,
 	am_dns_ldns_destroy,
 };
 
@@ -135,42 +142,6 @@ static uint16_t
 am_dns_msg_id(const uint8_t *p)
 {
 	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-/* am_dns_udp - one query, the first reply with our ID */
-
-static enum am_dns_xch
-am_dns_udp(const struct am_dns_ldns_srv *srv, const uint8_t *q, size_t qlen,
-    int64_t deadline, uint8_t *buf, size_t *len_out)
-{
-	enum am_dns_xch	 x;
-	ssize_t		 n;
-	int		 fd;
-
-	if ((fd = am_dns_socket(srv, SOCK_DGRAM)) == -1)
-		return AM_DNS_XCH_NETERR;
-	if (send(fd, q, qlen, 0) != (ssize_t)qlen) {
-		close(fd);
-		return AM_DNS_XCH_NETERR;
-	}
-	for (;;) {
-		if ((x = am_dns_wait(fd, POLLIN, deadline)) != AM_DNS_XCH_OK)
-			break;
-		n = recv(fd, buf, AM_DNS_LDNS_MSG_MAX, 0);
-		if (n == -1 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n == -1) {
-			x = AM_DNS_XCH_NETERR;	/* e.g. ICMP port unreachable */
-			break;
-		}
-		if (n < AM_DNS_LDNS_HDR ||
-		    am_dns_msg_id(buf) != am_dns_msg_id(q))
-			continue;		/* not ours: keep listening */
-		*len_out = (size_t)n;
-		break;
-	}
-	close(fd);
-	return x;
 }
 
 static enum am_dns_xch
@@ -358,117 +329,316 @@ am_dns_classify(const ldns_pkt *pkt, const struct am_dns_query *q,
 
 /* ------------------------------------------------------------ lookup */
 
+/*
+ * Many lookups at once.  Every job has its own UDP socket for its
+ * current try; all are sent first, then one poll() waits on all of
+ * them.  A datagram that is not a usable reply to the job's question
+ * (wrong ID, larger than we advertised, unparseable, QR clear, another
+ * question) is dropped and the job keeps waiting, as resolvers do: a
+ * spoofer must not be able to end a lookup, nor hide the real answer
+ * that comes after.  The rare truncated reply is asked again over TCP
+ * right away, one job at a time, within that job's own deadline.
+ */
+
+#define AM_DNS_LDNS_BATCH	64	/* sockets of one batch at most */
+
+struct am_dns_ljob {
+	struct am_dns_job	*job;
+	ldns_rdf		*qname;
+	enum am_dns_status	 last;	/* what the tries said so far */
+	size_t			 t;	/* try number; server t mod nsrv */
+	size_t			 ntries;
+	int			 edns;
+	int			 fd;	/* UDP socket of this try, or -1 */
+	int			 done;
+	uint8_t			 msg[512];
+	size_t			 qlen;
+	int64_t			 try_end;	/* this try's deadline */
+	int64_t			 end;		/* the lookup's */
+};
+
 static int64_t
 am_dns_min64(int64_t a, int64_t b)
 {
 	return a < b ? a : b;
 }
 
-/*
- * am_dns_exchange - ask one server, over UDP and if truncated TCP
- *
- * Each leg may wait one timeout, cut at the lookup's deadline.  On
- * AM_DNS_XCH_OK *pkt_out is a reply to our question.
- */
-static enum am_dns_xch
-am_dns_exchange(const struct am_dns_ldns *l, const struct am_dns_ldns_srv *srv,
-    const struct am_dns_query *q, const ldns_rdf *qname, int edns,
-    int64_t deadline, uint8_t *buf, ldns_pkt **pkt_out)
+static void
+am_dns_ljob_close(struct am_dns_ljob *j)
 {
-	enum am_dns_xch	 x;
-	uint8_t		 msg[512];
-	size_t		 qlen, n = 0;
-	ldns_pkt	*pkt = NULL;
-
-	qlen = am_dns_query_msg(q, am_dns_random_id(), edns, msg);
-	x = am_dns_udp(srv, msg, qlen, am_dns_min64(deadline,
-	    am_dns_now_ms() + l->timeout_ms), buf, &n);
-	if (x != AM_DNS_XCH_OK)
-		return x;
-	if (ldns_wire2pkt(&pkt, buf, n) != LDNS_STATUS_OK)
-		return AM_DNS_XCH_BAD;
-	if (ldns_pkt_tc(pkt)) {
-		ldns_pkt_free(pkt);
-		pkt = NULL;
-		x = am_dns_tcp(srv, msg, qlen, am_dns_min64(deadline,
-		    am_dns_now_ms() + l->timeout_ms), buf, &n);
-		if (x != AM_DNS_XCH_OK)
-			return x;
-		if (ldns_wire2pkt(&pkt, buf, n) != LDNS_STATUS_OK)
-			return AM_DNS_XCH_BAD;
-	}
-	if (!am_dns_reply_ok(pkt, q, qname)) {
-		ldns_pkt_free(pkt);
-		return AM_DNS_XCH_BAD;
-	}
-	*pkt_out = pkt;
-	return AM_DNS_XCH_OK;
+	if (j->fd != -1)
+		close(j->fd);
+	j->fd = -1;
 }
 
-/* am_dns_try - one try at one server: a status, or TIMEOUT for none */
-
-static enum am_dns_status
-am_dns_try(const struct am_dns_ldns *l, const struct am_dns_ldns_srv *srv,
-    const struct am_dns_query *q, const ldns_rdf *qname, int64_t deadline,
-    uint8_t *buf, struct am_dns_result *res)
+static void
+am_dns_ljob_finish(struct am_dns_ljob *j, enum am_dns_status st)
 {
-	enum am_dns_status	 st;
-	enum am_dns_xch		 x;
-	ldns_pkt		*pkt = NULL;
-	int			 edns = 1;
+	am_dns_ljob_close(j);
+	if (st != AM_DNS_OK)
+		am_dns_result_release(j->job->res);	/* nothing partial */
+	j->job->res->status = st;
+	j->done = 1;
+}
 
-	for (;;) {
-		x = am_dns_exchange(l, srv, q, qname, edns, deadline, buf, &pkt);
-		if (x == AM_DNS_XCH_BAD)
-			return AM_DNS_FORMERR;
-		if (x != AM_DNS_XCH_OK)
-			return AM_DNS_TIMEOUT;
-		if (edns && ldns_pkt_get_rcode(pkt) == LDNS_RCODE_FORMERR) {
-			ldns_pkt_free(pkt);	/* an old server: no EDNS0 */
-			pkt = NULL;
-			edns = 0;
+/*
+ * am_dns_ljob_send - send try j->t (or the next one that can be sent:
+ * a server we cannot even send to costs no time); finishes the job
+ * when no try or time is left.
+ */
+static void
+am_dns_ljob_send(const struct am_dns_ldns *l, struct am_dns_ljob *j)
+{
+	const struct am_dns_ldns_srv	*srv;
+	int64_t				 now;
+
+	am_dns_ljob_close(j);
+	for (; j->t < j->ntries; j->t++) {
+		if ((now = am_dns_now_ms()) >= j->end)
+			break;
+		srv = &l->srv[j->t % l->nsrv];
+		j->qlen = am_dns_query_msg(&j->job->q, am_dns_random_id(),
+		    j->edns, j->msg);
+		if ((j->fd = am_dns_socket(srv, SOCK_DGRAM)) == -1)
+			continue;
+		if (send(j->fd, j->msg, j->qlen, 0) != (ssize_t)j->qlen) {
+			am_dns_ljob_close(j);
 			continue;
 		}
-		st = am_dns_classify(pkt, q, qname, res);
+		j->try_end = am_dns_min64(j->end, now + l->timeout_ms);
+		return;
+	}
+	am_dns_ljob_finish(j, j->last);
+}
+
+/* am_dns_ljob_next - this try is over: on to the next */
+
+static void
+am_dns_ljob_next(const struct am_dns_ldns *l, struct am_dns_ljob *j)
+{
+	j->t++;
+	am_dns_ljob_send(l, j);
+}
+
+/*
+ * am_dns_reply_pkt - the reply in buf, if it is one to our question:
+ * our ID, over UDP no larger than we advertised, parseable, QR set, the
+ * question echoed.  NULL for anything else.
+ */
+static ldns_pkt *
+am_dns_reply_pkt(const struct am_dns_query *q, const ldns_rdf *qname,
+    uint16_t id, int edns, const uint8_t *buf, size_t n, int udp)
+{
+	ldns_pkt	*pkt = NULL;
+
+	if (n < AM_DNS_LDNS_HDR || am_dns_msg_id(buf) != id)
+		return NULL;
+	if (udp && n > (edns ? AM_DNS_LDNS_EDNS_SIZE : 512))
+		return NULL;
+	if (ldns_wire2pkt(&pkt, buf, n) != LDNS_STATUS_OK)
+		return NULL;
+	if (!am_dns_reply_ok(pkt, q, qname)) {
 		ldns_pkt_free(pkt);
-		return st;
+		return NULL;
+	}
+	return pkt;
+}
+
+int
+am_dns_reply_parse(const struct am_dns_query *q, uint16_t id, int edns,
+    const uint8_t *buf, size_t n, struct am_dns_result *res)
+{
+	ldns_rdf		*qname = am_dns_query_dname(q);
+	ldns_pkt		*pkt;
+	enum am_dns_status	 st;
+	int			 rc = -1;
+
+	if ((pkt = am_dns_reply_pkt(q, qname, id, edns, buf, n, 1)) != NULL) {
+		st = am_dns_classify(pkt, q, qname, res);
+		if (st != AM_DNS_OK)
+			am_dns_result_release(res);
+		res->status = st;
+		rc = ldns_pkt_tc(pkt) ? 1 : 0;
+		ldns_pkt_free(pkt);
+	}
+	ldns_rdf_deep_free(qname);
+	return rc;
+}
+
+static ldns_pkt *
+am_dns_ljob_parse(const struct am_dns_ljob *j, const uint8_t *buf, size_t n,
+    int udp)
+{
+	return am_dns_reply_pkt(&j->job->q, j->qname, am_dns_msg_id(j->msg),
+	    j->edns, buf, n, udp);
+}
+
+/* am_dns_ljob_tcp - a truncated reply: the same query over TCP */
+
+static ldns_pkt *
+am_dns_ljob_tcp(const struct am_dns_ldns *l, struct am_dns_ljob *j,
+    uint8_t *buf)
+{
+	size_t	 n = 0;
+
+	am_dns_ljob_close(j);
+	if (am_dns_tcp(&l->srv[j->t % l->nsrv], j->msg, j->qlen,
+	    am_dns_min64(j->end, am_dns_now_ms() + l->timeout_ms), buf,
+	    &n) != AM_DNS_XCH_OK)
+		return NULL;
+	return am_dns_ljob_parse(j, buf, n, 0);
+}
+
+/* am_dns_ljob_reply - a reply to our question: what it settles */
+
+static void
+am_dns_ljob_reply(const struct am_dns_ldns *l, struct am_dns_ljob *j,
+    ldns_pkt *pkt, uint8_t *buf)
+{
+	enum am_dns_status	 st;
+
+	if (ldns_pkt_tc(pkt)) {
+		ldns_pkt_free(pkt);
+		if ((pkt = am_dns_ljob_tcp(l, j, buf)) == NULL) {
+			am_dns_ljob_next(l, j);
+			return;
+		}
+	}
+	if (j->edns && ldns_pkt_get_rcode(pkt) == LDNS_RCODE_FORMERR) {
+		ldns_pkt_free(pkt);	/* an old server: ask without EDNS0 */
+		j->edns = 0;
+		am_dns_ljob_send(l, j);
+		return;
+	}
+	st = am_dns_classify(pkt, &j->job->q, j->qname, j->job->res);
+	ldns_pkt_free(pkt);
+	if (st == AM_DNS_OK) {
+		am_dns_ljob_finish(j, st);
+		return;
+	}
+	am_dns_result_release(j->job->res);
+	j->last = st;
+	/* Another server may know better than a failing one. */
+	if ((st == AM_DNS_SERVFAIL || st == AM_DNS_FORMERR) &&
+	    j->t + 1 < l->nsrv)
+		am_dns_ljob_next(l, j);
+	else
+		am_dns_ljob_finish(j, st);
+}
+
+/* am_dns_ljob_read - every datagram waiting on the job's socket */
+
+static void
+am_dns_ljob_read(const struct am_dns_ldns *l, struct am_dns_ljob *j,
+    uint8_t *buf)
+{
+	ldns_pkt	*pkt;
+	ssize_t		 n;
+
+	while (!j->done && j->fd != -1) {
+		n = recv(j->fd, buf, AM_DNS_LDNS_MSG_MAX, MSG_TRUNC);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n == -1) {		/* e.g. ICMP port unreachable */
+			am_dns_ljob_next(l, j);
+			return;
+		}
+		if ((size_t)n > AM_DNS_LDNS_MSG_MAX)
+			continue;	/* cut: larger than anything valid */
+		if ((pkt = am_dns_ljob_parse(j, buf, (size_t)n, 1)) != NULL)
+			am_dns_ljob_reply(l, j, pkt, buf);
 	}
 }
 
-static enum am_dns_status
-am_dns_ldns_lookup(struct am_dns *dns, const struct am_dns_query *q,
-    struct am_dns_result *res)
+/* am_dns_ljob_poll - wait for the first socket or try deadline */
+
+static void
+am_dns_ljob_poll(const struct am_dns_ldns *l, struct am_dns_ljob *js,
+    size_t n, struct pollfd *pfd, uint8_t *buf)
+{
+	int64_t		 wake = INT64_MAX, now;
+	size_t		 i, k = 0;
+	int		 r;
+
+	for (i = 0; i < n; i++)
+		if (!js[i].done) {
+			pfd[k].fd = js[i].fd;
+			pfd[k].events = POLLIN;
+			pfd[k].revents = 0;
+			k++;
+			wake = am_dns_min64(wake, js[i].try_end);
+		}
+	now = am_dns_now_ms();
+	r = poll(pfd, k, wake > now ? (int)am_dns_min64(wake - now,
+	    INT32_MAX) : 0);
+	if (r == -1 && errno != EINTR)
+		(void)usleep(1000);	/* should not happen: do not spin */
+	for (i = 0, k = 0; i < n; i++) {
+		if (js[i].done)
+			continue;
+		if (r > 0 && pfd[k].revents != 0)
+			am_dns_ljob_read(l, &js[i], buf);
+		k++;
+		if (!js[i].done && am_dns_now_ms() >= js[i].try_end)
+			am_dns_ljob_next(l, &js[i]);	/* timed out */
+	}
+}
+
+static void
+am_dns_ldns_batch(const struct am_dns_ldns *l, struct am_dns_job **jobs,
+    size_t n, int64_t deadline, uint8_t *buf)
+{
+	struct am_dns_ljob	*js;
+	struct pollfd		*pfd;
+	int64_t			 end;
+	size_t			 i, left;
+
+	js = am_calloc(n, sizeof(*js));
+	pfd = am_calloc(n, sizeof(*pfd));
+
+	end = am_dns_now_ms() + (int64_t)l->timeout_ms *
+	    ((int64_t)l->retries + 1);
+	if (deadline > 0 && deadline < end)
+		end = deadline;
+	for (i = 0; i < n; i++) {
+		js[i].job = jobs[i];
+		js[i].qname = am_dns_query_dname(&jobs[i]->q);
+		js[i].last = AM_DNS_TIMEOUT;
+		js[i].ntries = ((size_t)l->retries + 1) * l->nsrv;
+		js[i].edns = 1;
+		js[i].fd = -1;
+		js[i].end = end;
+		am_dns_ljob_send(l, &js[i]);
+	}
+	for (;;) {
+		for (i = 0, left = 0; i < n; i++)
+			left += !js[i].done;
+		if (left == 0)
+			break;
+		am_dns_ljob_poll(l, js, n, pfd, buf);
+	}
+	for (i = 0; i < n; i++)
+		ldns_rdf_deep_free(js[i].qname);
+	free(pfd);
+	free(js);
+}
+
+static void
+am_dns_ldns_resolve(struct am_dns *dns, struct am_dns_job **jobs, size_t n,
+    uint64_t deadline)
 {
 	const struct am_dns_ldns	*l = (const struct am_dns_ldns *)dns;
-	enum am_dns_status		 st, last = AM_DNS_TIMEOUT;
-	ldns_rdf			*qname;
 	uint8_t				*buf;
-	int64_t				 deadline;
-	size_t				 t, ntries;
+	size_t				 i, k;
 
-	deadline = am_dns_now_ms() +
-	    (int64_t)l->timeout_ms * ((int64_t)l->retries + 1);
-	ntries = ((size_t)l->retries + 1) * l->nsrv;
-	qname = am_dns_query_dname(q);
 	buf = am_malloc(AM_DNS_LDNS_MSG_MAX);
-	for (t = 0; t < ntries && am_dns_now_ms() < deadline; t++) {
-		st = am_dns_try(l, &l->srv[t % l->nsrv], q, qname, deadline,
-		    buf, res);
-		if (st == AM_DNS_TIMEOUT)
-			continue;
-		last = st;
-		if (st == AM_DNS_OK)
-			break;
-		am_dns_result_release(res);	/* nothing partial kept */
-		/* Another server may know better than a failing one. */
-		if ((st == AM_DNS_SERVFAIL || st == AM_DNS_FORMERR) &&
-		    t + 1 < l->nsrv)
-			continue;
-		break;
+	for (i = 0; i < n; i += k) {
+		k = n - i < AM_DNS_LDNS_BATCH ? n - i : AM_DNS_LDNS_BATCH;
+		am_dns_ldns_batch(l, jobs + i, k, (int64_t)deadline, buf);
 	}
 	free(buf);
-	ldns_rdf_deep_free(qname);
-	return last;
 }
 
 /* ------------------------------------------------------------ setup */

@@ -57,6 +57,7 @@ static void	am_dns_zone_destroy(struct am_dns *);
 static const struct am_dns_ops am_dns_zone_ops = {
 	"zone",
 	am_dns_zone_lookup,
+	NULL,			/* instant: one question after another */
 	am_dns_zone_destroy,
 };
 

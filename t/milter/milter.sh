@@ -135,7 +135,8 @@ start() {
 	sock=$dir/sock
 	printf 'Socket unix:%s\nPidFile %s/pid\nAuthservID mx.example.org\n%s\n' \
 		"$sock" "$dir" "$2" > "$dir"/authmilter.conf
-	AUTHMILTER_TEST_DNS=$dir/test.zone:$dir/spf.zone AUTHMILTER_TEST_NOW=$NOW \
+	AUTHMILTER_TEST_DNS=${TEST_DNS-$dir/test.zone:$dir/spf.zone} \
+	AUTHMILTER_TEST_NOW=$NOW \
 		"$milter" -f -c "$dir"/authmilter.conf 2>"$dir"/log &
 	pid=$!
 	pids+=("$pid")
@@ -292,6 +293,22 @@ printf '_dmarc IN TXT "v=DMARC1; p=reject"\n' >> "$fix"/test.zone
 milter_test trusted trusted.lua "$base
 TrustedAuthservIDs relay.example.net, mx.example.org"
 cp "$tmp"/test.zone.saved "$fix"/test.zone
+
+# ---- a name server that never answers: one DNSBudget per message.
+# The real resolver (TEST_DNS empty: no zone files) asks a UDP socket on
+# 127.0.0.1 that nobody reads.
+python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1], flush=True)
+time.sleep(600)' > "$tmp"/silent.port &
+pids+=($!)
+for i in $(seq 1 50); do [ -s "$tmp"/silent.port ] && break; sleep 0.1; done
+TEST_DNS= milter_test dns-budget dns-budget.lua "Mode v
+Nameservers 127.0.0.1@$(cat "$tmp"/silent.port)
+DNSTimeout 1
+DNSBudget 1
+MaximumSignaturesToVerify 100"
 
 # ---- decision by address, authentication and macro
 milter_test decision decision.lua "$base

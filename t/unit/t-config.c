@@ -216,6 +216,7 @@ static const struct {
 	{ "On-SignatureError", "", "t", "y", 0 },
 	{ "Nameservers", "", "127.0.0.1, ::1@5353", "not-an-ip", 1 },
 	{ "DNSTimeout", "", "10", "0", 1 },
+	{ "DNSBudget", "", "4", "0", 1 },
 	{ "SPFMode", "", "off", "sometimes", 0 },
 	{ "SPFSkipTrusted", "", "no", "x", 0 },
 	{ "SPFFailAction", "", "reject", "tempfail", 0 },

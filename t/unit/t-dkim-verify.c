@@ -227,6 +227,12 @@ test_dns_failures(void)
 	    AM_DNS_TIMEOUT);
 	expect(dns, a3, "temperror:key query failed: TIMEOUT,"
 	    "temperror:key query failed: SERVFAIL,", "timeout: temperror");
+	/* A broken answer is DNS trouble too: never permerror. */
+	am_dns_zone_fail(dns, "brisbane._domainkey.football.example.com",
+	    AM_DNS_FORMERR);
+	expect(dns, a3, "temperror:key query failed: FORMERR,"
+	    "temperror:key query failed: SERVFAIL,",
+	    "FORMERR (a broken answer): temperror, not permerror");
 	am_dns_free(&dns);
 	dns = zone(ed_rec, "\"x\"");
 	expect(dns, a3, "pass,permerror:key syntax error: missing '=' after tag,",

@@ -85,6 +85,65 @@ add_big_txt(ldns_pkt *p)
 }
 
 /*
+ * Names whose real answer (A 192.0.2.9) comes right after a bogus reply
+ * with the right ID: another question, QR clear, garbage, a datagram
+ * larger than the 1232 bytes the query advertised.  Each bogus reply
+ * would say 6.6.6.6 if it were taken.  bogusonly.test gets only the
+ * bogus reply (another question).
+ */
+static int
+fake_bogus_first(const char *name)
+{
+	return strcmp(name, "wrongq.test.") == 0 ||
+	    strcmp(name, "qrclear.test.") == 0 ||
+	    strcmp(name, "garbage.test.") == 0 ||
+	    strcmp(name, "oversize.test.") == 0;
+}
+
+/* fake_bogus - the bogus reply for name (a copy of r, changed) */
+
+static int
+fake_bogus(const char *name, const uint8_t *q, const ldns_pkt *r,
+    uint8_t **out, size_t *outlen)
+{
+	ldns_pkt	*b;
+	ldns_rr		*qrr;
+	char		 txt[400];
+	int		 i, rc;
+
+	if (strcmp(name, "garbage.test.") == 0) {
+		*out = calloc(1, 32);
+		memset(*out + 2, 0xff, 30);
+		(*out)[0] = q[0];
+		(*out)[1] = q[1];
+		*outlen = 32;
+		return 0;
+	}
+	b = ldns_pkt_clone(r);
+	ldns_rr_list_deep_free(ldns_pkt_answer(b));
+	ldns_pkt_set_answer(b, ldns_rr_list_new());
+	ldns_pkt_set_ancount(b, 0);
+	qrr = ldns_rr_list_rr(ldns_pkt_question(b), 0);
+	(void)snprintf(txt, sizeof(txt), "%s 1 IN A 6.6.6.6", name);
+	add_rr(b, LDNS_SECTION_ANSWER, txt);
+	if (strcmp(name, "qrclear.test.") == 0)
+		ldns_pkt_set_qr(b, 0);
+	else if (strcmp(name, "oversize.test.") == 0) {
+		for (i = 0; i < 6; i++) {
+			(void)snprintf(txt, sizeof(txt), "pad%d.test. 1 IN TXT "
+			    "\"%0250d\"", i, 0);
+			add_rr(b, LDNS_SECTION_ADDITIONAL, txt);
+		}
+	} else {			/* wrongq, bogusonly: another name */
+		ldns_rdf_deep_free(ldns_rr_owner(qrr));
+		ldns_rr_set_owner(qrr, ldns_dname_new_frm_str("other.test."));
+	}
+	rc = ldns_pkt2wire(out, b, outlen) == LDNS_STATUS_OK ? 0 : -1;
+	ldns_pkt_free(b);
+	return rc;
+}
+
+/*
  * fake_answer - fill the reply for one question; returns 0 to send it,
  * 1 to stay silent
  */
@@ -115,7 +174,7 @@ fake_answer(struct fake *f, const char *name, ldns_rr_type type, int tcp,
 		ldns_pkt_set_question(r, ldns_rr_list_new());
 		ldns_pkt_set_qdcount(r, 0);
 		ldns_pkt_set_rcode(r, LDNS_RCODE_REFUSED);
-	} else if (strcmp(name, "silent.test.") == 0)
+	} else if (strncmp(name, "silent", 6) == 0)
 		return 1;
 	else if (strcmp(name, "big.test.") == 0) {
 		if (!tcp)
@@ -155,10 +214,14 @@ fake_answer(struct fake *f, const char *name, ldns_rr_type type, int tcp,
 		else
 			add_rr(r, LDNS_SECTION_ANSWER,
 			    "noedns.test. 1 IN TXT \"plain\"");
-	} else if (strcmp(name, "wrongq.test.") == 0) {
+	} else if (fake_bogus_first(name) || strcmp(name,
+	    "bogusonly.test.") == 0) {
 		qrr = ldns_rr_list_rr(ldns_pkt_question(r), 0);
-		ldns_rdf_deep_free(ldns_rr_owner(qrr));
-		ldns_rr_set_owner(qrr, ldns_dname_new_frm_str("other.test."));
+		add_rr(r, LDNS_SECTION_ANSWER, "x. 1 IN A 192.0.2.9");
+		ldns_rdf_deep_free(ldns_rr_owner(ldns_rr_list_rr(
+		    ldns_pkt_answer(r), 0)));
+		ldns_rr_set_owner(ldns_rr_list_rr(ldns_pkt_answer(r), 0),
+		    ldns_rdf_clone(ldns_rr_owner(qrr)));
 	} else if (strcmp(name, "bigname.test.") == 0)
 		add_rr(r, LDNS_SECTION_ANSWER,
 		    "bigname.test. 1 IN PTR a\\.b.\\\\c\\032d.test.");
@@ -202,12 +265,13 @@ fake_reply(struct fake *f, const uint8_t *q, size_t qlen, int tcp,
 	silent = fake_answer(f, name, ldns_rr_get_type(qrr), tcp,
 	    ldns_pkt_edns(qp), r);
 
-	if (!silent && strcmp(name, "garbage.test.") == 0) {
-		out[n] = calloc(1, 32);
-		memset(out[n] + 2, 0xff, 30);
-		out[n][0] = q[0];
-		out[n][1] = q[1];
-		outlen[n++] = 32;
+	if (!silent && (fake_bogus_first(name) ||
+	    strcmp(name, "bogusonly.test.") == 0)) {
+		if (fake_bogus(name, q, r, &out[n], &outlen[n]) == 0)
+			n++;
+		if (strcmp(name, "bogusonly.test.") != 0 &&
+		    ldns_pkt2wire(&out[n], r, &outlen[n]) == LDNS_STATUS_OK)
+			n++;
 	} else if (!silent) {
 		if (strcmp(name, "badid.test.") == 0) {
 			/* A spoof with the wrong ID arrives first. */
@@ -524,6 +588,19 @@ test_answers(struct am_dns *dns, struct fake *f)
 	check(dns, "CASE.test", AM_DNS_TXT, AM_DNS_OK);
 }
 
+/* The bogus reply first, the real one right after: the real one wins. */
+
+static void
+test_bogus(struct am_dns *dns, const char *name, const char *what)
+{
+	struct am_dns_result	 res;
+
+	if (look(dns, name, AM_DNS_A, AM_DNS_OK, &res) &&
+	    is_int(res.n, 1, "one A"))
+		is_int(res.rr[0].addr[3], 9, what);
+	am_dns_result_release(&res);
+}
+
 static void
 test_hostile(struct am_dns *dns, struct fake *f)
 {
@@ -534,8 +611,11 @@ test_hostile(struct am_dns *dns, struct fake *f)
 	    is_int(res.n, 1, "one A"))
 		is_int(res.rr[0].addr[3], 9, "reply with a wrong ID ignored");
 	am_dns_result_release(&res);
-	check(dns, "wrongq.test", AM_DNS_A, AM_DNS_FORMERR);
-	check(dns, "garbage.test", AM_DNS_A, AM_DNS_FORMERR);
+	test_bogus(dns, "wrongq.test", "reply to another question ignored");
+	test_bogus(dns, "qrclear.test", "reply with QR clear ignored");
+	test_bogus(dns, "garbage.test", "garbage with our ID ignored");
+	test_bogus(dns, "oversize.test",
+	    "UDP reply over the advertised 1232 bytes ignored");
 
 	if (look(dns, "noedns.test", AM_DNS_TXT, AM_DNS_OK, &res) &&
 	    is_int(res.n, 1, "one TXT"))
@@ -586,12 +666,67 @@ test_timeout(struct fake *f)
 	ok(dt < 3000, "gave up within the budget");
 	is_int(fake_count(&f->nudp) - before, 2, "1 retry: two queries sent");
 
+	t0 = now_ms();
+	check(dns, "bogusonly.test", AM_DNS_A, AM_DNS_TIMEOUT);
+	dt = now_ms() - t0;
+	ok(dt >= 300 && dt < 3000,
+	    "only a bogus reply: kept waiting, then a timeout, not FORMERR");
+
 	before = fake_count(&f->ntcp);
 	t0 = now_ms();
 	check(dns, "slowtcp.test", AM_DNS_TXT, AM_DNS_TIMEOUT);
 	dt = now_ms() - t0;
 	ok(dt >= 300 && dt < 3000, "silent TCP leg: bounded by the budget");
 	is_int(fake_count(&f->ntcp) - before, 2, "TCP asked on each try");
+	am_dns_free(&dns);
+}
+
+/*
+ * am_dns_query_many: 30 silent names and two that answer, asked at
+ * once, take about one lookup's time (300 ms, no retry), not 30 of
+ * them; the same question twice is sent once.
+ */
+static void
+test_many(struct fake *f)
+{
+	struct am_dns_q	 qs[33];
+	struct am_dns	*dns;
+	char		 s[64], names[30][32];
+	int64_t		 t0, dt;
+	int		 before, i, good = 0;
+
+	snprintf(s, sizeof(s), "127.0.0.1@%u", f->port);
+	if ((dns = resolver(300, 0, s)) == NULL)
+		return;
+	memset(qs, 0, sizeof(qs));
+	for (i = 0; i < 30; i++) {
+		snprintf(names[i], sizeof(names[i]), "silent%d.test", i);
+		qs[i].name = names[i];
+		qs[i].type = AM_DNS_TXT;
+	}
+	qs[30].name = qs[32].name = "txt.test";
+	qs[31].name = "nx.test";
+	qs[30].type = qs[31].type = qs[32].type = AM_DNS_TXT;
+	before = fake_count(&f->nudp);
+	t0 = now_ms();
+	am_dns_query_many(dns, qs, 33);
+	dt = now_ms() - t0;
+	for (i = 0; i < 30; i++)
+		good += qs[i].res.status == AM_DNS_TIMEOUT && qs[i].res.n == 0;
+	is_int(good, 30, "30 silent names: TIMEOUT each");
+	ok(qs[30].res.status == AM_DNS_OK && qs[30].res.n == 1 &&
+	    qs[30].res.rr[0].txt_len == 14, "the answering name: its TXT");
+	ok(qs[32].res.status == AM_DNS_OK && qs[32].res.n == 1 &&
+	    qs[32].res.rr[0].txt_len == 14, "its duplicate: the same TXT");
+	is_int(qs[31].res.status, AM_DNS_NXDOMAIN, "NXDOMAIN in the batch");
+	ok(dt >= 250 && dt < 1500,
+	    "33 questions at once: one lookup's time (300 ms), not 30");
+	snprintf(s, sizeof(s), "batch of 33 took %lld ms", (long long)dt);
+	diag(s);
+	is_int(fake_count(&f->nudp) - before, 32,
+	    "32 queries sent: the duplicate was not");
+	for (i = 0; i < 33; i++)
+		am_dns_result_release(&qs[i].res);
 	am_dns_free(&dns);
 }
 
@@ -788,6 +923,7 @@ main(void)
 		ok(dns == NULL, "am_dns_free sets NULL");
 	}
 	test_timeout(&f);
+	test_many(&f);
 	test_servers(&f);
 	test_ipv6();
 	fake_stop(&f);
