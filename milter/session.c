@@ -499,6 +499,9 @@ am_msg_eom(struct am_msg *m)
 		am_msg_eom_verify(m);
 	am_msg_eom_spf(m);
 	am_msg_eom_dmarc(m);
+	/* Folded, bounded, summarized: never a line over 998 octets. */
+	if (m->ar.len > 0 && am_authres_finish(&m->ar, AM_AUTHRES_FOLD) == -1)
+		am_buf_reset(&m->ar);
 	am_msg_log_final(m, NULL);
 }
 
