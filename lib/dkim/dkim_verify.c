@@ -260,6 +260,7 @@ am_vsig_dns_failed(struct am_dkim_vsig *vs, enum am_dns_status st)
 		    "no key for signature");
 		break;
 	case AM_DNS_SERVFAIL:
+	case AM_DNS_REFUSED:
 	case AM_DNS_TIMEOUT:
 		(void)snprintf(why, sizeof(why), "key query failed: %s",
 		    am_dns_status_name(st));

@@ -351,7 +351,9 @@ am_dns_classify(const ldns_pkt *pkt, const struct am_dns_query *q,
 		return AM_DNS_NXDOMAIN;
 	case LDNS_RCODE_FORMERR:
 		return AM_DNS_FORMERR;
-	default:			/* SERVFAIL, REFUSED, NOTIMP, ... */
+	case LDNS_RCODE_REFUSED:	/* not a recursive resolver for us */
+		return AM_DNS_REFUSED;
+	default:			/* SERVFAIL, NOTIMP, ... */
 		return AM_DNS_SERVFAIL;
 	}
 }
@@ -461,7 +463,8 @@ am_dns_ldns_lookup(struct am_dns *dns, const struct am_dns_query *q,
 			break;
 		am_dns_result_release(res);	/* nothing partial kept */
 		/* Another server may know better than a failing one. */
-		if ((st == AM_DNS_SERVFAIL || st == AM_DNS_FORMERR) &&
+		if ((st == AM_DNS_SERVFAIL || st == AM_DNS_FORMERR ||
+		    st == AM_DNS_REFUSED) &&
 		    t + 1 < l->nsrv)
 			continue;
 		break;

@@ -227,6 +227,11 @@ test_dns_failures(void)
 	    AM_DNS_TIMEOUT);
 	expect(dns, a3, "temperror:key query failed: TIMEOUT,"
 	    "temperror:key query failed: SERVFAIL,", "timeout: temperror");
+	am_dns_zone_fail(dns, "test._domainkey.football.example.com",
+	    AM_DNS_REFUSED);
+	expect(dns, a3, "temperror:key query failed: TIMEOUT,"
+	    "temperror:key query failed: REFUSED,",
+	    "REFUSED: temperror, and the reason says REFUSED");
 	am_dns_free(&dns);
 	dns = zone(ed_rec, "\"x\"");
 	expect(dns, a3, "pass,permerror:key syntax error: missing '=' after tag,",
