@@ -80,7 +80,7 @@ am_print_version(void)
 	(void)smfi_version(&maj, &min, &pl);
 	printf("authmilter %s\n", PACKAGE_VERSION);
 	printf("features: dkim-sign dkim-verify rsa-sha256 ed25519-sha256 "
-	    "keytable signingtable refile dual-sign spf reload\n");
+	    "keytable signingtable refile dual-sign spf dmarc reload\n");
 	printf("sockets: unix local inet inet6\n");
 	printf("libmilter %u.%u.%u, %s, ldns %s\n", maj, min, pl,
 	    OpenSSL_version(OPENSSL_VERSION), ldns_version());

@@ -269,4 +269,20 @@ PY
 	done < "$tmp"/ar$count.tap
 done
 
+# ---- documentation that must stay true
+"$milter" -V | grep -q '^features: .* dmarc '
+ok $? "-V: the features line names dmarc"
+! LC_ALL=C grep -qP '[\x00-\x08\x0b-\x1f\x7f]' "$top_srcdir"/man/*.[0-9]
+ok $? "man pages: no stray control characters (form feeds)"
+tool=${AM_TOOL:-$top_builddir/tool/authmilter-tool}
+if [ -x "$tool" ]; then
+	want=$(sed -n '/^\$ authmilter-tool eval -c/,/^Authentication-Results:/p' \
+		"$top_srcdir"/man/authmilter-tool.1 | tail -1)
+	(cd "$top_srcdir" && "$tool" eval -c t/tool/eval/eval.conf --ip 192.0.2.9 \
+		--helo evil.test --sender x@evil.test \
+		--zone t/tool/eval/eval.zone t/tool/eval/spoof.eml) > "$tmp"/eval.out 2>&1
+	[ -n "$want" ] && [ "$(sed -n 1p "$tmp"/eval.out)" = "$want" ]
+	ok $? "authmilter-tool(1): the eval example prints what the page shows"
+fi
+
 echo "1..$n"
