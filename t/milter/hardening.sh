@@ -269,6 +269,28 @@ PY
 	done < "$tmp"/ar$count.tap
 done
 
+# ---- "external host tried to send mail as": not for authenticated mail
+tool=${AM_TOOL:-$top_builddir/tool/authmilter-tool}
+MODE="sv
+Domain example.net
+Selector rsa2026
+KeyFile $tmp/demo-rsa.key" conf external ""
+printf 'From: a@example.net\nTo: b@example.com\nSubject: hi\n\nhello\n' > "$dir"/plain.eml
+"$tool" sign -d example.net -s rsa2026 -k "$tmp"/demo-rsa.key "$dir"/plain.eml > "$dir"/signed.eml
+if start external; then
+	python3 "$here"/hostile.py message "$sock" "$dir"/signed.eml "$dir"/ar1 > "$dir"/py.out 2>&1
+	sleep 0.2
+	grep -q 'dkim=pass' "$dir"/ar1 && ! grep -q 'tried to send mail as' "$dir"/log
+	ok $? "external client, DKIM pass for the From domain: no 'tried to send mail as'"
+	python3 "$here"/hostile.py message "$sock" "$dir"/plain.eml "$dir"/ar2 > "$dir"/py.out 2>&1
+	sleep 0.2
+	grep -q 'external host mx.sender.example \[198.51.100.1\] tried to send mail as example.net' "$dir"/log
+	ok $? "external client, unsigned mail as our domain: the warning is logged"
+	stop
+else
+	ok 1 "external: started"; ok 1 "external: started"
+fi
+
 # ---- documentation that must stay true
 "$milter" -V | grep -q '^features: .* dmarc '
 ok $? "-V: the features line names dmarc"
