@@ -135,6 +135,18 @@ conf checkgood ""
 "$milter" -n -c "$dir"/authmilter.conf > "$dir"/n.out 2>&1
 ok $? "-n: a good config still exits 0"
 
+# ---- a key file replaced by a FIFO (the daemon's user may own the key
+# directory) must not hang root's start or -n
+MODE="sv
+Domain example.net
+Selector rsa2026
+KeyFile $tmp/fifo/key.fifo" conf fifo ""
+mkfifo "$dir"/key.fifo
+timeout 10 "$milter" -n -c "$dir"/authmilter.conf > "$dir"/n.out 2>&1
+rc=$?
+[ $rc = 78 ] && grep -q 'key.fifo: not a regular file' "$dir"/n.out
+ok $? "a FIFO as key file: refused at once (exit 78), no hang"
+
 # ---- LogFile, and control characters from the MTA escaped in the log
 MODE="sv
 Domain example.net
