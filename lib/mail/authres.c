@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "authres.h"
+#include "mem.h"
 
 /* RFC 2045 token: any CHAR except SPACE, CTLs and tspecials. */
 
@@ -260,7 +261,8 @@ struct am_arpiece {
 	const char	*p;		/* a resinfo, trimmed */
 	size_t		 len;
 	int		 class;		/* keeping order: 0 first */
-	int		 keep;		/* 0 no, 1 whole, 2 method=result */
+	int		 keep;		/* 0 no, 1 whole, 2 method=result;
+					 * -1 empty (ignored) */
 };
 
 /* End of the top-level element that starts at s[i] (a quoted-string,
@@ -374,19 +376,19 @@ am_ar_words(struct am_buf *out, const char *s, size_t len, int fold,
 static void
 am_ar_choose(struct am_arpiece *pc, size_t n, size_t used)
 {
-	const size_t	 reserve = 200;		/* the summary comment */
+	const size_t	 reserve = AM_AUTHRES_TEXT_MAX + 56; /* summary */
 	size_t		 i, kept = 0, need;
 	int		 class, shape;
 
 	for (i = 0; i < n; i++) {
-		pc[i].keep = 0;
+		pc[i].keep = pc[i].len == 0 ? -1 : 0;
 		pc[i].class = pc[i].len < 5 || strncmp(pc[i].p, "dkim=", 5) != 0 ?
 		    0 : strncmp(pc[i].p, "dkim=pass", 9) == 0 ? 1 : 2;
 	}
 	for (shape = 1; shape <= 2; shape++)
 		for (class = 0; class <= 2; class++)
 			for (i = 0; i < n; i++) {
-				if (pc[i].keep || pc[i].class != class ||
+				if (pc[i].keep != 0 || pc[i].class != class ||
 				    kept >= AM_AUTHRES_FIELD_MAXRES)
 					continue;
 				/* "; " + the text + a fold every 60 or so */
@@ -413,14 +415,14 @@ am_ar_summary(struct am_buf *out, const struct am_arpiece *pc, size_t n,
 	int			 seen;
 
 	for (i = 0; i < n; i++)
-		omitted += pc[i].keep == 0;
+		omitted += pc[i].keep == 0;	/* stored but not kept */
 	if (omitted == 0)
 		return;
 	am_buf_init(&text, AM_AUTHRES_TEXT_MAX);
 	(void)am_buf_printf(&text, "%zu more result%s not shown", omitted,
 	    omitted == 1 ? "" : "s");
 	for (i = 0; i < n; i++) {
-		if (pc[i].keep)
+		if (pc[i].keep != 0)
 			continue;
 		w = am_ar_first_word(&pc[i]);
 		for (seen = 0, j = 0; j < i && !seen; j++)
@@ -452,14 +454,12 @@ am_authres_finish(struct am_buf *field, int fold)
 	struct am_arpiece	*pc;
 	struct am_buf		 out;
 	const char		*v = am_buf_str(field);
-	size_t			 total, i, col, stored, id;
+	size_t			 total, i, col, stored, id, shown = 0;
 	int			 r, lead = v[0] == ' ';
 
 	if (field->err || field->len == 0)
 		return -1;
-	pc = calloc(AM_AR_MAXPIECES, sizeof(*pc));
-	if (pc == NULL)
-		return -1;
+	pc = am_calloc(AM_AR_MAXPIECES, sizeof(*pc));
 	total = am_ar_split(v, field->len, pc, AM_AR_MAXPIECES);
 	stored = total < AM_AR_MAXPIECES ? total : AM_AR_MAXPIECES;
 	/* pc[0] is the authserv-id [version]; the rest are resinfos. */
@@ -471,8 +471,9 @@ am_authres_finish(struct am_buf *field, int fold)
 	col = sizeof("Authentication-Results:") - 1 + lead;
 	am_ar_words(&out, pc[0].p, pc[0].len, fold, &col, 1);
 	for (i = 1; i < stored; i++) {
-		if (!pc[i].keep)
+		if (pc[i].keep <= 0)
 			continue;
+		shown++;
 		(void)am_buf_appendc(&out, ';');
 		if (fold) {
 			(void)am_buf_appends(&out, "\n\t");
@@ -484,10 +485,9 @@ am_authres_finish(struct am_buf *field, int fold)
 		am_ar_words(&out, pc[i].p, pc[i].keep == 1 ? pc[i].len :
 		    am_ar_first_word(&pc[i]), fold, &col, 1);
 	}
-	if (stored == 1)
+	if (shown == 0)
 		(void)am_buf_appends(&out, "; none");
-	else
-		am_ar_summary(&out, pc + 1, stored - 1, total - 1, fold, &col);
+	am_ar_summary(&out, pc + 1, stored - 1, total - 1, fold, &col);
 	r = out.err ? -1 : 0;
 	if (r == 0) {
 		am_buf_reset(field);

@@ -163,6 +163,11 @@ field_tests(void)
 	ok(am_authres_finish(&f, AM_AUTHRES_FOLD) == 0 &&
 	    strcmp(am_buf_str(&f), " \"a; b\"; none") == 0,
 	    "a ';' in a quoted authserv-id is no separator; none added");
+	am_buf_reset(&f);
+	(void)am_buf_appends(&f, "mx;; dkim=pass;");
+	ok(am_authres_finish(&f, AM_AUTHRES_ONELINE) == 0 &&
+	    strcmp(am_buf_str(&f), "mx; dkim=pass") == 0,
+	    "empty pieces are dropped, never written as ';;'");
 	am_buf_release(&f);
 }
 
