@@ -46,7 +46,7 @@ hostile_dkim(struct am_authres *r, const char *result, int i)
 	char	 b[3001], id[600];
 
 	memset(b, 'A', sizeof(b) - 1);
-	(void)snprintf(b + 2990, 11, "%010d", i);
+	(void)snprintf(b + 2990, 11, "%010u", (unsigned)i % 100000u);
 	memset(id, 'x', sizeof(id) - 1);
 	id[sizeof(id) - 1] = '\0';
 	id[10] = '@';
