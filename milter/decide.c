@@ -46,18 +46,20 @@ am_decide_trusted(const struct am_config *cfg, const struct am_client *c,
 	return 0;
 }
 
-/* OpenDKIM's ExternalIgnoreList: only silences this warning. */
+/* OpenDKIM's ExternalIgnoreList: only silences this warning.  It is
+ * logged at the end of the message, and only if nothing authenticated
+ * the domain (am_msg_eom). */
 
 static void
 am_decide_warn_external(const struct am_config *cfg,
-    const struct am_client *c, const struct am_decision *d,
-    const struct am_log *log)
+    const struct am_client *c, struct am_decision *d)
 {
 	if (cfg->external_ignore != NULL &&
 	    am_peerlist_match(cfg->external_ignore, c->sa, c->host))
 		return;
-	am_log(log, AM_LOG_WARN, "external host %s [%s] tried to send mail "
-	    "as %s", am_str(c->host), am_str(c->addr), d->from.domain);
+	(void)snprintf(d->external, sizeof(d->external), "external host "
+	    "%.120s [%.64s] tried to send mail as %.180s", am_str(c->host),
+	    am_str(c->addr), d->from.domain);
 }
 
 void
@@ -93,7 +95,7 @@ am_decide(const struct am_config *cfg, const struct am_client *c,
 		    d->from.status != AM_FROM_OK ? d->from.why :
 		    "no signing key for the From address");
 		if (cfg->mode_sign && !trusted && nkeys > 0)
-			am_decide_warn_external(cfg, c, d, log);
+			am_decide_warn_external(cfg, c, d);
 	}
 	if (d->kind != AM_DECIDE_SIGN)
 		d->plan.n = 0;

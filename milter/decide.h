@@ -48,6 +48,10 @@ struct am_decision {
 	char			 why[512];
 	struct am_from		 from;
 	struct am_sign_plan	 plan;		/* kind == AM_DECIDE_SIGN */
+	/* "external host H [A] tried to send mail as D" (a domain we sign
+	 * for, from an untrusted client), or "": logged at the end of the
+	 * message unless DKIM or DMARC passes for D (session.c). */
+	char			 external[512];
 };
 
 /* Is the client trusted: InternalHosts, SMTP AUTH or MacroList?  Says

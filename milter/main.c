@@ -45,6 +45,10 @@ struct am_args {
 	int				 version;	/* -V */
 };
 
+/* What this process created, so that a failed start or the end
+ * removes that and nothing else. */
+static int	 am_made_socket, am_made_pidfile;
+
 /* Reload requests, from the signal thread to the reload thread. */
 struct am_reloader {
 	pthread_mutex_t		 lock;
@@ -76,7 +80,7 @@ am_print_version(void)
 	(void)smfi_version(&maj, &min, &pl);
 	printf("authmilter %s\n", PACKAGE_VERSION);
 	printf("features: dkim-sign dkim-verify rsa-sha256 ed25519-sha256 "
-	    "keytable signingtable refile dual-sign spf reload\n");
+	    "keytable signingtable refile dual-sign spf dmarc reload\n");
 	printf("sockets: unix local inet inet6\n");
 	printf("libmilter %u.%u.%u, %s, ldns %s\n", maj, min, pl,
 	    OpenSSL_version(OPENSSL_VERSION), ldns_version());
@@ -191,6 +195,37 @@ am_stale_socket(const char *path, const struct am_log *log)
 	return unlink(path) == -1 && errno != ENOENT ? -1 : 0;
 }
 
+/* The directory a unix socket goes into must exist. */
+
+static int
+am_socket_dir_ok(const char *path, const struct am_log *log)
+{
+	char		 dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	const char	*slash = strrchr(path, '/');
+	struct stat	 st;
+
+	if (strlen(path) >= sizeof(dir)) {
+		am_log(log, AM_LOG_ERROR, "socket path %s: longer than %zu "
+		    "octets", path, sizeof(dir) - 1);
+		return -1;
+	}
+	if (slash == NULL)
+		return 0;
+	(void)snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 :
+	    (int)(slash - path), path);
+	if (stat(dir, &st) == -1) {
+		am_log(log, AM_LOG_ERROR, "socket directory %s: %s", dir,
+		    strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		am_log(log, AM_LOG_ERROR, "socket directory %s: not a "
+		    "directory", dir);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 am_open_socket(const struct am_config *cfg, const struct am_log *log)
 {
@@ -201,16 +236,22 @@ am_open_socket(const struct am_config *cfg, const struct am_log *log)
 		return -1;
 	}
 	if ((path = am_unix_path(cfg->socket)) != NULL &&
-	    am_stale_socket(path, log) == -1)
+	    (am_socket_dir_ok(path, log) == -1 ||
+	    am_stale_socket(path, log) == -1))
 		return -1;
 	if (cfg->has_umask)
 		(void)umask(cfg->umask);
+	errno = 0;
 	if (am_callbacks_register() != MI_SUCCESS ||
 	    smfi_setconn((char *)cfg->socket) != MI_SUCCESS ||
+	    smfi_settimeout((int)cfg->milter_timeout) != MI_SUCCESS ||
 	    smfi_opensocket(0) != MI_SUCCESS) {
-		am_log(log, AM_LOG_ERROR, "cannot listen on %s", cfg->socket);
+		am_log(log, AM_LOG_ERROR, "cannot listen on %s: %s",
+		    cfg->socket, errno != 0 ? strerror(errno) :
+		    "libmilter failed (see its log line)");
 		return -1;
 	}
+	am_made_socket = path != NULL;
 	return 0;
 }
 
@@ -278,19 +319,97 @@ am_daemonize(void)
 	return chdir("/");
 }
 
+/*
+ * am_pidfile_create - the pid file is written by root, often in a
+ * directory the daemon's user owns: never open an existing name.
+ * O_CREAT|O_EXCL|O_NOFOLLOW creates a new file or fails; a stale
+ * regular file (one link) is removed (unlink never follows a link) and
+ * the create tried once more; anything else there (a symbolic link, a
+ * hard link, a directory) is refused and left alone.
+ */
+
+static int
+am_pidfile_create(const char *path, const struct am_log *log)
+{
+	const int	 flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+			    O_CLOEXEC | O_NOCTTY;
+	struct stat	 st;
+	int		 fd;
+
+	if ((fd = open(path, flags, 0644)) != -1 || errno != EEXIST)
+		return fd;
+	if (lstat(path, &st) == -1)
+		return -1;
+	if (!S_ISREG(st.st_mode) || st.st_nlink != 1) {
+		am_log(log, AM_LOG_ERROR, "pid file %s exists and is not a "
+		    "plain file (%s): refusing to write it", path,
+		    S_ISLNK(st.st_mode) ? "a symbolic link" : st.st_nlink != 1 &&
+		    S_ISREG(st.st_mode) ? "a hard link" : "not a regular file");
+		errno = EEXIST;
+		return -2;
+	}
+	am_log(log, AM_LOG_WARN, "replacing stale pid file %s", path);
+	if (unlink(path) == -1 && errno != ENOENT)
+		return -1;
+	return open(path, flags, 0644);
+}
+
 static int
 am_write_pidfile(const char *path, const struct am_log *log)
 {
-	FILE	*fp;
+	char	 text[32];
+	int	 fd, n;
 
 	if (path == NULL)
 		return 0;
-	if ((fp = fopen(path, "w")) == NULL ||
-	    fprintf(fp, "%ld\n", (long)getpid()) < 0 || fclose(fp) == EOF) {
-		am_log(log, AM_LOG_ERROR, "%s: %s", path, strerror(errno));
+	if ((fd = am_pidfile_create(path, log)) == -2)
+		return -1;
+	n = snprintf(text, sizeof(text), "%ld\n", (long)getpid());
+	if (fd == -1 || write(fd, text, (size_t)n) != n) {
+		am_log(log, AM_LOG_ERROR, "pid file %s: %s", path,
+		    strerror(errno));
+		if (fd != -1) {
+			(void)close(fd);
+			(void)unlink(path);
+		}
 		return -1;
 	}
+	(void)close(fd);
+	am_made_pidfile = 1;
 	return 0;
+}
+
+/* Removes the pid file only if it is still ours: a regular file that
+ * holds our pid (a link is never followed: O_NOFOLLOW). */
+
+static void
+am_remove_pidfile(const char *path, const struct am_log *log)
+{
+	char	 text[32], want[32];
+	ssize_t	 n;
+	int	 fd;
+
+	if (path == NULL || !am_made_pidfile)
+		return;
+	am_made_pidfile = 0;
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+	    O_NONBLOCK)) == -1) {
+		if (errno != ENOENT)
+			am_log(log, AM_LOG_WARN, "pid file %s: %s", path,
+			    strerror(errno));
+		return;
+	}
+	n = read(fd, text, sizeof(text) - 1);
+	(void)close(fd);
+	(void)snprintf(want, sizeof(want), "%ld\n", (long)getpid());
+	if (n <= 0 || (text[n] = '\0', strcmp(text, want) != 0)) {
+		am_log(log, AM_LOG_WARN, "pid file %s no longer ours; left "
+		    "alone", path);
+		return;
+	}
+	if (unlink(path) == -1 && errno != ENOENT)
+		am_log(log, AM_LOG_WARN, "pid file %s: %s", path,
+		    strerror(errno));
 }
 
 /* UserID "user[:group]": look both up. */
@@ -346,8 +465,9 @@ am_drop_privileges(const struct am_config *cfg, const struct am_log *log)
 	}
 	if (geteuid() == uid && getegid() == gid)
 		return 0;
+	/* lchown: never follows a link planted where the socket was. */
 	if ((path = am_unix_path(cfg->socket)) != NULL &&
-	    chown(path, uid, gid) == -1)
+	    lchown(path, uid, gid) == -1)
 		am_log(log, AM_LOG_WARN, "chown %s: %s", path, strerror(errno));
 	r = egroup ? setgroups(1, &gid) : initgroups(user, gid);
 	if (r == -1 || setgid(gid) == -1 || setuid(uid) == -1 ||
@@ -357,6 +477,63 @@ am_drop_privileges(const struct am_config *cfg, const struct am_log *log)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * am_check_start - for -n: what start-up would trip over that loading
+ * the file does not see: UserID naming no user or group, a unix socket
+ * in a missing directory, a pid file or LogFile in one.  Each problem
+ * is logged; -1 if there was any.
+ */
+
+static int
+am_dir_of_ok(const char *what, const char *path, const struct am_log *log)
+{
+	char		 dir[4096];
+	const char	*slash = strrchr(path, '/');
+	struct stat	 st;
+
+	if (slash == NULL || strlen(path) >= sizeof(dir))
+		return 0;
+	(void)snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 :
+	    (int)(slash - path), path);
+	if (stat(dir, &st) == -1) {
+		am_log(log, AM_LOG_ERROR, "%s %s: directory %s: %s", what,
+		    path, dir, strerror(errno));
+		return -1;
+	}
+	if (S_ISDIR(st.st_mode))
+		return 0;
+	am_log(log, AM_LOG_ERROR, "%s %s: %s is not a directory", what, path,
+	    dir);
+	return -1;
+}
+
+static int
+am_check_start(const struct am_config *cfg, const struct am_log *log)
+{
+	char		 user[256];
+	const char	*path;
+	uid_t		 uid;
+	gid_t		 gid;
+	int		 egroup, r = 0;
+
+	if (cfg->userid != NULL && am_lookup_user(cfg->userid, user,
+	    sizeof(user), &uid, &gid, &egroup) == -1) {
+		am_log(log, AM_LOG_ERROR, "UserID %s: no such user or group",
+		    cfg->userid);
+		r = -1;
+	}
+	if (cfg->socket != NULL && (path = am_unix_path(cfg->socket)) != NULL &&
+	    am_socket_dir_ok(path, log) == -1)
+		r = -1;
+	if (cfg->pidfile != NULL &&
+	    am_dir_of_ok("PidFile", cfg->pidfile, log) == -1)
+		r = -1;
+	if (cfg->logfile != NULL && strcmp(cfg->logfile, "stderr") != 0 &&
+	    am_dir_of_ok("LogFile", cfg->logfile, log) == -1)
+		r = -1;
+	return r;
 }
 
 static void *
@@ -518,14 +695,12 @@ am_cleanup(const struct am_config *cfg, const struct am_log *log)
 	const char	*path;
 	struct stat	 st;
 
-	if ((path = am_unix_path(cfg->socket)) != NULL &&
+	if (am_made_socket && (path = am_unix_path(cfg->socket)) != NULL &&
 	    lstat(path, &st) == 0 && S_ISSOCK(st.st_mode) &&
 	    unlink(path) == -1)
 		am_log(log, AM_LOG_WARN, "%s: %s", path, strerror(errno));
-	if (cfg->pidfile != NULL && unlink(cfg->pidfile) == -1 &&
-	    errno != ENOENT)
-		am_log(log, AM_LOG_WARN, "%s: %s", cfg->pidfile,
-		    strerror(errno));
+	am_made_socket = 0;
+	am_remove_pidfile(cfg->pidfile, log);
 }
 
 /* Opens the socket, daemonizes, writes the pid file, drops privileges. */
@@ -555,7 +730,15 @@ am_serve(struct am_config *cfg, struct am_args *a, struct am_logdest *dest,
 	sigset_t		 set;
 	int			 rc;
 
+	if (am_logfile_open(cfg->logfile) == -1) {
+		am_log(log, AM_LOG_ERROR, "LogFile %s: %s", cfg->logfile,
+		    strerror(errno));
+		am_config_unref(&cfg);
+		return AM_EXIT_OSERR;
+	}
+	am_logdest_init(dest, cfg, 1);
 	if ((rc = am_start(cfg, a, log)) != AM_EXIT_OK) {
+		am_cleanup(cfg, log);		/* nothing left behind */
 		am_config_unref(&cfg);
 		return rc;
 	}
@@ -615,8 +798,10 @@ main(int argc, char **argv)
 	}
 	if (a.check) {
 		am_config_print(cfg, stdout);
+		rc = am_check_start(cfg, &log) == 0 ? AM_EXIT_OK :
+		    AM_EXIT_CONFIG;
 		am_config_unref(&cfg);
-		return AM_EXIT_OK;
+		return rc;
 	}
 	am_logdest_init(&dest, cfg, 1);
 	rc = am_serve(cfg, &a, &dest, &log);

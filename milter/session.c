@@ -353,6 +353,36 @@ am_msg_from_override(const struct am_msg *m, struct am_dkim_result *r,
 		}
 }
 
+/* Is a the From domain d, or one below or above it (relaxed, without
+ * the organizational domain)? */
+
+static int
+am_msg_same_org(const char *a, const char *d)
+{
+	size_t	 la = strlen(a), ld = strlen(d);
+
+	if (la == ld)
+		return strcasecmp(a, d) == 0;
+	if (la > ld)
+		return a[la - ld - 1] == '.' && strcasecmp(a + la - ld, d) == 0;
+	return d[ld - la - 1] == '.' && strcasecmp(d + ld - la, a) == 0;
+}
+
+/* The "external host tried to send mail as" warning is not for mail
+ * that a DKIM signature of its From domain authenticates. */
+
+static void
+am_msg_external_dkim(struct am_msg *m, const struct am_dkim_result *r,
+    size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n && m->dec.external[0] != '\0'; i++)
+		if (r[i].verdict == AM_DKIM_PASS && r[i].d != NULL &&
+		    am_msg_same_org(r[i].d, m->dec.from.domain))
+			m->dec.external[0] = '\0';
+}
+
 /* Our A-R value: " authserv-id;\n\tresinfo;\n\tresinfo". */
 
 static void
@@ -408,6 +438,7 @@ am_msg_eom_verify(struct am_msg *m)
 		for (i = 0; i < n; i++)
 			r[i] = *am_dkim_verifier_result(m->verifier, i);
 		am_msg_from_override(m, r, n);
+		am_msg_external_dkim(m, r, n);
 	}
 	m->outcome = am_outcome_of(r, n);
 	m->action = am_outcome_action(m->cfg, m->outcome);
@@ -501,6 +532,13 @@ am_msg_eom(struct am_msg *m)
 		am_msg_eom_verify(m);
 	am_msg_eom_spf(m);
 	am_msg_eom_dmarc(m);
+	/* Nor for mail that passes DMARC (aligned DKIM or SPF). */
+	if (m->dec.external[0] != '\0' && !(m->dmarc.done && m->dmarc.n > 0 &&
+	    m->dmarc.r[m->dmarc.worst].verdict == AM_DMARC_PASS))
+		am_log(&m->log, AM_LOG_WARN, "%s", m->dec.external);
+	/* Folded, bounded, summarized: never a line over 998 octets. */
+	if (m->ar.len > 0 && am_authres_finish(&m->ar, AM_AUTHRES_FOLD) == -1)
+		am_buf_reset(&m->ar);
 	am_msg_log_final(m, NULL);
 }
 

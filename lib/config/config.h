@@ -175,6 +175,8 @@ struct am_config {
 	int			 syslog;	/* Syslog */
 	int			 syslog_facility; /* SyslogFacility, LOG_* */
 	int			 log_why;	/* LogWhy */
+	char			*logfile;	/* LogFile: a path, or "stderr" */
+	unsigned		 milter_timeout; /* MilterTimeout, seconds */
 	int			 background;	/* Background */
 
 	/* Internal: reference count, managed by ref/unref. */

@@ -184,6 +184,10 @@ const struct am_cfg_opt am_cfg_opts[] = {
 	{ "SyslogFacility", AM_CFG_FN, OFF(syslog_facility), "mail", 0, 0,
 	    am_cfg_facility, 0 },
 	{ "LogWhy", AM_CFG_BOOL, OFF(log_why), "no", 0, 0, NULL, 0 },
+	{ "LogFile", AM_CFG_STR, OFF(logfile), NULL, 0, 0, am_cfg_nonempty,
+	    0 },
+	{ "MilterTimeout", AM_CFG_UINT, OFF(milter_timeout), "600", 1, 86400,
+	    NULL, 0 },
 	{ "Background", AM_CFG_BOOL, OFF(background), "yes", 0, 0, NULL, 0 },
 };
 const size_t am_cfg_nopts = sizeof(am_cfg_opts) / sizeof(am_cfg_opts[0]);

@@ -81,7 +81,8 @@ am_key_load_checked(const char *path, int require_safe, unsigned min_bits,
 	int		 fd, r;
 
 	*out = NULL;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
+	    O_NONBLOCK)) == -1) {
 		am_diag_error(diag, file, line, "key file %s: cannot open: %s",
 		    path, strerror(errno));
 		return -1;

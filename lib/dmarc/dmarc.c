@@ -284,7 +284,8 @@ am_dmarc_discover_psl(struct am_dmarc_ctx *ctx, struct am_dmarc_result *r,
 		am_dmarc_why(ctx, "psl: _dmarc.%s: %s, %u DMARC record(s)",
 		    ce->name, am_dns_status_name(ce->status), ce->ndmarc);
 		if (ce->status == AM_DNS_SERVFAIL || ce->status ==
-		    AM_DNS_TIMEOUT || ce->status == AM_DNS_FORMERR) {
+		    AM_DNS_TIMEOUT || ce->status == AM_DNS_FORMERR ||
+		    ce->status == AM_DNS_REFUSED) {
 			am_dmarc_dns_error(ctx, r, AM_DMARC_R_DNS,
 			    "policy discovery");
 			return;

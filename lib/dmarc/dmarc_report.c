@@ -126,8 +126,10 @@ am_dmarc_report_format(const struct am_dmarc_report *rep, struct am_buf *out)
 	am_dmarc_kv(out, "envelope_from", rep->envelope_from);
 	am_dmarc_kv(out, "envelope_to", rep->envelope_to);
 	am_dmarc_kv(out, "result", am_dmarc_verdict_name(rep->verdict));
-	am_dmarc_kv(out, "dkim", rep->dkim_aligned ? "pass" : "fail");
-	am_dmarc_kv(out, "spf", rep->spf_aligned ? "pass" : "fail");
+	/* policy_evaluated: an aligned pass, not the signatures' results
+	 * (those follow as dkimN=domain/selector/result/alignment). */
+	am_dmarc_kv(out, "dkim_aligned", rep->dkim_aligned ? "pass" : "fail");
+	am_dmarc_kv(out, "spf_aligned", rep->spf_aligned ? "pass" : "fail");
 	for (i = 0; i < rep->nauth; i++) {
 		const struct am_dmarc_report_auth *a = &rep->auth[i];
 

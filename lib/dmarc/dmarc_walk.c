@@ -178,7 +178,7 @@ static int
 am_dmarc_dns_failed(enum am_dns_status st)
 {
 	return st == AM_DNS_SERVFAIL || st == AM_DNS_TIMEOUT ||
-	    st == AM_DNS_FORMERR;
+	    st == AM_DNS_FORMERR || st == AM_DNS_REFUSED;
 }
 
 /* am_dmarc_trace_step - one line per walk step */

@@ -20,6 +20,7 @@ static const char *const am_dns_status_names[] = {
 	[AM_DNS_SERVFAIL] = "SERVFAIL",
 	[AM_DNS_TIMEOUT] = "TIMEOUT",
 	[AM_DNS_FORMERR] = "FORMERR",
+	[AM_DNS_REFUSED] = "REFUSED",
 };
 
 #define AM_DNS_NSTATUS \

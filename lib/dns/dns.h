@@ -48,9 +48,12 @@ enum am_dns_status {
 	AM_DNS_OK,		/* at least one record of the type */
 	AM_DNS_NODATA,		/* the name exists, no record of the type */
 	AM_DNS_NXDOMAIN,	/* the name does not exist */
-	AM_DNS_SERVFAIL,	/* the server said SERVFAIL (or REFUSED) */
+	AM_DNS_SERVFAIL,	/* the server said SERVFAIL (or NOTIMP...) */
 	AM_DNS_TIMEOUT,		/* no answer within the time budget */
-	AM_DNS_FORMERR		/* malformed answer or unusable query name */
+	AM_DNS_FORMERR,		/* malformed answer or unusable query name */
+	AM_DNS_REFUSED		/* the server refused: it does not recurse
+				 * for us (Nameservers must name recursive
+				 * resolvers); treated as SERVFAIL */
 };
 
 struct am_dns_rr {

@@ -9,7 +9,7 @@
  * than an eighth of the bound is never kept.
  *
  * Positive answers live for the smallest TTL of their records (capped
- * at max_ttl); NXDOMAIN and NODATA for neg_ttl; failures (SERVFAIL,
+ * at max_ttl); NXDOMAIN and NODATA for neg_ttl; failures (SERVFAIL, REFUSED,
  * TIMEOUT, FORMERR) for fail_ttl, so that a burst of messages naming
  * one broken name waits for it once, not once per message.
  *

@@ -322,7 +322,9 @@ am_dns_classify(const ldns_pkt *pkt, const struct am_dns_query *q,
 		return AM_DNS_NXDOMAIN;
 	case LDNS_RCODE_FORMERR:
 		return AM_DNS_FORMERR;
-	default:			/* SERVFAIL, REFUSED, NOTIMP, ... */
+	case LDNS_RCODE_REFUSED:	/* not a recursive resolver for us */
+		return AM_DNS_REFUSED;
+	default:			/* SERVFAIL, NOTIMP, ... */
 		return AM_DNS_SERVFAIL;
 	}
 }
@@ -519,7 +521,8 @@ am_dns_ljob_reply(const struct am_dns_ldns *l, struct am_dns_ljob *j,
 	am_dns_result_release(j->job->res);
 	j->last = st;
 	/* Another server may know better than a failing one. */
-	if ((st == AM_DNS_SERVFAIL || st == AM_DNS_FORMERR) &&
+	if ((st == AM_DNS_SERVFAIL || st == AM_DNS_FORMERR ||
+	    st == AM_DNS_REFUSED) &&
 	    j->t + 1 < l->nsrv)
 		am_dns_ljob_next(l, j);
 	else

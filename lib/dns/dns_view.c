@@ -54,7 +54,7 @@ static int
 am_dns_failed(enum am_dns_status st)
 {
 	return st == AM_DNS_SERVFAIL || st == AM_DNS_TIMEOUT ||
-	    st == AM_DNS_FORMERR;
+	    st == AM_DNS_FORMERR || st == AM_DNS_REFUSED;
 }
 
 static const struct am_dns_view_fail *

@@ -28,6 +28,28 @@
 
 #define AM_AUTHRES_MAX	4096
 
+/*
+ * Bounds that keep every field we write well-formed whatever the input
+ * (RFC 5322 2.1.1: lines of at most 998 octets; RFC 6008: header.b is a
+ * prefix of the signature):
+ *
+ *	AM_AUTHRES_B_MAX	header.b= is cut to this many characters
+ *				(the verifier gives the shortest unique
+ *				prefix of at least 8; signatures that share
+ *				a longer prefix are duplicates or forged)
+ *	AM_AUTHRES_VALUE_MAX	a property (" ptype.prop=value") longer than
+ *				this, as written, is left out and a comment
+ *				"(header.i omitted: N octets)" says so
+ *	AM_AUTHRES_TEXT_MAX	a reason or comment is cut at this many
+ *				octets and ends in "..."
+ *
+ * Each element goes into the resinfo whole or not at all, so a resinfo
+ * past AM_AUTHRES_MAX (am_authres_failed) is short, never malformed.
+ */
+#define AM_AUTHRES_B_MAX	32
+#define AM_AUTHRES_VALUE_MAX	400
+#define AM_AUTHRES_TEXT_MAX	200
+
 struct am_authres {
 	struct am_buf	 buf;
 };
@@ -45,9 +67,39 @@ int		 am_authres_failed(const struct am_authres *);
 void		 am_authres_release(struct am_authres *);
 
 /*
+ * am_authres_finish - makes field (a whole Authentication-Results value
+ * as built with this module: [" "] authserv-id, then "; resinfo" or
+ * ";\n\tresinfo" pieces appended in any white space) the field we add:
+ *
+ *   - at most AM_AUTHRES_FIELD_MAX octets and AM_AUTHRES_FIELD_MAXRES
+ *     resinfos (what am_authres_parse reads back); when more would not
+ *     fit, results of other methods are kept first, then dkim=pass, then
+ *     the other dkim results; one that does not fit whole is kept as its
+ *     bare "method=result", and what still does not fit is counted in a
+ *     closing comment "(N more results not shown: dkim=fail 50, ...)":
+ *     a result is never silently dropped;
+ *   - with fold set, each resinfo on a line of its own ("\n\t"; the MTA
+ *     writes CRLF) and lines folded at white space outside quoted-strings
+ *     and comments before AM_AUTHRES_FOLD_AT octets where a word allows
+ *     it, so that no line reaches 998 octets (every word is bounded by
+ *     the limits above); without fold, one line ("; " between resinfos).
+ *
+ * A leading space is kept (the milter's values begin with one); a
+ * value with only the authserv-id becomes "authserv-id; none".
+ * -1 if field has its error set (it is then left alone).
+ */
+#define AM_AUTHRES_FIELD_MAX	8192
+#define AM_AUTHRES_FIELD_MAXRES	32
+#define AM_AUTHRES_FOLD_AT	78
+#define AM_AUTHRES_FOLD		1
+#define AM_AUTHRES_ONELINE	0
+int		 am_authres_finish(struct am_buf *field, int fold);
+
+/*
  * am_authres_header - the value of a whole header field:
  * "authserv-id; resinfo; resinfo" (or "authserv-id; none" when n == 0),
- * appended to out, unfolded.
+ * appended to out on one line, bounded and summarized as
+ * am_authres_finish(AM_AUTHRES_ONELINE) does.
  */
 int		 am_authres_header(const char *authserv_id,
 		    const struct am_authres *, size_t n, struct am_buf *out);

@@ -3,6 +3,7 @@
  */
 
 #include <stdio.h>
+#include <string.h>
 
 #include "log.h"
 
@@ -40,4 +41,36 @@ am_log_level_name(enum am_log_level level)
 		return "debug";
 	}
 	return "?";
+}
+
+char *
+am_log_escape(const char *line, char *out, size_t size)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	size_t			 o = 0;
+	unsigned char		 c;
+	char			 e[5];
+	size_t			 n;
+
+	if (size == 0)
+		return out;
+	for (; (c = (unsigned char)*line) != '\0'; line++) {
+		n = 0;
+		if (c == '\n' || c == '\r' || c == '\t') {
+			e[n++] = '\\';
+			e[n++] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+		} else if (c < 0x20 || c == 0x7f) {
+			e[n++] = '\\';
+			e[n++] = 'x';
+			e[n++] = hex[c >> 4];
+			e[n++] = hex[c & 0xf];
+		} else
+			e[n++] = (char)c;
+		if (o + n >= size)
+			break;
+		memcpy(out + o, e, n);
+		o += n;
+	}
+	out[o] = '\0';
+	return out;
 }

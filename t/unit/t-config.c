@@ -252,6 +252,8 @@ static const struct {
 	{ "SyslogFacility", "", "local3", "kern", 0 },
 	{ "LogWhy", "", "yes", "x", 0 },
 	{ "Background", "", "no", "x", 0 },
+	{ "LogFile", "", "/var/log/authmilter.log", "", 0 },
+	{ "MilterTimeout", "", "120", "0", 0 },
 };
 
 static void

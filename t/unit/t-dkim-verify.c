@@ -233,6 +233,11 @@ test_dns_failures(void)
 	expect(dns, a3, "temperror:key query failed: FORMERR,"
 	    "temperror:key query failed: SERVFAIL,",
 	    "FORMERR (a broken answer): temperror, not permerror");
+	am_dns_zone_fail(dns, "test._domainkey.football.example.com",
+	    AM_DNS_REFUSED);
+	expect(dns, a3, "temperror:key query failed: FORMERR,"
+	    "temperror:key query failed: REFUSED,",
+	    "REFUSED: temperror, and the reason says REFUSED");
 	am_dns_free(&dns);
 	dns = zone(ed_rec, "\"x\"");
 	expect(dns, a3, "pass,permerror:key syntax error: missing '=' after tag,",

@@ -769,7 +769,8 @@ report(void)
 	ok(am_dmarc_report_format(&rep, &line) == 0, "report: format");
 	is_str(am_buf_str(&line), "dmarc-report ip=192.0.2.9 "
 	    "header_from=example.com envelope_from=\"\" envelope_to=rcpt.net "
-	    "result=pass dkim=fail spf=pass spf.domain=mail.example.com "
+	    "result=pass dkim_aligned=fail spf_aligned=pass "
+	    "spf.domain=mail.example.com "
 	    "spf.result=pass policy_domain=example.com "
 	    "discovery_method=treewalk found_at=author-domain "
 	    "record=\"v=DMARC1; p=reject\" policy=reject testing=n "

@@ -553,7 +553,7 @@ test_answers(struct am_dns *dns, struct fake *f)
 	check(dns, "nx.test", AM_DNS_TXT, AM_DNS_NXDOMAIN);
 	check(dns, "nodata.test", AM_DNS_TXT, AM_DNS_NODATA);
 	check(dns, "servfail.test", AM_DNS_TXT, AM_DNS_SERVFAIL);
-	check(dns, "refused.test", AM_DNS_A, AM_DNS_SERVFAIL);
+	check(dns, "refused.test", AM_DNS_A, AM_DNS_REFUSED);	/* told apart */
 
 	if (look(dns, "alias.test", AM_DNS_A, AM_DNS_OK, &res) &&
 	    is_int(res.n, 1, "only the chain's A, not the stray one"))

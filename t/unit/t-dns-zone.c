@@ -449,6 +449,8 @@ test_names(void)
 	    "name SERVFAIL");
 	is_str(am_dns_status_name(AM_DNS_TIMEOUT), "TIMEOUT", "name TIMEOUT");
 	is_str(am_dns_status_name(AM_DNS_FORMERR), "FORMERR", "name FORMERR");
+	is_str(am_dns_status_name(AM_DNS_REFUSED), "REFUSED",
+	    "name REFUSED (told apart from SERVFAIL)");
 	is_str(am_dns_status_name((enum am_dns_status)42), "UNKNOWN",
 	    "name of a bad value");
 }
