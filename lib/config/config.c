@@ -8,9 +8,11 @@
  *     and empty options;
  *  2. set every default, then apply On-Default, then the others;
  *  3. apply command-line overrides;
- *  4. load the KeyTable (every key) or KeyFile, then the SigningTable,
- *     and check that they fit together;
- *  5. build the resolver.
+ *  4. run each feature's check over its whole part of the config
+ *     (config_tables.c): SPF, DMARC (the PSL), DKIM (the KeyTable and
+ *     every key, or KeyFile, then the SigningTable), DNS (the resolver).
+ * The options are rows of the features' tables (opts_*.c); the loader
+ * walks the tables and has no fixed number of options.
  * Relative paths (KeyFile, KeyTable and SigningTable files, key files
  * named "./x" or "../x", Include) are taken from the directory of the
  * main config file, whatever the current directory is.
@@ -32,13 +34,10 @@
 #define AM_CFG_MAXLINE		8192
 #define AM_CFG_MAXINCLUDE	5
 #define AM_CFG_MAXLINES		10000
-#define AM_CFG_KEYCACHE_MAX	1024	/* parsed DKIM keys kept */
-#define AM_CFG_KEYCACHE_TTL	3600	/* seconds, at most */
-#define AM_CFG_DNSCACHE_BYTES	(4 * 1024 * 1024) /* DNS answers kept */
-#define AM_CFG_DNSCACHE_FAIL	10	/* seconds a failed lookup is kept */
 
 struct am_cfg_item {
 	const struct am_cfg_opt	*opt;
+	size_t			 idx;	/* am_cfg_opt_at() index */
 	char			*value;
 	const char		*file;
 	unsigned		 line;
@@ -51,7 +50,7 @@ struct am_cfg_loader {
 	size_t			 nitems;
 	char			**files;	/* names, for file:line */
 	size_t			 nfiles;
-	size_t			 first[128];	/* per option: item + 1 */
+	size_t			*first;		/* per option: item + 1 */
 };
 
 static const char *
@@ -96,11 +95,10 @@ am_cfg_item(struct am_cfg_loader *ld, char *name, char *value,
 		am_cfg_read(ld, value, file, line, depth + 1);
 		return;
 	}
-	if ((o = am_cfg_opt_find(name)) == NULL) {
+	if ((o = am_cfg_opt_find(name, &idx)) == NULL) {
 		am_cfg_known(ld, name, file, line);
 		return;
 	}
-	idx = (size_t)(o - am_cfg_opts);
 	if (ld->first[idx] != 0) {
 		it = &ld->items[ld->first[idx] - 1];
 		am_diag_error(&ld->diag, file, line, "%s is already set at "
@@ -115,6 +113,7 @@ am_cfg_item(struct am_cfg_loader *ld, char *name, char *value,
 	    sizeof(*ld->items));
 	it = &ld->items[ld->nitems++];
 	it->opt = o;
+	it->idx = idx;
 	it->value = am_strdup(value);
 	it->file = file;
 	it->line = line;
@@ -183,257 +182,108 @@ am_cfg_read(struct am_cfg_loader *ld, const char *path, const char *from,
 /* ---------------------------------------------------------------- apply */
 
 static void
-am_cfg_set_raw(struct am_config *cfg, const struct am_cfg_opt *o,
-    const char *value)
+am_cfg_set_raw(struct am_config *cfg, size_t idx, const char *value)
 {
-	size_t	 i = (size_t)(o - am_cfg_opts);
+	free(cfg->priv->raw[idx]);
+	cfg->priv->raw[idx] = am_strdup(value);
+}
 
-	free(cfg->priv->raw[i]);
-	cfg->priv->raw[i] = am_strdup(value);
+void
+am_cfg_set_shown(struct am_config *cfg, const char *name, const char *value)
+{
+	size_t	 idx;
+
+	if (am_cfg_opt_find(name, &idx) != NULL)
+		am_cfg_set_raw(cfg, idx, value);
 }
 
 static void
 am_cfg_apply_one(struct am_cfg_loader *ld, struct am_config *cfg,
-    const struct am_cfg_opt *o, const char *value, const char *file,
-    unsigned line)
+    size_t idx, const char *value, const char *file, unsigned line)
 {
-	struct am_cfg_ctx	 c = { cfg, &ld->diag, ld->basedir, file, line };
+	struct am_cfg_ctx	 c = { cfg, &ld->diag, ld->basedir, file, line,
+				    ld, NULL };
 
-	if (am_cfg_apply(&c, o, value) == 0)
-		am_cfg_set_raw(cfg, o, value);
+	if (am_cfg_apply(&c, am_cfg_opt_at(idx), value) == 0)
+		am_cfg_set_raw(cfg, idx, value);
+}
+
+static void
+am_cfg_override(struct am_cfg_loader *ld, struct am_config *cfg,
+    const char *name, const char *value)
+{
+	size_t	 idx;
+
+	if (value != NULL && am_cfg_opt_find(name, &idx) != NULL)
+		am_cfg_apply_one(ld, cfg, idx, value, "(command line)", 0);
 }
 
 static void
 am_cfg_apply_all(struct am_cfg_loader *ld, struct am_config *cfg,
     const struct am_config_overrides *ov)
 {
-	size_t	 i;
-	int	 early;
+	const struct am_cfg_item	*it;
+	size_t				 i;
+	int				 early;
 
-	for (i = 0; i < am_cfg_nopts; i++)
-		if (am_cfg_opts[i].def != NULL)
-			am_cfg_apply_one(ld, cfg, &am_cfg_opts[i],
-			    am_cfg_opts[i].def, "(default)", 0);
+	for (i = 0; i < cfg->priv->nraw; i++)
+		if (am_cfg_opt_at(i)->def != NULL)
+			am_cfg_apply_one(ld, cfg, i, am_cfg_opt_at(i)->def,
+			    "(default)", 0);
 	for (early = 1; early >= 0; early--)
-		for (i = 0; i < ld->nitems; i++)
-			if (!!(ld->items[i].opt->flags & AM_CFG_EARLY) == early)
-				am_cfg_apply_one(ld, cfg, ld->items[i].opt,
-				    ld->items[i].value, ld->items[i].file,
-				    ld->items[i].line);
+		for (i = 0; i < ld->nitems; i++) {
+			it = &ld->items[i];
+			if (!!(it->opt->flags & AM_CFG_EARLY) == early)
+				am_cfg_apply_one(ld, cfg, it->idx, it->value,
+				    it->file, it->line);
+		}
 	if (ov == NULL)
 		return;
-	if (ov->socket != NULL)
-		am_cfg_apply_one(ld, cfg, am_cfg_opt_find("Socket"),
-		    ov->socket, "(command line)", 0);
-	if (ov->pidfile != NULL)
-		am_cfg_apply_one(ld, cfg, am_cfg_opt_find("PidFile"),
-		    ov->pidfile, "(command line)", 0);
-	if (ov->userid != NULL)
-		am_cfg_apply_one(ld, cfg, am_cfg_opt_find("UserID"),
-		    ov->userid, "(command line)", 0);
+	am_cfg_override(ld, cfg, "Socket", ov->socket);
+	am_cfg_override(ld, cfg, "PidFile", ov->pidfile);
+	am_cfg_override(ld, cfg, "UserID", ov->userid);
 }
 
-/* am_cfg_where - file:line an option was set at, or the config file */
+/* ---------------------------------------------------------------- where */
 
 static const struct am_cfg_item *
-am_cfg_where(const struct am_cfg_loader *ld, const char *name)
+am_cfg_item_of(const struct am_cfg_loader *ld, const char *name)
 {
-	const struct am_cfg_opt	*o = am_cfg_opt_find(name);
+	size_t	 idx;
 
-	if (o == NULL || ld->first[o - am_cfg_opts] == 0)
+	if (am_cfg_opt_find(name, &idx) == NULL || ld->first[idx] == 0)
 		return NULL;
-	return &ld->items[ld->first[o - am_cfg_opts] - 1];
+	return &ld->items[ld->first[idx] - 1];
 }
 
-static void
-am_cfg_where_fl(const struct am_cfg_loader *ld, const char *name,
+int
+am_cfg_is_set(const struct am_cfg_ctx *c, const char *name)
+{
+	return am_cfg_item_of(c->ld, name) != NULL;
+}
+
+void
+am_cfg_where(const struct am_cfg_ctx *c, const char *name,
     const char **file, unsigned *line)
 {
-	const struct am_cfg_item	*it = am_cfg_where(ld, name);
+	const struct am_cfg_item	*it = am_cfg_item_of(c->ld, name);
 
-	*file = it != NULL ? it->file : ld->files[0];
+	*file = it != NULL ? it->file : c->ld->files[0];
 	*line = it != NULL ? it->line : 0;
 }
 
-/* ---------------------------------------------------------------- tables */
+/* am_cfg_check_all - each feature's check over its whole part */
 
 static void
-am_cfg_signtable(struct am_cfg_loader *ld, struct am_config *cfg)
-{
-	const struct am_signtable_entry	*e;
-	struct am_dataset		*ds;
-	const char			*file;
-	unsigned			 line;
-	size_t				 i;
-
-	am_cfg_where_fl(ld, "SigningTable", &file, &line);
-	if (am_dataset_load(cfg->signingtable, ld->basedir, file, line,
-	    &ld->diag, &ds) == -1)
-		return;
-	cfg->signtable = am_signtable_new(ds, &ld->diag);
-	am_dataset_free(&ds);
-	for (i = 0; i < am_signtable_count(cfg->signtable); i++) {
-		e = am_signtable_entry(cfg->signtable, i);
-		if (strcmp(e->keyname, "%") != 0 &&
-		    am_keyset_find(cfg, e->keyname) == NULL)
-			am_diag_error(&ld->diag, e->file, e->line, "key name "
-			    "\"%s\" is not in the KeyTable", e->keyname);
-	}
-}
-
-static void
-am_cfg_keytable(struct am_cfg_loader *ld, struct am_config *cfg)
-{
-	struct am_dataset	*ds;
-	const char		*file;
-	unsigned		 line;
-	static const char *const ignored[] = { "Domain", "Selector",
-	    "KeyFile", NULL };
-	size_t			 i;
-
-	am_cfg_where_fl(ld, "KeyTable", &file, &line);
-	for (i = 0; ignored[i] != NULL; i++)
-		if (am_cfg_where(ld, ignored[i]) != NULL)
-			am_diag_warn(&ld->diag, am_cfg_where(ld,
-			    ignored[i])->file, am_cfg_where(ld,
-			    ignored[i])->line, "%s is ignored: KeyTable is set",
-			    ignored[i]);
-	if (cfg->signingtable == NULL)
-		am_diag_error(&ld->diag, file, line, "KeyTable needs a "
-		    "SigningTable to say which key signs which mail");
-	if (am_dataset_load(cfg->keytable, ld->basedir, file, line,
-	    &ld->diag, &ds) == -1)
-		return;
-	am_keytable_load(cfg, ds, ld->basedir, &ld->diag);
-	am_dataset_free(&ds);
-	if (cfg->signingtable != NULL)
-		am_cfg_signtable(ld, cfg);
-}
-
-static void
-am_cfg_keys(struct am_cfg_loader *ld, struct am_config *cfg)
-{
-	const char	*file;
-	unsigned	 line;
-	int		 d = am_cfg_where(ld, "Domain") != NULL,
-			 s = am_cfg_where(ld, "Selector") != NULL,
-			 k = am_cfg_where(ld, "KeyFile") != NULL;
-
-	/* An option that failed its own check was reported already. */
-	if ((d && cfg->domains == NULL) || (s && cfg->selector == NULL) ||
-	    (k && cfg->keyfile == NULL) || (am_cfg_where(ld, "KeyTable") &&
-	    cfg->keytable == NULL) || (am_cfg_where(ld, "SigningTable") &&
-	    cfg->signingtable == NULL))
-		return;
-
-	if (cfg->keytable != NULL) {
-		am_cfg_keytable(ld, cfg);
-	} else if (cfg->signingtable != NULL) {
-		am_cfg_where_fl(ld, "SigningTable", &file, &line);
-		am_diag_error(&ld->diag, file, line, "SigningTable needs a "
-		    "KeyTable");
-	} else if (d || s || k) {
-		am_cfg_where_fl(ld, k ? "KeyFile" : s ? "Selector" : "Domain",
-		    &file, &line);
-		if (!(d && s && k))
-			am_diag_error(&ld->diag, file, line, "signing with one "
-			    "key needs Domain, Selector and KeyFile; %s%s%s "
-			    "missing", d ? "" : "Domain ", s ? "" :
-			    "Selector ", k ? "" : "KeyFile ");
-		else
-			am_keytable_keyfile(cfg, file, line, &ld->diag);
-	}
-	if (cfg->mode_sign && !cfg->mode_verify && cfg->keytable == NULL &&
-	    !(d && s && k)) {
-		am_cfg_where_fl(ld, "Mode", &file, &line);
-		am_diag_error(&ld->diag, file, line, "Mode s needs keys: "
-		    "KeyTable and SigningTable, or Domain, Selector and "
-		    "KeyFile");
-	}
-}
-
-static void
-am_cfg_dns(struct am_cfg_loader *ld, struct am_config *cfg,
+am_cfg_check_all(struct am_cfg_loader *ld, struct am_config *cfg,
     const struct am_config_overrides *ov)
 {
-	struct am_err	 err;
-	const char	*file;
-	unsigned	 line;
-	char		*list, *p, *next;
+	struct am_cfg_ctx	 c = { cfg, &ld->diag, ld->basedir, NULL, 0,
+				    ld, ov };
+	size_t			 i;
 
-	/* Parsed keys are shared by all messages of this snapshot, each
-	 * for its record's TTL (at most an hour). */
-	cfg->verify.keycache = am_keycache_new(AM_CFG_KEYCACHE_MAX,
-	    AM_CFG_KEYCACHE_TTL);
-	if (ov != NULL && ov->dns_zone != NULL) {
-		cfg->dns = am_dns_zone_new();
-		list = am_strdup(ov->dns_zone);
-		for (p = list; p != NULL; p = next) {
-			if ((next = strpbrk(p, ",:")) != NULL)
-				*next++ = '\0';
-			if (*am_trim(p) != '\0' &&
-			    am_dns_zone_load(cfg->dns, am_trim(p), &err) == -1)
-				am_diag_error(&ld->diag, am_trim(p), 0, "%s",
-				    err.msg);
-		}
-		free(list);
-		return;
-	}
-	cfg->dns = am_dns_ldns_new(cfg->nameservers, cfg->dns_timeout * 1000,
-	    1, &err);
-	/* Answers shared by every message of this snapshot, for their
-	 * TTL (at most an hour; NXDOMAIN and NODATA a minute, failures
-	 * 10 seconds), 4 MiB in all. */
-	if (cfg->dns != NULL)
-		am_dns_cache_enable(cfg->dns, AM_CFG_DNSCACHE_BYTES, 3600, 60,
-		    AM_CFG_DNSCACHE_FAIL);
-	if (cfg->dns == NULL) {
-		am_cfg_where_fl(ld, "Nameservers", &file, &line);
-		am_diag_error(&ld->diag, file, line, "resolver: %s", err.msg);
-	}
-}
-
-/* ---------------------------------------------------------------- SPF */
-
-/* Postfix's default milter_command_timeout: the MTA gives up on us (and
- * applies milter_default_action) if MAIL FROM takes longer. */
-#define AM_CFG_MTA_TIMEOUT	30
-
-/*
- * The SPF checks at MAIL FROM take at most about SPFTimeout plus one
- * query sent just before it ran out (two DNSTimeout attempts): warn
- * when that is more than the MTA's default command timeout.
- */
-static void
-am_cfg_spf(struct am_cfg_loader *ld, const struct am_config *cfg)
-{
-	const char	*file;
-	unsigned	 line;
-
-	if (!cfg->spf_mode ||
-	    cfg->spf_timeout + 2 * cfg->dns_timeout <= AM_CFG_MTA_TIMEOUT)
-		return;
-	am_cfg_where_fl(ld, am_cfg_where(ld, "SPFTimeout") != NULL ?
-	    "SPFTimeout" : "DNSTimeout", &file, &line);
-	am_diag_warn(&ld->diag, file, line, "SPFTimeout (%u s) plus two "
-	    "DNSTimeout attempts (%u s) exceed Postfix's default "
-	    "milter_command_timeout (%d s)", cfg->spf_timeout,
-	    2 * cfg->dns_timeout, AM_CFG_MTA_TIMEOUT);
-}
-
-/* DMARC: the Public Suffix List, when PSL discovery is selected, and
- * TrustedAuthservIDs against AuthservID. */
-static void
-am_cfg_dmarc(struct am_cfg_loader *ld, struct am_config *cfg)
-{
-	const char	*file;
-	unsigned	 line;
-
-	am_cfg_where_fl(ld, am_cfg_where(ld, "PublicSuffixList") != NULL ?
-	    "PublicSuffixList" : "DMARCDiscovery", &file, &line);
-	am_cfg_dmarc_psl(cfg, file, line, &ld->diag);
-	am_cfg_where_fl(ld, "TrustedAuthservIDs", &file, &line);
-	am_cfg_dmarc_trusted(cfg, file, line, &ld->diag);
+	for (i = 0; am_cfg_features[i] != NULL; i++)
+		am_cfg_features[i]->check(&c);
 }
 
 /* ---------------------------------------------------------------- load */
@@ -452,7 +302,7 @@ am_cfg_free(struct am_config *cfg)
 	am_psl_free(&cfg->dmarc_psl);
 	am_keycache_free(&cfg->verify.keycache);
 	if (cfg->priv != NULL) {
-		for (i = 0; i < am_cfg_nopts; i++)
+		for (i = 0; i < cfg->priv->nraw; i++)
 			free(cfg->priv->raw[i]);
 		free(cfg->priv->raw);
 		free(cfg->priv->basedir);
@@ -473,6 +323,7 @@ am_cfg_loader_release(struct am_cfg_loader *ld)
 	for (i = 0; i < ld->nfiles; i++)
 		free(ld->files[i]);
 	free(ld->files);
+	free(ld->first);
 }
 
 static struct am_config *
@@ -484,7 +335,8 @@ am_cfg_new(const char *path)
 	cfg->refs = 1;
 	cfg->path = am_strdup(path);
 	cfg->priv = am_calloc(1, sizeof(*cfg->priv));
-	cfg->priv->raw = am_calloc(am_cfg_nopts, sizeof(*cfg->priv->raw));
+	cfg->priv->nraw = am_cfg_opt_count();
+	cfg->priv->raw = am_calloc(cfg->priv->nraw, sizeof(*cfg->priv->raw));
 	copy = am_strdup(path);
 	cfg->priv->basedir = am_strdup(dirname(copy));
 	free(copy);
@@ -498,20 +350,15 @@ am_config_load(const char *path, const struct am_config_overrides *ov,
 	struct am_cfg_loader	 ld;
 	struct am_config	*cfg;
 
-	/* The option table must fit the per-option array of the loader. */
-	if (am_cfg_nopts > sizeof(ld.first) / sizeof(ld.first[0]))
-		abort();
 	memset(&ld, 0, sizeof(ld));
 	ld.diag.log = log;
 	cfg = am_cfg_new(path);
+	ld.first = am_calloc(cfg->priv->nraw, sizeof(*ld.first));
 	ld.basedir = cfg->priv->basedir;
 	am_cfg_read(&ld, path, path, 0, 0);
 	if (ld.diag.errors == 0 || ld.nitems > 0) {
 		am_cfg_apply_all(&ld, cfg, ov);
-		am_cfg_spf(&ld, cfg);
-		am_cfg_dmarc(&ld, cfg);
-		am_cfg_keys(&ld, cfg);
-		am_cfg_dns(&ld, cfg, ov);
+		am_cfg_check_all(&ld, cfg, ov);
 	}
 	am_cfg_loader_release(&ld);
 	if (ld.diag.errors > 0) {
@@ -551,8 +398,8 @@ am_config_print(const struct am_config *cfg, FILE *fp)
 	size_t			 i;
 
 	fprintf(fp, "# authmilter configuration from %s\n", cfg->path);
-	for (i = 0; i < am_cfg_nopts; i++) {
-		o = &am_cfg_opts[i];
+	for (i = 0; i < cfg->priv->nraw; i++) {
+		o = am_cfg_opt_at(i);
 		if (o->flags & AM_CFG_ALIAS)
 			continue;
 		v = cfg->priv->raw[i];

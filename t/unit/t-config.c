@@ -267,12 +267,12 @@ test_every_option(void)
 	FILE			*fp;
 
 	am_buf_init(&text, 1 << 16);
-	for (i = 0; i < am_cfg_nopts; i++) {
+	for (i = 0; i < am_cfg_opt_count(); i++) {
 		for (j = 0; j < sizeof(opts) / sizeof(opts[0]); j++)
-			if (strcmp(opts[j].name, am_cfg_opts[i].name) == 0)
+			if (strcmp(opts[j].name, am_cfg_opt_at(i)->name) == 0)
 				break;
 		snprintf(name, sizeof(name), "option %s has a test",
-		    am_cfg_opts[i].name);
+		    am_cfg_opt_at(i)->name);
 		ok(j < sizeof(opts) / sizeof(opts[0]), name);
 	}
 	for (j = 0; j < sizeof(opts) / sizeof(opts[0]); j++) {
@@ -285,7 +285,7 @@ test_every_option(void)
 		ok(cfg != NULL && c.errors == 0 && c.warnings == 0, name);
 		if (cfg == NULL || c.warnings != 0)
 			diag(am_buf_str(&logbuf));
-		if (cfg != NULL && !(am_cfg_opt_find(opts[j].name)->flags &
+		if (cfg != NULL && !(am_cfg_opt_find(opts[j].name, NULL)->flags &
 		    AM_CFG_ALIAS)) {
 			fp = open_memstream(&printed, &n);
 			am_config_print(cfg, fp);

@@ -1,11 +1,12 @@
 /*
- * config_dmarc - the DMARC options' checks, the PSL they may load,
- * TrustedAuthservIDs, and the OpenDMARC options (opendmarc.conf(5)) we
- * refuse by name.  The
- * options themselves are rows of the one table in config_opts.c;
- * man/authmilter.conf.5 documents them.
+ * opts_dmarc - DMARC's options (RFC 9989; OpenDMARC's names where it
+ * has the option), their checks, and the check over the whole DMARC
+ * part: the Public Suffix List it may load, and TrustedAuthservIDs
+ * against our own AuthservID.  The OpenDMARC options we refuse by name
+ * are in opts_compat.c.
  */
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,9 +15,55 @@
 #include "config_impl.h"
 #include "psl.h"
 
+#define OFF(f)	offsetof(struct am_config, f)
+
+#define AM_DMARC_ACTIONS_TEMP	(AM_CFG_ACT(AM_ACTION_ACCEPT) | \
+				 AM_CFG_ACT(AM_ACTION_TEMPFAIL))
+
+static am_cfg_check_fn am_cfg_dmarc_discovery, am_cfg_reject_string,
+    am_cfg_trusted_ids;
+static am_cfg_whole_fn am_cfg_dmarc_check;
+
+static const struct am_cfg_opt am_cfg_dmarc_opts[] = {
+	AM_CFG_ROW("DMARCMode", AM_CFG_BOOL, OFF(dmarc_mode), "on", NULL),
+	AM_CFG_ROW("RejectFailures", AM_CFG_BOOL, OFF(dmarc_reject_failures),
+	    "no", NULL),
+	AM_CFG_ROW("HoldQuarantinedMessages", AM_CFG_BOOL, OFF(dmarc_hold),
+	    "yes", NULL),
+	AM_CFG_ROW("IgnoreAuthenticatedClients", AM_CFG_BOOL,
+	    OFF(dmarc_ignore_auth), "yes", NULL),
+	AM_CFG_ROW("IgnoreHosts", AM_CFG_PEERS, OFF(dmarc_ignore_hosts), NULL,
+	    NULL),
+	AM_CFG_ROW("IgnoreMailFrom", AM_CFG_LIST, OFF(dmarc_ignore_domains),
+	    NULL, am_cfg_check_domains),
+	{ .name = "IgnoreDomains", .type = AM_CFG_LIST,
+	    .off = OFF(dmarc_ignore_domains), .check = am_cfg_check_domains,
+	    .flags = AM_CFG_ALIAS },
+	AM_CFG_ROW("RequiredHeaders", AM_CFG_BOOL, OFF(dmarc_required_headers),
+	    "yes", NULL),
+	AM_CFG_ROW("RejectMultiValueFrom", AM_CFG_BOOL,
+	    OFF(dmarc_reject_multi_from), "no", NULL),
+	AM_CFG_ROW("DMARCDiscovery", AM_CFG_FN, OFF(dmarc_psl_mode),
+	    "treewalk", am_cfg_dmarc_discovery),
+	AM_CFG_ROW("PublicSuffixList", AM_CFG_STR, OFF(dmarc_psl_file), NULL,
+	    am_cfg_check_path),
+	AM_CFG_ROW("RejectString", AM_CFG_STR, OFF(dmarc_reject_string),
+	    "rejected by DMARC policy for %s", am_cfg_reject_string),
+	AM_CFG_ACTROW("TemporaryErrorAction", OFF(dmarc_temperror_action),
+	    "tempfail", AM_DMARC_ACTIONS_TEMP),
+	AM_CFG_ROW("TrustedAuthservIDs", AM_CFG_LIST, OFF(dmarc_trusted_ids),
+	    NULL, am_cfg_trusted_ids),
+};
+
+const struct am_cfg_table am_cfg_table_dmarc =
+    AM_CFG_TABLE("dmarc", am_cfg_dmarc_opts);
+const struct am_cfg_feature am_cfg_feature_dmarc = {
+	"dmarc", am_cfg_dmarc_check
+};
+
 /* DMARCDiscovery: treewalk (RFC 9989) or psl (RFC 7489). */
 
-int
+static int
 am_cfg_dmarc_discovery(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
     void *field, const char *v)
 {
@@ -34,7 +81,7 @@ am_cfg_dmarc_discovery(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
 
 /* RejectString: one "%s" (the From domain), no other '%' (OpenDMARC). */
 
-int
+static int
 am_cfg_reject_string(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
     void *field, const char *v)
 {
@@ -59,7 +106,7 @@ am_cfg_reject_string(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
  * am_cfg_dmarc_psl - load the Public Suffix List when PSL discovery is
  * selected (DMARCDiscovery psl, or PublicSuffixList given).
  */
-void
+static void
 am_cfg_dmarc_psl(struct am_config *cfg, const char *file, unsigned line,
     struct am_diag *diag)
 {
@@ -81,7 +128,7 @@ am_cfg_dmarc_psl(struct am_config *cfg, const char *file, unsigned line,
  * a token, as our own AuthservID is: no white space, controls,
  * "();,\\\"" or non-ASCII, at most 255 octets.
  */
-int
+static int
 am_cfg_trusted_ids(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
     void *field, const char *v)
 {
@@ -113,7 +160,7 @@ am_cfg_trusted_ids(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
  * same host writes with it; authmilter verifies DKIM itself).  Such an
  * entry is warned about and dropped.
  */
-void
+static void
 am_cfg_dmarc_trusted(struct am_config *cfg, const char *file, unsigned line,
     struct am_diag *diag)
 {
@@ -136,24 +183,18 @@ am_cfg_dmarc_trusted(struct am_config *cfg, const char *file, unsigned line,
 	d[o] = NULL;
 }
 
-#define REFUSE(n, why)		{ n, AM_CFG_REFUSED, why }
-#define NOTSUP			"not supported by authmilter"
-#define NOREPORTS		NOTSUP " yet: DMARC reports are a later " \
-				"release (each message's report record is " \
-				"logged)"
+/* DMARC: the Public Suffix List, when PSL discovery is selected, and
+ * TrustedAuthservIDs against AuthservID. */
+static void
+am_cfg_dmarc_check(struct am_cfg_ctx *c)
+{
+	struct am_config	*cfg = c->cfg;
+	const char	*file;
+	unsigned	 line;
 
-const struct am_cfg_other am_cfg_others_dmarc[] = {
-	REFUSE("CopyFailuresTo", NOTSUP),
-	REFUSE("DomainWhitelist", NOTSUP " (no ARC)"),
-	REFUSE("DomainWhitelistFile", NOTSUP " (no ARC)"),
-	REFUSE("DomainWhitelistSize", NOTSUP " (no ARC)"),
-	REFUSE("FailureReports", NOREPORTS),
-	REFUSE("FailureReportsBcc", NOREPORTS),
-	REFUSE("FailureReportsOnNone", NOREPORTS),
-	REFUSE("FailureReportsSentBy", NOREPORTS),
-	REFUSE("HistoryFile", NOREPORTS),
-	REFUSE("IgnoreMailTo", NOREPORTS),
-	REFUSE("RecordAllMessages", NOREPORTS),
-	REFUSE("ReportCommand", NOREPORTS),
-	{ NULL, AM_CFG_REFUSED, NULL }
-};
+	am_cfg_where(c, am_cfg_is_set(c, "PublicSuffixList") ?
+	    "PublicSuffixList" : "DMARCDiscovery", &file, &line);
+	am_cfg_dmarc_psl(cfg, file, line, c->diag);
+	am_cfg_where(c, "TrustedAuthservIDs", &file, &line);
+	am_cfg_dmarc_trusted(cfg, file, line, c->diag);
+}

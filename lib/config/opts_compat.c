@@ -1,0 +1,140 @@
+/*
+ * opts_compat - OpenDKIM's (opendkim.conf(5)) and OpenDMARC's
+ * (opendmarc.conf(5)) options that we do not implement: refused with
+ * the reason (an error), accepted without effect (a warning), or
+ * accepted silently because we always do what they ask.  The options we
+ * implement live with their feature (opts_*.c).  man/authmilter.conf.5
+ * (OPENDKIM OPTIONS) documents each row.
+ */
+
+#include <stddef.h>
+
+#include "config_impl.h"
+
+#define REFUSE(n, why)		{ n, AM_CFG_REFUSED, why }
+#define NOEFFECT(n, why)	{ n, AM_CFG_NOEFFECT, why }
+#define ALWAYS(n, why)		{ n, AM_CFG_ALWAYS, why }
+#define NOTSUP			"not supported by authmilter"
+
+const struct am_cfg_other am_cfg_others[] = {
+	ALWAYS("SyslogSuccess", "one line is logged for every message"),
+	ALWAYS("LogResults", "every verdict is logged"),
+	ALWAYS("AlwaysAddARHeader", "an Authentication-Results field is "
+	    "always added"),
+	ALWAYS("QueryCache", "keys are always cached for their DNS TTL"),
+	/* OpenDMARC's: SPF is always checked here (SPFMode), never taken
+	 * from Received-SPF or other servers' Authentication-Results. */
+	ALWAYS("SPFIgnoreResults", "SPF results in the message are never "
+	    "used; see SPFMode"),
+	ALWAYS("SPFSelfValidate", "SPF is checked by authmilter itself; see "
+	    "SPFMode"),
+	NOEFFECT("TrustAnchorFile", "DNS answers are not DNSSEC-validated"),
+	NOEFFECT("ResolverConfiguration", "use Nameservers"),
+	NOEFFECT("ResolverTracing", "no resolver tracing"),
+	NOEFFECT("DNSConnect", "TCP is used when an answer is truncated"),
+	NOEFFECT("AllowSHA1Only", "SHA-256 is always available; rsa-sha1 "
+	    "signatures never pass (RFC 8301)"),
+	NOEFFECT("AutoRestart", "let the service manager restart it"),
+	NOEFFECT("AutoRestartCount", "let the service manager restart it"),
+	NOEFFECT("AutoRestartRate", "let the service manager restart it"),
+	NOEFFECT("AuthservIDWithJobID", "the queue id is in the log line"),
+	NOEFFECT("DisableCryptoInit", "OpenSSL 3 needs no set-up"),
+	NOEFFECT("EnableCoredumps", "use the service manager's settings"),
+	NOEFFECT("FixCRLF", "a bare LF is always a line end"),
+	NOEFFECT("KeepTemporaryFiles", "no temporary files are written"),
+	NOEFFECT("TemporaryDirectory", "no temporary files are written"),
+	NOEFFECT("MaximumHeaders", "the header block is limited to 1 MiB "
+	    "and 1000 fields"),
+	NOEFFECT("MilterDebug", "no libmilter debugging"),
+	NOEFFECT("On-Security", "no such checks"),
+	NOEFFECT("SoftStart", "no LDAP or SQL data sets"),
+	NOEFFECT("StrictTestMode", "no test mode"),
+	NOEFFECT("SyslogName", "the syslog name is always authmilter"),
+	NOEFFECT("Statistics", "no statistics"),
+	NOEFFECT("StatisticsName", "no statistics"),
+	NOEFFECT("StatisticsPolicyScript", "no statistics"),
+	NOEFFECT("StatisticsPrefix", "no statistics"),
+	NOEFFECT("AnonymousStatistics", "no statistics"),
+	REFUSE("BaseDirectory", "relative paths are taken from the "
+	    "configuration file's directory"),
+	REFUSE("ChangeRootDirectory", NOTSUP "; use the service manager "
+	    "(systemd RootDirectory=)"),
+	REFUSE("PeerList", NOTSUP "; have the MTA skip the milter for those "
+	    "clients (Postfix smtpd_milter_maps)"),
+	REFUSE("KeepAuthResults", NOTSUP "; forged Authentication-Results "
+	    "with our authserv-id are always removed"),
+	REFUSE("BodyLengthDB", NOTSUP "; signatures never carry l="),
+	REFUSE("MaximumSignedBytes", NOTSUP "; signatures never carry l="),
+	REFUSE("Minimum", NOTSUP "; see BodyLengthPolicy"),
+	REFUSE("BogusKey", NOTSUP), REFUSE("UnprotectedKey", NOTSUP),
+	REFUSE("CaptureUnknownErrors", NOTSUP),
+	REFUSE("Diagnostics", NOTSUP), REFUSE("DiagnosticDirectory", NOTSUP),
+	REFUSE("DomainKeysCompat", NOTSUP), REFUSE("DontSignMailTo", NOTSUP),
+	REFUSE("ExemptDomains", NOTSUP),
+	REFUSE("IdentityHeader", NOTSUP),
+	REFUSE("IdentityHeaderRemove", NOTSUP),
+	REFUSE("IgnoreMalformedMail", NOTSUP "; see RejectBadFrom"),
+	REFUSE("MTA", NOTSUP "; use MacroList with {daemon_name}"),
+	REFUSE("MTACommand", NOTSUP), REFUSE("MustBeSigned", NOTSUP),
+	REFUSE("NoHeaderB", NOTSUP), REFUSE("POPDBFile", NOTSUP),
+	REFUSE("Quarantine", NOTSUP "; use On-BadSignature quarantine"),
+	REFUSE("RedirectFailuresTo", NOTSUP),
+	REFUSE("RemoveOldSignatures", NOTSUP),
+	REFUSE("ReplaceHeaders", NOTSUP), REFUSE("ReplaceRules", NOTSUP),
+	REFUSE("ReportAddress", NOTSUP), REFUSE("ReportBccAddress", NOTSUP),
+	REFUSE("RequestReports", NOTSUP), REFUSE("SendReports", NOTSUP),
+	REFUSE("StrictHeaders", NOTSUP "; see RejectBadFrom"),
+	REFUSE("ResignAll", NOTSUP), REFUSE("ResignMailTo", NOTSUP),
+	REFUSE("SelectCanonicalizationHeader", NOTSUP),
+	REFUSE("SenderHeaders", NOTSUP "; the author is always From"),
+	REFUSE("SenderMacro", NOTSUP "; the author is always From"),
+	REFUSE("SetupPolicyScript", NOTSUP " (no Lua)"),
+	REFUSE("ScreenPolicyScript", NOTSUP " (no Lua)"),
+	REFUSE("FinalPolicyScript", NOTSUP " (no Lua)"),
+	REFUSE("SingleAuthResult", NOTSUP), REFUSE("SMTPURI", NOTSUP),
+	REFUSE("TestDNSData", NOTSUP
+	    "; tests give authmilter zone files with AUTHMILTER_TEST_DNS"),
+	REFUSE("TestPublicKeys", NOTSUP
+	    "; tests give authmilter zone files with AUTHMILTER_TEST_DNS"),
+	REFUSE("TrustSignaturesFrom", NOTSUP),
+	REFUSE("WeakSyntaxChecks", NOTSUP),
+	REFUSE("LDAPAuthMechanism", NOTSUP " (no LDAP)"),
+	REFUSE("LDAPAuthName", NOTSUP " (no LDAP)"),
+	REFUSE("LDAPAuthRealm", NOTSUP " (no LDAP)"),
+	REFUSE("LDAPAuthUser", NOTSUP " (no LDAP)"),
+	REFUSE("LDAPBindPassword", NOTSUP " (no LDAP)"),
+	REFUSE("LDAPBindUser", NOTSUP " (no LDAP)"),
+	REFUSE("LDAPDisableCache", NOTSUP " (no LDAP)"),
+	REFUSE("LDAPKeepaliveIdle", NOTSUP " (no LDAP)"),
+	REFUSE("LDAPKeepaliveInterval", NOTSUP " (no LDAP)"),
+	REFUSE("LDAPKeepaliveProbes", NOTSUP " (no LDAP)"),
+	REFUSE("LDAPSoftStart", NOTSUP " (no LDAP)"),
+	REFUSE("LDAPTimeout", NOTSUP " (no LDAP)"),
+	REFUSE("LDAPUseTLS", NOTSUP " (no LDAP)"),
+	REFUSE("VBR-Certifiers", NOTSUP " (no VBR)"),
+	REFUSE("VBR-PurgeFields", NOTSUP " (no VBR)"),
+	REFUSE("VBR-TrustedCertifiers", NOTSUP " (no VBR)"),
+	REFUSE("VBR-TrustedCertifiersOnly", NOTSUP " (no VBR)"),
+	REFUSE("VBR-Type", NOTSUP " (no VBR)"),
+	{ NULL, AM_CFG_REFUSED, NULL }
+};
+
+#define NOREPORTS		NOTSUP " yet: DMARC reports are a later " \
+				"release (each message's report record is " \
+				"logged)"
+
+const struct am_cfg_other am_cfg_others_dmarc[] = {
+	REFUSE("CopyFailuresTo", NOTSUP),
+	REFUSE("DomainWhitelist", NOTSUP " (no ARC)"),
+	REFUSE("DomainWhitelistFile", NOTSUP " (no ARC)"),
+	REFUSE("DomainWhitelistSize", NOTSUP " (no ARC)"),
+	REFUSE("FailureReports", NOREPORTS),
+	REFUSE("FailureReportsBcc", NOREPORTS),
+	REFUSE("FailureReportsOnNone", NOREPORTS),
+	REFUSE("FailureReportsSentBy", NOREPORTS),
+	REFUSE("HistoryFile", NOREPORTS),
+	REFUSE("IgnoreMailTo", NOREPORTS),
+	REFUSE("RecordAllMessages", NOREPORTS),
+	REFUSE("ReportCommand", NOREPORTS),
+	{ NULL, AM_CFG_REFUSED, NULL }
+};

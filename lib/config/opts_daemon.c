@@ -1,0 +1,146 @@
+/*
+ * opts_daemon - the daemon's options: where it listens, its pid file,
+ * user, umask and logging
+ *
+ * <syslog.h> is included for the LOG_* facility constants only;
+ * nothing here logs to syslog.
+ */
+
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+
+#include "config_impl.h"
+
+#define OFF(f)	offsetof(struct am_config, f)
+
+static am_cfg_check_fn am_cfg_socket, am_cfg_userid, am_cfg_umask,
+    am_cfg_facility;
+
+static const struct am_cfg_opt am_cfg_daemon_opts[] = {
+	AM_CFG_ROW("Socket", AM_CFG_STR, OFF(socket),
+	    "unix:/run/authmilter/authmilter.sock", am_cfg_socket),
+	AM_CFG_ROW("PidFile", AM_CFG_STR, OFF(pidfile), NULL,
+	    am_cfg_check_nonempty),
+	AM_CFG_ROW("UserID", AM_CFG_STR, OFF(userid), NULL, am_cfg_userid),
+	{ .name = "UMask", .type = AM_CFG_FN, .off = OFF(umask), .max = 0777,
+	    .check = am_cfg_umask },
+	AM_CFG_ROW("Syslog", AM_CFG_BOOL, OFF(syslog), "yes", NULL),
+	AM_CFG_ROW("SyslogFacility", AM_CFG_FN, OFF(syslog_facility), "mail",
+	    am_cfg_facility),
+	AM_CFG_ROW("LogWhy", AM_CFG_BOOL, OFF(log_why), "no", NULL),
+	AM_CFG_ROW("LogFile", AM_CFG_STR, OFF(logfile), NULL,
+	    am_cfg_check_nonempty),
+	AM_CFG_NUM("MilterTimeout", AM_CFG_UINT, OFF(milter_timeout), "600", 1,
+	    86400),
+	AM_CFG_ROW("Background", AM_CFG_BOOL, OFF(background), "yes", NULL),
+};
+
+const struct am_cfg_table am_cfg_table_daemon =
+    AM_CFG_TABLE("daemon", am_cfg_daemon_opts);
+
+static int
+am_cfg_port(const char *p, size_t n)
+{
+	unsigned long	 port = 0;
+	size_t		 i;
+
+	if (n == 0 || n > 5)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)p[i]))
+			return -1;
+		port = port * 10 + (unsigned long)(p[i] - '0');
+	}
+	return port >= 1 && port <= 65535 ? 0 : -1;
+}
+
+static int
+am_cfg_socket(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
+    void *field, const char *v)
+{
+	const char	*rest, *at;
+
+	if (v[0] == '/')
+		return 0;
+	if (strncasecmp(v, "unix:", 5) == 0 || strncasecmp(v, "local:", 6)
+	    == 0) {
+		rest = strchr(v, ':') + 1;
+		if (rest[0] == '/')
+			return 0;
+		return am_cfg_bad(c, o, v, "unix:/absolute/path");
+	}
+	if (strncasecmp(v, "inet:", 5) == 0 || strncasecmp(v, "inet6:", 6)
+	    == 0) {
+		rest = strchr(v, ':') + 1;
+		at = strchr(rest, '@');
+		if (am_cfg_port(rest, at != NULL ? (size_t)(at - rest) :
+		    strlen(rest)) == 0 && (at == NULL || at[1] != '\0'))
+			return 0;
+		return am_cfg_bad(c, o, v, "inet:PORT[@HOST] with PORT "
+		    "1 to 65535");
+	}
+	return am_cfg_bad(c, o, v, "unix:PATH, local:PATH, inet:PORT@HOST "
+	    "or inet6:PORT@HOST");
+}
+
+static int
+am_cfg_userid(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
+    void *field, const char *v)
+{
+	const char	*colon = strchr(v, ':');
+
+	if (v[0] == ':' || (colon != NULL && (colon[1] == '\0' ||
+	    strchr(colon + 1, ':') != NULL)) || strpbrk(v, " \t") != NULL)
+		return am_cfg_bad(c, o, v, "user[:group]");
+	return 0;
+}
+
+static int
+am_cfg_umask(struct am_cfg_ctx *c, const struct am_cfg_opt *o, void *field,
+    const char *v)
+{
+	unsigned long	 n;
+	char		*end;
+
+	errno = 0;
+	n = strtoul(v, &end, 8);
+	if (!isdigit((unsigned char)v[0]) || *end != '\0' || errno != 0 ||
+	    n > o->max)
+		return am_cfg_bad(c, o, v, "an octal mask such as 007");
+	c->cfg->umask = (mode_t)n;
+	c->cfg->has_umask = 1;
+	return 0;
+}
+
+static int
+am_cfg_facility(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
+    void *field, const char *v)
+{
+	static const struct {
+		const char	*name;
+		int		 fac;
+	} t[] = {
+		{ "mail", LOG_MAIL }, { "daemon", LOG_DAEMON },
+		{ "auth", LOG_AUTH }, { "authpriv", LOG_AUTHPRIV },
+		{ "user", LOG_USER }, { "local0", LOG_LOCAL0 },
+		{ "local1", LOG_LOCAL1 }, { "local2", LOG_LOCAL2 },
+		{ "local3", LOG_LOCAL3 }, { "local4", LOG_LOCAL4 },
+		{ "local5", LOG_LOCAL5 }, { "local6", LOG_LOCAL6 },
+		{ "local7", LOG_LOCAL7 },
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcasecmp(v, t[i].name) == 0 || (strncasecmp(v, "log_",
+		    4) == 0 && strcasecmp(v + 4, t[i].name) == 0)) {
+			*(int *)field = t[i].fac;
+			return 0;
+		}
+	return am_cfg_bad(c, o, v, "mail, daemon, auth, authpriv, user or "
+	    "local0 to local7");
+}
