@@ -364,6 +364,7 @@ am_eval_run(struct am_eval_args *a, const struct am_config *cfg,
 		/* Oversized headers give a defined result, not a failure. */
 		if (am_tool_feed(fp, &am_eval_cb, e, &err) == -1)
 			am_tool_errx("message headers: %s", err.msg);
+		(void)am_engine_eoh(e, 1);	/* as the MTA's EOH would */
 	}
 	am_engine_eom(e);
 	am_eval_print(a, am_engine_result(e), &reports, cfg);

@@ -47,7 +47,8 @@ void
 am_disposition_merge(struct am_disposition *into,
     const struct am_disposition *c)
 {
-	if (c->action > into->action)
+	if (c->action > into->action || (c->action == into->action &&
+	    into->method == AM_METHOD_NONE && c->method != AM_METHOD_NONE))
 		*into = *c;
 }
 
@@ -130,6 +131,7 @@ am_disposition_outcome(struct am_disposition *d, enum am_outcome o,
 		am_disposition_set(d, a, m, NULL, a == AM_ACTION_TEMPFAIL ?
 		    am_outcomes[i].temp : am_outcomes[i].perm,
 		    am_outcomes[i].text, am_outcomes[i].text);
-	else
-		am_disposition_set(d, a, m, "", "", "", am_outcomes[i].text);
+	else			/* an accept decides nothing */
+		am_disposition_set(d, a, a == AM_ACTION_ACCEPT ?
+		    AM_METHOD_NONE : m, "", "", "", am_outcomes[i].text);
 }

@@ -12,7 +12,8 @@
  * merges them (am_disposition_merge):
  *
  *	the contribution whose action is more severe wins; on a tie the
- *	one already there stays.  Severity, least first: accept,
+ *	one already there stays, unless it decided nothing (an accept
+ *	with method AM_METHOD_NONE: no reason to keep it).  Severity, least first: accept,
  *	quarantine, discard, tempfail, reject (the order of enum
  *	am_action).  Contributions are merged in the order of the SMTP
  *	stages and then of the methods: SPF (MAIL FROM), DKIM or the
