@@ -42,17 +42,18 @@ am_engine_spf_one(struct am_engine *e, const struct am_spf_opts *o,
     enum am_spf_identity id, const char *sender, struct am_spf_result *res)
 {
 	struct am_engine_spf	*s = &e->spf;
+	struct am_spf_request	 rq = {
+		.ip = e->client.ip, .sender = sender,
+		.helo = s->helo_name[0] != '\0' ? s->helo_name : NULL,
+	};
 	struct am_err		 err;
 	int			 rc;
 
 	am_err_clear(&err);
 	if (id == AM_SPF_ID_HELO)
-		rc = am_spf_check_helo(e->dns, o, e->client.ip, s->helo_name,
-		    res, &err);
+		rc = am_spf_check_helo(e->dns, o, &rq, res, &err);
 	else
-		rc = am_spf_check_mailfrom(e->dns, o, e->client.ip,
-		    s->helo_name[0] != '\0' ? s->helo_name : NULL, sender, res,
-		    &err);
+		rc = am_spf_check_mailfrom(e->dns, o, &rq, res, &err);
 	if (rc == 0)
 		return;
 	am_log(e->log, AM_LOG_WARN, "SPF %s: %s", id == AM_SPF_ID_HELO ?
