@@ -106,7 +106,7 @@ sign(const char *msg)
 }
 
 /* The SMTP envelope of a test message. */
-struct am_inbound_env {
+struct am_test_env {
 	const char	*ip, *helo, *sender, *auth_user, *rcpt_domain;
 };
 
@@ -122,7 +122,7 @@ opts_default(struct am_engine_opts *o)
 
 /* Runs msg through an engine, stage by stage; the caller frees *inp. */
 static const struct am_engine_result *
-run(const struct am_engine_opts *o, const struct am_inbound_env *env,
+run(const struct am_engine_opts *o, const struct am_test_env *env,
     const char *msg, size_t step, struct am_engine **inp)
 {
 	struct am_engine_client	 c;
@@ -289,10 +289,10 @@ ar_valid(const char *v, const char *id)
 #define AR(r)		ar_line(r)
 #define HAS(r, s)	(strstr(AR(r), (s)) != NULL)
 
-static const struct am_inbound_env env_good = {
+static const struct am_test_env env_good = {
 	"192.0.2.10", "mail.example.net", "bounce@example.net", NULL, NULL
 };
-static const struct am_inbound_env env_evil = {
+static const struct am_test_env env_evil = {
 	"198.51.100.7", "evil.test", "x@evil.test", NULL, "example.org"
 };
 
@@ -422,7 +422,7 @@ t_authenticated(void)
 	struct am_engine_opts		 o;
 	struct am_engine		*in;
 	const struct am_engine_result	*r;
-	struct am_inbound_env		 env = env_evil;
+	struct am_test_env		 env = env_evil;
 
 	opts_default(&o);
 	o.reject_failures = 1;
@@ -541,7 +541,7 @@ t_limits(void)
 	    "DMARC off: no dmarc=, accept");
 	am_engine_free(&in);
 	opts_default(&o);
-	r = run(&o, &(struct am_inbound_env){ NULL, "mail.example.net",
+	r = run(&o, &(struct am_test_env){ NULL, "mail.example.net",
 	    "bounce@example.net", NULL, NULL }, HDRS("From: a@example.net\r\n")
 	    BODY, 4096, &in);
 	ok(!HAS(r, "spf=") && HAS(r, "dkim=none"), "no client address: "
