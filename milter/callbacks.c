@@ -28,6 +28,10 @@ am_cb_conn(SMFICTX *ctx)
 	return c;
 }
 
+/* The one lookup of a milter macro: "{name}", or "name" tried as
+ * given and then braced ("i", "{i}"). */
+static const char *am_cb_macro(void *ctx, const char *name);
+
 /* The message, started on the current snapshot if the MTA skipped
  * MAIL FROM; NULL when there is no snapshot (shutting down). */
 
@@ -39,7 +43,7 @@ am_cb_msg(SMFICTX *ctx)
 	if (c->msg == NULL)
 		c->msg = am_msg_new();
 	if (c->msg != NULL)
-		am_msg_set_qid(c->msg, smfi_getsymval(ctx, (char *)"i"));
+		am_msg_set_qid(c->msg, am_cb_macro(ctx, "i"));
 	return c->msg;
 }
 
@@ -65,8 +69,8 @@ am_cb_client(SMFICTX *ctx, struct am_conn *c, struct am_client *cl)
 	cl->sa = c->has_addr ? (struct sockaddr *)&c->ss : NULL;
 	cl->host = c->host;
 	cl->addr = c->addr;
-	cl->auth_authen = smfi_getsymval(ctx, (char *)"{auth_authen}");
-	cl->auth_type = smfi_getsymval(ctx, (char *)"{auth_type}");
+	cl->auth_authen = am_cb_macro(ctx, "{auth_authen}");
+	cl->auth_type = am_cb_macro(ctx, "{auth_type}");
 	cl->getmacro = am_cb_macro;
 	cl->macro_ctx = ctx;
 }
@@ -99,7 +103,7 @@ am_xxfi_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 static sfsistat
 am_xxfi_helo(SMFICTX *ctx, char *helo)
 {
-	am_spf_conn_helo(&am_cb_conn(ctx)->spf, helo);
+	am_engine_conn_helo(&am_cb_conn(ctx)->engine, helo);
 	return SMFIS_CONTINUE;
 }
 
@@ -109,25 +113,26 @@ am_xxfi_envfrom(SMFICTX *ctx, char **argv)
 	struct am_conn	*c = am_cb_conn(ctx);
 	struct am_msg	*m;
 	struct am_client cl;
-	enum am_action	 a;
 	sfsistat	 r;
 
 	am_msg_free(&c->msg);
 	if ((m = am_cb_msg(ctx)) == NULL)
 		return SMFIS_TEMPFAIL;
 	am_cb_client(ctx, c, &cl);
-	a = am_msg_mailfrom(m, c, &cl, argv != NULL ? argv[0] : NULL,
-	    am_cb_macro(ctx, "s"));
-	if (a == AM_ACTION_ACCEPT)
-		return SMFIS_CONTINUE;
-	r = am_apply_refuse(ctx, a, m->spf.rcode, m->spf.xcode, m->spf.reply);
-	am_msg_free(&c->msg);
+	r = am_apply_refuse(ctx, am_msg_mailfrom(m, c, &cl, argv != NULL ?
+	    argv[0] : NULL, am_cb_macro(ctx, "s")));
+	if (r != SMFIS_CONTINUE)
+		am_msg_free(&c->msg);
 	return r;
 }
 
 static sfsistat
 am_xxfi_envrcpt(SMFICTX *ctx, char **argv)
 {
+	struct am_conn	*c = am_cb_conn(ctx);
+
+	if (c->msg != NULL && argv != NULL && argv[0] != NULL)
+		am_msg_rcpt(c->msg, argv[0]);
 	return SMFIS_CONTINUE;
 }
 
@@ -156,15 +161,11 @@ am_xxfi_eoh(SMFICTX *ctx)
 	am_cb_client(ctx, c, &cl);
 	switch (am_msg_eoh(m, &cl)) {
 	case AM_DECIDE_REJECT:
-		m->action = AM_ACTION_REJECT;
-		am_msg_log_final(m, NULL);
-		r = am_apply_refuse(ctx, AM_ACTION_REJECT, "550", "5.7.1",
-		    m->dec.from.why);
+		r = am_apply_refuse(ctx, am_msg_disposition(m));
 		break;
 	case AM_DECIDE_NONE:
-		if (am_msg_spf_pending(m))
+		if (am_msg_needs_eom(m))
 			return SMFIS_CONTINUE;	/* SPF results to add */
-		am_msg_log_final(m, NULL);
 		r = SMFIS_ACCEPT;
 		break;
 	default:
@@ -195,7 +196,7 @@ am_xxfi_eom(SMFICTX *ctx)
 	if (m == NULL)
 		return SMFIS_TEMPFAIL;
 	/* The MTA skipped EOH: decide now. */
-	if (m->hdrs != NULL && (r = am_xxfi_eoh(ctx)) != SMFIS_CONTINUE)
+	if (!am_msg_eoh_done(m) && (r = am_xxfi_eoh(ctx)) != SMFIS_CONTINUE)
 		return r;
 	am_msg_eom(m);
 	r = am_apply(ctx, c, m);

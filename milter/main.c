@@ -195,14 +195,27 @@ am_stale_socket(const char *path, const struct am_log *log)
 	return unlink(path) == -1 && errno != ENOENT ? -1 : 0;
 }
 
-/* The directory a unix socket goes into must exist. */
+static int	am_lookup_user(const char *, char *, size_t, uid_t *, gid_t *,
+		    int *);
 
+/*
+ * The directory a unix socket goes into must exist, or its parent must:
+ * then it is created at start (mode 0750, owned by UserID's user and
+ * group, as a service manager's RuntimeDirectory would be), and -n (cfg
+ * NULL) says so.  mkdir never follows a link; a link planted in its
+ * place makes mkdir fail.
+ */
 static int
-am_socket_dir_ok(const char *path, const struct am_log *log)
+am_socket_dir_ok(const char *path, const struct am_config *cfg,
+    int create, const struct am_log *log)
 {
 	char		 dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	const char	*slash = strrchr(path, '/');
+	char		 parent[sizeof(dir)], user[256];
+	const char	*slash = strrchr(path, '/'), *ps;
 	struct stat	 st;
+	uid_t		 uid;
+	gid_t		 gid;
+	int		 eg;
 
 	if (strlen(path) >= sizeof(dir)) {
 		am_log(log, AM_LOG_ERROR, "socket path %s: longer than %zu "
@@ -213,6 +226,32 @@ am_socket_dir_ok(const char *path, const struct am_log *log)
 		return 0;
 	(void)snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 :
 	    (int)(slash - path), path);
+	if (lstat(dir, &st) == -1 && errno == ENOENT &&
+	    (ps = strrchr(dir, '/')) != NULL) {
+		(void)snprintf(parent, sizeof(parent), "%.*s", ps == dir ? 1 :
+		    (int)(ps - dir), dir);
+		if (stat(parent, &st) == 0 && S_ISDIR(st.st_mode)) {
+			if (!create) {
+				am_log(log, AM_LOG_INFO, "socket directory "
+				    "%s: not there yet, created at start",
+				    dir);
+				return 0;
+			}
+			if (mkdir(dir, 0750) == -1) {
+				am_log(log, AM_LOG_ERROR, "socket directory "
+				    "%s: cannot create: %s", dir,
+				    strerror(errno));
+				return -1;
+			}
+			if (cfg->userid != NULL && am_lookup_user(cfg->userid,
+			    user, sizeof(user), &uid, &gid, &eg) == 0 &&
+			    lchown(dir, uid, gid) == -1)
+				am_log(log, AM_LOG_WARN, "socket directory %s: "
+				    "chown: %s", dir, strerror(errno));
+			am_log(log, AM_LOG_INFO, "socket directory %s created",
+			    dir);
+		}
+	}
 	if (stat(dir, &st) == -1) {
 		am_log(log, AM_LOG_ERROR, "socket directory %s: %s", dir,
 		    strerror(errno));
@@ -236,7 +275,7 @@ am_open_socket(const struct am_config *cfg, const struct am_log *log)
 		return -1;
 	}
 	if ((path = am_unix_path(cfg->socket)) != NULL &&
-	    (am_socket_dir_ok(path, log) == -1 ||
+	    (am_socket_dir_ok(path, cfg, 1, log) == -1 ||
 	    am_stale_socket(path, log) == -1))
 		return -1;
 	if (cfg->has_umask)
@@ -525,7 +564,7 @@ am_check_start(const struct am_config *cfg, const struct am_log *log)
 		r = -1;
 	}
 	if (cfg->socket != NULL && (path = am_unix_path(cfg->socket)) != NULL &&
-	    am_socket_dir_ok(path, log) == -1)
+	    am_socket_dir_ok(path, cfg, 0, log) == -1)
 		r = -1;
 	if (cfg->pidfile != NULL &&
 	    am_dir_of_ok("PidFile", cfg->pidfile, log) == -1)

@@ -8,14 +8,28 @@
  *	    [--reject-failures] [--annotate-only]
  *	    [--temperror tempfail|accept] [FILE]
  *
- * Runs the milter's inbound pipeline (lib/inbound.h) on a saved
- * message.  Output, a contract:
+ * Feeds a saved message to the engine (lib/engine/engine.h) the way
+ * the daemon's milter callbacks do, stage by stage (client, HELO, MAIL
+ * FROM, RCPT TO, headers, body, end), with the engine options of the
+ * one config mapping the daemon also uses (am_config_engine_opts,
+ * am_config_engine_client), so that it prints what the daemon would do
+ * with the message as a verifier (t/parity checks that it does).
+ * Output, a contract:
  *	Authentication-Results: <authserv-id>; dkim=...; spf=...; dmarc=...
- *	action=<accept|quarantine|reject|tempfail> <reason>
- *	  <method>: why, one line each, indented by two spaces
+ *	action=<accept|quarantine|discard|reject|tempfail> [CODE XCODE ]<why>
+ *	  milter: <what the MTA gets: accept | reject CODE XCODE TEXT |
+ *	      tempfail CODE XCODE TEXT | discard | quarantine REASON>
+ *	  delete: Authentication-Results N	(1-based, for each)
+ *	  add: NAME: VALUE			(top first, unfolded)
+ *	  <method>: why, one line each
+ *	  report: one DMARC report record each
  * Exits 0 whenever the message could be evaluated, 64 on usage errors,
  * 66 when the message or config cannot be read.
  */
+
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <getopt.h>
 #include <stdio.h>
@@ -24,15 +38,24 @@
 #include <unistd.h>
 
 #include "autoconfig.h"
-#include "inbound.h"
+#include "config.h"
+#include "config_engine.h"
+#include "engine.h"
 #include "psl.h"
 #include "tool.h"
-#include "config.h"
+
+/* The envelope, as the MTA would give it to the milter. */
+struct am_eval_env {
+	const char	*ip;
+	const char	*helo;
+	const char	*sender;	/* "" for the null sender */
+	const char	*auth_user;
+};
 
 struct am_eval_args {
 	struct am_tool_dns_args	 dns;
-	struct am_inbound_env	 env;
-	struct am_inbound_opts	 opts;
+	struct am_eval_env	 env;
+	struct am_engine_opts	 opts;
 	const char		*config;
 	const char		*psl_path;
 	const char		*rcpt;
@@ -130,7 +153,7 @@ am_eval_parse(int argc, char **argv, struct am_eval_args *a)
 	int	 c;
 
 	memset(a, 0, sizeof(*a));
-	am_inbound_opts_init(&a->opts);
+	am_engine_opts_init(&a->opts);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:", longopts, NULL)) != -1)
 		if (c == '?' || am_eval_opt(c, optarg, a) == -1)
@@ -146,26 +169,7 @@ am_eval_parse(int argc, char **argv, struct am_eval_args *a)
 	}
 	if (strcmp(a->env.sender, "<>") == 0)
 		a->env.sender = "";
-	if (a->rcpt != NULL)
-		a->env.rcpt_domain = strrchr(a->rcpt, '@') != NULL ?
-		    strrchr(a->rcpt, '@') + 1 : a->rcpt;
 	return 0;
-}
-
-/* The options the daemon's config has; the command line wins. */
-static void
-am_eval_apply_config(struct am_eval_args *a, const struct am_config *cfg)
-{
-	struct am_inbound_opts	*o = &a->opts;
-	uint64_t		 now = o->now;
-
-	o->authserv_id = cfg->authserv_id;
-	o->dkim_opts = cfg->verify;
-	o->now = now;
-	o->spf = cfg->spf_mode;
-	o->spf_opts.default_exp = cfg->spf_explanation;
-	if (cfg->spf_timeout > 0)
-		o->spf_opts.budget_ms = cfg->spf_timeout * 1000;
 }
 
 static void
@@ -182,14 +186,15 @@ am_eval_apply_args(struct am_eval_args *a)
 static int
 am_eval_header_cb(void *ctx, const char *raw, size_t len, struct am_err *err)
 {
-	return am_inbound_header(ctx, raw, len, err);
+	return am_engine_header_raw(ctx, raw, len, err);
 }
 
+/* The daemon's decision for a received message: verify (Mode v). */
 static int
 am_eval_eoh_cb(void *ctx, struct am_err *err)
 {
 	(void)err;
-	(void)am_inbound_eoh(ctx);
+	(void)am_engine_eoh(ctx, 1);
 	return 0;
 }
 
@@ -197,7 +202,7 @@ static int
 am_eval_body_cb(void *ctx, const char *p, size_t n, struct am_err *err)
 {
 	(void)err;
-	am_inbound_body(ctx, p, n);
+	am_engine_body(ctx, p, n);
 	return 0;
 }
 
@@ -230,42 +235,140 @@ am_eval_lines(const char *p)
 	}
 }
 
+/* A folded value ("\n\t") on one line, its leading space dropped. */
 static void
-am_eval_print(const struct am_inbound_result *r, const struct am_buf *reports)
+am_eval_unfolded(const char *prefix, const struct am_buf *b)
 {
-	printf("Authentication-Results: %s\n", am_buf_str(&r->authres));
-	printf("action=%s", am_inbound_action_name(r->action));
-	if (r->smtp_code[0] != '\0')
-		printf(" %s %s", r->smtp_code, r->smtp_xcode);
-	printf(" %s\n", r->reason);
-	am_eval_lines(am_buf_str(&r->why));
+	const char	*p = am_buf_str(b);
+
+	printf("%s", prefix);
+	for (p += *p == ' '; *p != '\0'; p++)
+		if (*p == '\n')
+			putchar(' '), p += p[1] == '\t';
+		else
+			putchar(*p);
+	putchar('\n');
+}
+
+/* What the MTA gets, as bench-milter --print shows it. */
+static void
+am_eval_milter(const struct am_disposition *d)
+{
+	printf("  milter: %s", am_disposition_action_name(d->action));
+	if (am_disposition_refuses(d))
+		printf(" %s %s %s", d->code, d->xcode, d->text);
+	else if (d->action == AM_ACTION_QUARANTINE)
+		printf(" %s", d->text);
+	putchar('\n');
+}
+
+static void
+am_eval_print(const struct am_eval_args *a, const struct am_engine_result *r,
+    const struct am_buf *reports, const struct am_config *cfg)
+{
+	const struct am_disposition	*d = &r->disp;
+	size_t				 i;
+
+	if (r->ar->len > 0)
+		am_eval_unfolded("Authentication-Results: ", r->ar);
+	else
+		printf("Authentication-Results: %s; none\n",
+		    a->opts.authserv_id != NULL ? a->opts.authserv_id :
+		    "localhost");
+	printf("action=%s", am_disposition_action_name(d->action));
+	if (am_disposition_refuses(d))
+		printf(" %s %s", d->code, d->xcode);
+	printf(" %s\n", d->why[0] != '\0' ? d->why : "nothing to enforce");
+	am_eval_milter(d);
+	if (!am_disposition_refuses(d) && d->action != AM_ACTION_DISCARD) {
+		for (i = 0; i < r->ndel; i++)
+			printf("  delete: Authentication-Results %zu\n",
+			    r->del[i]);
+		if (r->ar->len > 0)
+			am_eval_unfolded("  add: Authentication-Results: ",
+			    r->ar);
+		if (r->rspf->len > 0)
+			am_eval_unfolded("  add: Received-SPF: ", r->rspf);
+		if (cfg != NULL && cfg->software_header)
+			printf("  add: DKIM-Filter: authmilter %s\n",
+			    PACKAGE_VERSION);
+	}
+	am_eval_lines(am_buf_str(r->why));
 	am_eval_lines(am_buf_str(reports));
 }
 
-/* Runs the pipeline on fp; 0, or -1 when it could not start. */
-static int
-am_eval_run(struct am_eval_args *a, struct am_dns *dns, FILE *fp)
+/* The client as the MTA describes it, and the mapping's view of it. */
+static void
+am_eval_client(const struct am_eval_args *a, const struct am_config *cfg,
+    struct sockaddr_storage *ss, struct am_engine_client *out)
 {
-	struct am_inbound	*in;
+	struct am_client	 cl;
+	struct sockaddr_in	*s4 = (struct sockaddr_in *)(void *)ss;
+	struct sockaddr_in6	*s6 = (struct sockaddr_in6 *)(void *)ss;
+	int			 auth = a->env.auth_user != NULL &&
+				    a->env.auth_user[0] != '\0';
+
+	memset(&cl, 0, sizeof(cl));
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, a->env.ip, &s4->sin_addr) == 1)
+		s4->sin_family = AF_INET;
+	else if (inet_pton(AF_INET6, a->env.ip, &s6->sin6_addr) == 1)
+		s6->sin6_family = AF_INET6;
+	cl.sa = ss->ss_family != 0 ? (struct sockaddr *)ss : NULL;
+	cl.addr = a->env.ip;
+	cl.auth_authen = a->env.auth_user;
+	if (cfg != NULL) {
+		am_config_engine_client(cfg, &cl, out);
+		out->ip = a->env.ip;
+		return;
+	}
+	/* No config: its defaults (SPFSkipTrusted and
+	 * IgnoreAuthenticatedClients yes). */
+	memset(out, 0, sizeof(*out));
+	out->ip = a->env.ip;
+	out->spf_skip = out->exempt = auth;
+	if (auth)
+		(void)snprintf(out->exempt_why, sizeof(out->exempt_why),
+		    "authenticated client");
+}
+
+/* Runs the engine on fp, stage by stage; 0, or -1 when it could not
+ * start. */
+static int
+am_eval_run(struct am_eval_args *a, const struct am_config *cfg,
+    struct am_dns *dns, FILE *fp)
+{
+	struct am_engine	*e;
+	struct am_engine_conn	 conn;
+	struct am_engine_client	 ec;
+	struct sockaddr_storage	 ss;
 	struct am_buf		 reports;
 	struct am_err		 err;
+	char			 from[1100];
 
 	am_err_clear(&err);
 	am_buf_init(&reports, 65536);
 	a->opts.report.fn = am_eval_report_sink;
 	a->opts.report.ctx = &reports;
-	if ((in = am_inbound_new(&a->opts, &a->env, dns, &am_tool_log,
-	    &err)) == NULL) {
-		am_tool_errx("%s", err.msg);
-		am_buf_release(&reports);
-		return -1;
+	a->opts.why = 1;
+	e = am_engine_new(&a->opts, dns, &am_tool_log, NULL);
+	am_eval_client(a, cfg, &ss, &ec);
+	am_engine_client(e, &ec);
+	am_engine_conn_init(&conn);
+	am_engine_conn_helo(&conn, a->env.helo);
+	(void)snprintf(from, sizeof(from), "<%s>", a->env.sender);
+	if (!am_disposition_refuses(am_engine_mailfrom(e, &conn, NULL,
+	    from))) {
+		if (a->rcpt != NULL)
+			am_engine_rcpt(e, a->rcpt);
+		/* Oversized headers give a defined result, not a failure. */
+		if (am_tool_feed(fp, &am_eval_cb, e, &err) == -1)
+			am_tool_errx("message headers: %s", err.msg);
+		(void)am_engine_eoh(e, 1);	/* as the MTA's EOH would */
 	}
-	/* Oversized headers give a defined result, not a failure. */
-	if (am_tool_feed(fp, &am_eval_cb, in, &err) == -1)
-		am_tool_errx("message headers: %s", err.msg);
-	am_inbound_eom(in);
-	am_eval_print(am_inbound_result(in), &reports);
-	am_inbound_free(&in);
+	am_engine_eom(e);
+	am_eval_print(a, am_engine_result(e), &reports, cfg);
+	am_engine_free(&e);
 	am_buf_release(&reports);
 	return 0;
 }
@@ -315,7 +418,7 @@ am_eval_go(struct am_eval_args *a, struct am_config *cfg, char *host)
 	if ((fp = am_tool_open(a->file)) == NULL)
 		rc = AM_TOOL_EXIT_INPUT;
 	else {
-		if (am_eval_run(a, dns, fp) == -1)
+		if (am_eval_run(a, cfg, dns, fp) == -1)
 			rc = AM_TOOL_EXIT_USAGE;
 		fclose(fp);
 	}
@@ -332,14 +435,18 @@ am_cmd_eval(int argc, char **argv)
 	struct am_eval_args	 a;
 	struct am_config	*cfg = NULL;
 	char			 host[256];
+	uint64_t		 now;
 	int			 rc;
 
 	if (am_eval_parse(argc, argv, &a) == -1)
 		return am_eval_usage();
+	now = a.opts.now;
 	if (a.config != NULL) {
 		if ((cfg = am_eval_load(&a)) == NULL)
 			return AM_TOOL_EXIT_INPUT;
-		am_eval_apply_config(&a, cfg);
+		am_config_engine_opts(cfg, &a.opts);
+		if (now != 0)
+			a.opts.now = now;	/* --now wins */
 	}
 	am_eval_apply_args(&a);
 	rc = am_eval_go(&a, cfg, host);

@@ -144,10 +144,12 @@ am_cmd_spf(int argc, char **argv)
 		return AM_TOOL_EXIT_USAGE;
 	am_err_clear(&err);
 	if (a.helo_identity)
-		rc = am_spf_check_helo(dns, &a.opts, a.ip, a.helo, &res, &err);
+		rc = am_spf_check_helo(dns, &a.opts,
+	    &(struct am_spf_request){ a.ip, a.helo, NULL, NULL }, &res, &err);
 	else
-		rc = am_spf_check_mailfrom(dns, &a.opts, a.ip, a.helo,
-		    a.sender, &res, &err);
+		rc = am_spf_check_mailfrom(dns, &a.opts,
+	    &(struct am_spf_request){ a.ip, a.helo, a.sender, NULL },
+	    &res, &err);
 	am_dns_free(&dns);
 	if (rc == -1) {
 		am_tool_errx("%s", err.msg);

@@ -29,19 +29,14 @@
 #include <openssl/evp.h>
 
 #include "canon.h"
+#include "disposition.h"
 #include "dkim_verify.h"
 #include "dns.h"
 #include "err.h"
 #include "log.h"
 
-/* What to do with a message (On-* options): smfi return codes. */
-enum am_action {
-	AM_ACTION_ACCEPT,
-	AM_ACTION_REJECT,
-	AM_ACTION_TEMPFAIL,
-	AM_ACTION_DISCARD,
-	AM_ACTION_QUARANTINE
-};
+/* What to do with a message (On-* options): enum am_action, in
+ * disposition.h (lib/engine), whose merge rule orders it. */
 
 struct am_psl;
 
@@ -134,7 +129,7 @@ struct am_config {
 	unsigned		 dns_budget;	/* DNSBudget, seconds a message */
 	struct am_dns		*dns;		/* built from the above */
 
-	/* SPF (RFC 7208), see spf_check.h. */
+	/* SPF (RFC 7208), see engine_spf.c. */
 	int			 spf_mode;	/* SPFMode */
 	int			 spf_skip_trusted; /* SPFSkipTrusted */
 	enum am_action		 spf_fail_action; /* SPFFailAction */
@@ -145,7 +140,7 @@ struct am_config {
 						 * AM_SPF_DEFAULT_EXP */
 	unsigned		 spf_timeout;	/* SPFTimeout, seconds */
 
-	/* DMARC (RFC 9989), see dmarc_check.h. */
+	/* DMARC (RFC 9989), see engine_dmarc.c. */
 	int			 dmarc_mode;	/* DMARCMode */
 	int			 dmarc_reject_failures; /* RejectFailures */
 	int			 dmarc_hold;	/* HoldQuarantinedMessages */

@@ -227,25 +227,28 @@ static int
 am_cfg_action(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
     void *field, const char *v)
 {
-	enum am_action	 a;
-	char		 want[96];
-	size_t		 n = 0, k, left = 0;
-	int		 i;
+	/* In the order the manual lists them (not the enum's). */
+	static const enum am_action	 order[] = { AM_ACTION_ACCEPT,
+	    AM_ACTION_REJECT, AM_ACTION_TEMPFAIL, AM_ACTION_DISCARD,
+	    AM_ACTION_QUARANTINE };
+	enum am_action			 a;
+	char				 want[96];
+	size_t				 i, n = 0, k, left = 0;
 
 	if (am_cfg_parse_action(v, &a) == 0 && (o->actions & AM_CFG_ACT(a))) {
 		*(enum am_action *)field = a;
 		return 0;
 	}
 	want[0] = '\0';
-	for (i = AM_ACTION_ACCEPT; i <= AM_ACTION_QUARANTINE; i++)
-		if (o->actions & AM_CFG_ACT(i))
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (o->actions & AM_CFG_ACT(order[i]))
 			left++;
-	for (i = AM_ACTION_ACCEPT; i <= AM_ACTION_QUARANTINE; i++) {
-		if (!(o->actions & AM_CFG_ACT(i)))
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		if (!(o->actions & AM_CFG_ACT(order[i])))
 			continue;
 		k = (size_t)snprintf(want + n, sizeof(want) - n, "%s%s",
 		    n == 0 ? "" : left == 1 ? " or " : ", ",
-		    am_action_name((enum am_action)i));
+		    am_action_name(order[i]));
 		n = k < sizeof(want) - n ? n + k : sizeof(want) - 1;
 		left--;
 	}

@@ -43,6 +43,8 @@ struct am_dkim_verifier {
 	struct am_bodyhash	*body;
 	struct am_dkim_vsig	*sigs;
 	size_t			 nsigs;
+	int			 eoh_done;	/* am_dkim_verifier_eoh ran */
+	int			 need;		/* its answer */
 };
 
 struct am_dkim_verifier *
@@ -81,6 +83,9 @@ int
 am_dkim_verifier_header(struct am_dkim_verifier *v, const char *raw,
     size_t len, struct am_err *err)
 {
+	if (v->eoh_done)
+		return am_err_set(err, AM_E_USAGE, "header field after the "
+		    "end of headers");
 	return am_hdrs_add_raw(v->hdrs, raw, len, err);
 }
 
@@ -198,9 +203,13 @@ int
 am_dkim_verifier_eoh(struct am_dkim_verifier *v)
 {
 	const struct am_hdr	*h;
-	size_t			 i, n = am_hdrs_count(v->hdrs), skipped = 0;
+	size_t			 i, n, skipped = 0;
 	int			 need = 0;
 
+	if (v->eoh_done)
+		return v->need;		/* once: the signatures are parsed */
+	v->eoh_done = 1;
+	n = am_hdrs_count(v->hdrs);
 	v->sigs = am_calloc(v->opts.max_signatures, sizeof(*v->sigs));
 	for (i = 0; i < n; i++) {
 		h = am_hdrs_get(v->hdrs, i);
@@ -219,6 +228,7 @@ am_dkim_verifier_eoh(struct am_dkim_verifier *v)
 		am_log(v->log, AM_LOG_WARN,
 		    "%zu DKIM signatures beyond the first %zu not checked",
 		    skipped, v->opts.max_signatures);
+	v->need = need;
 	return need;
 }
 

@@ -130,7 +130,9 @@ struct am_hdrs;
 void			 am_dkim_verifier_take_headers(
 			    struct am_dkim_verifier *, struct am_hdrs **hdrs);
 /* End of headers: parses the signatures; returns 1 if the body is
- * needed, 0 if no signature can use it. */
+ * needed, 0 if no signature can use it.  The work is done once: later
+ * calls only return the first answer (no header may be added after
+ * it). */
 int			 am_dkim_verifier_eoh(struct am_dkim_verifier *);
 void			 am_dkim_verifier_body(struct am_dkim_verifier *,
 			    const void *, size_t);

@@ -177,6 +177,15 @@ int		 am_authres_parse(const char *v, size_t len,
 		    struct am_authres_parsed *out, struct am_err *);
 /* The view's text, quoted-pairs undone and line breaks dropped, into
  * out (NUL-terminated); -1 if it does not fit (out is then ""). */
+/*
+ * am_authres_parse_id - the authserv-id alone, by the same grammar
+ * ([CFWS] then a token or quoted-string, its quoted-pairs undone) into
+ * out; -1 (AM_E_SYNTAX, AM_E_LIMIT) when there is none or it does not
+ * fit.  What follows it is not looked at: a field whose results do not
+ * parse still has an authserv-id (forged-field removal needs it).
+ */
+int		 am_authres_parse_id(const char *v, size_t len, char *out,
+		    size_t size, struct am_err *);
 int		 am_authres_view_copy(const struct am_authres_view *,
 		    char *out, size_t size);
 /* Is the view's text s (ASCII case-insensitive)? */

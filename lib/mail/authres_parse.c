@@ -411,6 +411,28 @@ am_authres_parse(const char *v, size_t len, struct am_authres_parsed *out,
 }
 
 int
+am_authres_parse_id(const char *v, size_t len, char *out, size_t size,
+    struct am_err *err)
+{
+	struct am_arp		 p;
+	struct am_authres_view	 id;
+
+	p.s = v;
+	p.n = len;
+	p.i = 0;
+	p.err = err;
+	if (v == NULL || len > AM_AUTHRES_PARSE_MAXLEN)
+		return am_arp_fail(&p, v == NULL ? AM_E_USAGE : AM_E_LIMIT,
+		    "value too long");
+	if (am_arp_cfws(&p, NULL) == -1 ||
+	    am_arp_value(&p, "authserv-id expected", &id) == -1)
+		return -1;
+	if (am_authres_view_copy(&id, out, size) == -1)
+		return am_arp_fail(&p, AM_E_LIMIT, "authserv-id too long");
+	return 0;
+}
+
+int
 am_authres_view_copy(const struct am_authres_view *v, char *out, size_t size)
 {
 	size_t	 i, o = 0;

@@ -609,13 +609,14 @@ am_spf_result_init(struct am_spf_result *out, enum am_spf_identity id)
 
 int
 am_spf_check_host(struct am_dns *dns, const struct am_spf_opts *opts,
-    const char *ip, const char *domain, const char *sender, const char *helo,
-    struct am_spf_result *out, struct am_err *err)
+    const struct am_spf_request *rq, struct am_spf_result *out,
+    struct am_err *err)
 {
 	am_spf_result_init(out, AM_SPF_ID_MAILFROM);
-	if (domain == NULL || sender == NULL)
+	if (rq->domain == NULL || rq->sender == NULL)
 		return am_err_set(err, AM_E_USAGE, "no domain or sender");
-	return am_spf_run(dns, opts, ip, domain, sender, helo, out, err);
+	return am_spf_run(dns, opts, rq->ip, rq->domain, rq->sender, rq->helo,
+	    out, err);
 }
 
 /* Neither identity: none, but still refuse an unusable address. */
@@ -642,11 +643,12 @@ am_spf_no_identity(const struct am_spf_opts *opts, const char *ip,
 
 int
 am_spf_check_mailfrom(struct am_dns *dns, const struct am_spf_opts *opts,
-    const char *ip, const char *helo, const char *sender,
-    struct am_spf_result *out, struct am_err *err)
+    const struct am_spf_request *rq, struct am_spf_result *out,
+    struct am_err *err)
 {
 	char		 buf[AM_SPF_IDENTITY_MAX + 16];
-	const char	*at;
+	const char	*at, *ip = rq->ip, *helo = rq->helo;
+	const char	*sender = rq->sender;
 
 	am_spf_result_init(out, AM_SPF_ID_MAILFROM);
 	if (sender == NULL || *sender == '\0') {
@@ -666,10 +668,11 @@ am_spf_check_mailfrom(struct am_dns *dns, const struct am_spf_opts *opts,
 
 int
 am_spf_check_helo(struct am_dns *dns, const struct am_spf_opts *opts,
-    const char *ip, const char *helo, struct am_spf_result *out,
+    const struct am_spf_request *rq, struct am_spf_result *out,
     struct am_err *err)
 {
-	char	 buf[AM_SPF_IDENTITY_MAX + 16];
+	char		 buf[AM_SPF_IDENTITY_MAX + 16];
+	const char	*ip = rq->ip, *helo = rq->helo;
 
 	am_spf_result_init(out, AM_SPF_ID_HELO);
 	if (helo == NULL || *helo == '\0')

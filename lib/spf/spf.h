@@ -41,8 +41,8 @@
  *
  * Usage:
  *	am_spf_opts_init(&opts);
- *	am_spf_check_mailfrom(dns, &opts, "192.0.2.1", helo, sender,
- *	    &res, &err);
+ *	struct am_spf_request rq = { "192.0.2.1", helo, sender, NULL };
+ *	am_spf_check_mailfrom(dns, &opts, &rq, &res, &err);
  *	am_authres_init(&ar);
  *	am_spf_result_authres(&res, &ar);
  *
@@ -147,25 +147,34 @@ struct am_spf_result {
 void		 am_spf_opts_init(struct am_spf_opts *);
 
 /*
- * am_spf_check_mailfrom - the MAIL FROM identity (RFC 7208 2.4)
- *
- * sender is the reverse-path without angle brackets; "" (or NULL) is
- * the null sender, checked as postmaster@helo.  helo may be NULL.
+ * What an SPF check is asked about (RFC 7208 4.1's <ip> and <sender>,
+ * and the HELO name), named rather than passed as adjacent strings.
  * ip is the client address as text (IPv4, or IPv6; an IPv4-mapped
- * IPv6 address is checked as IPv4).
+ * IPv6 address is checked as IPv4).  sender is the reverse-path without
+ * angle brackets; "" (or NULL) is the null sender.  helo may be NULL.
+ * domain is for am_spf_check_host only.
+ */
+struct am_spf_request {
+	const char	*ip;
+	const char	*helo;
+	const char	*sender;
+	const char	*domain;
+};
+
+/*
+ * am_spf_check_mailfrom - the MAIL FROM identity (RFC 7208 2.4): the
+ * sender, or postmaster@helo for the null sender
  */
 int		 am_spf_check_mailfrom(struct am_dns *,
-		    const struct am_spf_opts *, const char *ip,
-		    const char *helo, const char *sender,
+		    const struct am_spf_opts *, const struct am_spf_request *,
 		    struct am_spf_result *out, struct am_err *);
 /* am_spf_check_helo - the HELO identity (RFC 7208 2.3) */
 int		 am_spf_check_helo(struct am_dns *, const struct am_spf_opts *,
-		    const char *ip, const char *helo,
-		    struct am_spf_result *out, struct am_err *);
+		    const struct am_spf_request *, struct am_spf_result *out,
+		    struct am_err *);
 /* am_spf_check_host - check_host(ip, domain, sender) of RFC 7208 4.1 */
 int		 am_spf_check_host(struct am_dns *, const struct am_spf_opts *,
-		    const char *ip, const char *domain, const char *sender,
-		    const char *helo, struct am_spf_result *out,
+		    const struct am_spf_request *, struct am_spf_result *out,
 		    struct am_err *);
 
 const char	*am_spf_verdict_name(enum am_spf_verdict);

@@ -114,8 +114,10 @@ evaluate(const uint8_t *data, size_t size, int syntax_ok)
 			abort();
 		am_spf_opts_init(&opts);
 		opts.now = 1700000000;
-		if (am_spf_check_mailfrom(dns, &opts, ips[i], "a.example",
-		    "user@fuzz.example", &res, NULL) == -1)
+		if (am_spf_check_mailfrom(dns, &opts,
+	    &(struct am_spf_request){ ips[i], "a.example",
+	    "user@fuzz.example", NULL },
+	    &res, NULL) == -1)
 			abort();
 		if (res.verdict > AM_SPF_PERMERROR || res.lookups > 10 ||
 		    res.voids > 3 || am_dns_query_count(dns) > AM_FUZZ_MAX_QUERIES ||

@@ -34,6 +34,9 @@ static void
 spf_one(struct am_dns *dns, const char *ip, const char *sender, int helo)
 {
 	struct am_spf_opts	 o;
+	struct am_spf_request	 q = {
+		.ip = ip, .helo = "mx.example", .sender = sender,
+	};
 	struct am_spf_result	 r;
 	struct am_authres	 ar;
 	struct am_err		 err;
@@ -43,8 +46,8 @@ spf_one(struct am_dns *dns, const char *ip, const char *sender, int helo)
 	am_spf_opts_init(&o);
 	o.now = 1764072000;
 	memset(&r, 0, sizeof(r));
-	rc = helo ? am_spf_check_helo(dns, &o, ip, "mx.example", &r, &err) :
-	    am_spf_check_mailfrom(dns, &o, ip, "mx.example", sender, &r, &err);
+	rc = helo ? am_spf_check_helo(dns, &o, &q, &r, &err) :
+	    am_spf_check_mailfrom(dns, &o, &q, &r, &err);
 	if (rc == -1) {
 		if (err.msg[0] == '\0')
 			abort();

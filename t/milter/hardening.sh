@@ -109,11 +109,27 @@ else
 fi
 
 # ---- start-up failures say why and leave nothing behind
-SOCK=$tmp/nodir/missing/sock conf nodir ""
+SOCK=$tmp/nodir/missing/deeper/sock conf nodir ""
 fail_start
-[ $rc = 71 ] && grep -q 'missing: No such file or directory' "$dir"/log &&
+[ $rc = 71 ] && grep -q 'deeper: No such file or directory' "$dir"/log &&
 	[ ! -e "$dir"/pid ]
-ok $? "socket in a missing directory: exit 71 with the errno text, no pid file"
+ok $? "socket in a missing directory (its parent missing too): exit 71 with the errno text, no pid file"
+# A missing last directory under an existing one is made at start, as a
+# service manager's RuntimeDirectory would be (and -n says so).
+SOCK=$tmp/mkdir/run/sock conf mkdir ""
+"$milter" -n -c "$dir"/authmilter.conf > "$dir"/n.out 2>&1
+rc=$?
+[ $rc = 0 ] && grep -q 'socket directory .*/run: not there yet, created at start' "$dir"/n.out &&
+	[ ! -e "$tmp"/mkdir/run ]
+ok $? "-n: a missing socket directory whose parent exists is fine (created at start), -n creates nothing"
+if start; then
+	[ -d "$tmp"/mkdir/run ] && [ -S "$tmp"/mkdir/run/sock ] &&
+		[ "$(stat -c %a "$tmp"/mkdir/run)" = 750 ]
+	ok $? "start: the socket directory is created (0750) and the socket is in it"
+	stop
+else
+	ok 1 "start: the socket directory is created (0750) and the socket is in it"
+fi
 conf nouser "UserID no-such-user-am"
 fail_start
 [ $rc = 71 ] && grep -q 'no-such-user-am: no such user' "$dir"/log &&
@@ -126,10 +142,10 @@ conf checkuser "UserID no-such-user-am"
 rc=$?
 [ $rc = 78 ] && grep -q 'UserID no-such-user-am: no such user' "$dir"/n.out
 ok $? "-n: an unknown UserID exits 78 and says so"
-SOCK=$tmp/checkdir/missing/sock conf checkdir ""
+SOCK=$tmp/checkdir/missing/deeper/sock conf checkdir ""
 "$milter" -n -c "$dir"/authmilter.conf > "$dir"/n.out 2>&1
 rc=$?
-[ $rc = 78 ] && grep -q 'socket directory .*missing: No such file' "$dir"/n.out
+[ $rc = 78 ] && grep -q 'socket directory .*deeper: No such file' "$dir"/n.out
 ok $? "-n: a socket in a missing directory exits 78 and says so"
 conf checkgood ""
 "$milter" -n -c "$dir"/authmilter.conf > "$dir"/n.out 2>&1

@@ -409,6 +409,31 @@ test_codes(void)
 	    "an unknown code names itself internal");
 }
 
+/* am_dkim_verifier_eoh works once; a header after it is refused. */
+static void
+test_eoh_once(void)
+{
+	struct am_dkim_verify_opts	 o;
+	struct am_dkim_verifier		*v;
+	struct am_dns			*dns;
+	struct am_err			 err;
+	int				 need;
+
+	dns = zone(ed_rec, "\"v=DKIM1; k=rsa; p=\"");
+	opts(&o);
+	v = am_dkim_verifier_new(&o, dns, NULL);
+	(void)tu_feed(a3, strlen(a3), 4096, &tu_verify_cb, v);
+	need = am_dkim_verifier_eoh(v);
+	is_int(am_dkim_verifier_eoh(v), need, "eoh again: the same answer");
+	ok(am_dkim_verifier_header(v, "X: y", 4, &err) == -1 &&
+	    err.code == AM_E_USAGE, "a header after eoh: refused");
+	am_dkim_verifier_eom(v);
+	is_int(am_dkim_verifier_count(v), 2, "eoh twice: the signatures "
+	    "once");
+	am_dkim_verifier_free(&v);
+	am_dns_free(&dns);
+}
+
 int
 main(void)
 {
@@ -424,6 +449,7 @@ main(void)
 	test_time();
 	test_unsigned();
 	test_codes();
+	test_eoh_once();
 	free(a3);
 	return done_testing();
 }

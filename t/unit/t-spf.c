@@ -388,8 +388,9 @@ check(struct am_dns *dns, const struct am_spf_opts *opts, const char *ip,
 {
 	struct am_err	 err;
 
-	if (am_spf_check_mailfrom(dns, opts, ip, HELO, sender, res,
-	    &err) == -1)
+	if (am_spf_check_mailfrom(dns, opts,
+	    &(struct am_spf_request){ ip, HELO, sender, NULL },
+	    res, &err) == -1)
 		diag(err.msg);
 }
 
@@ -854,38 +855,51 @@ check_identities(void)
 	struct am_err		 err;
 	char			 longname[1100];
 
-	ok(am_spf_check_mailfrom(dns, NULL, IP4, HELO, "", &r, &err) == 0,
+	ok(am_spf_check_mailfrom(dns, NULL,
+	    &(struct am_spf_request){ IP4, HELO, "", NULL }, &r, &err) == 0,
 	    "2.4 null sender");
 	is_str(am_spf_verdict_name(r.verdict), "pass",
 	    "... is checked as postmaster@HELO");
 	is_str(r.sender, "postmaster@mx.example.org", "... and says so");
 	is_str(r.domain, "mx.example.org", "... domain");
-	ok(am_spf_check_helo(dns, NULL, IP4, HELO, &r, &err) == 0,
+	ok(am_spf_check_helo(dns, NULL,
+	    &(struct am_spf_request){ IP4, HELO, NULL, NULL }, &r, &err) == 0,
 	    "2.3 HELO identity");
 	is_str(am_spf_verdict_name(r.verdict), "pass", "... pass");
 	is_int(r.identity, AM_SPF_ID_HELO, "... identity HELO");
 	is_str(r.sender, "mx.example.org", "... reported as the name");
-	(void)am_spf_check_mailfrom(dns, NULL, IP4, HELO, "user@example.com",
+	(void)am_spf_check_mailfrom(dns, NULL,
+	    &(struct am_spf_request){ IP4, HELO, "user@example.com", NULL },
 	    &r, &err);
 	is_str(am_spf_verdict_name(r.verdict), "pass", "%{h} is the HELO");
-	(void)am_spf_check_helo(dns, NULL, IP4, "[192.0.2.1]", &r, &err);
+	(void)am_spf_check_helo(dns, NULL,
+	    &(struct am_spf_request){ IP4, "[192.0.2.1]", NULL, NULL },
+	    &r, &err);
 	is_str(am_spf_verdict_name(r.verdict), "none",
 	    "2.3 an address literal HELO: none");
-	(void)am_spf_check_mailfrom(dns, NULL, IP4, "", "", &r, &err);
+	(void)am_spf_check_mailfrom(dns, NULL,
+	    &(struct am_spf_request){ IP4, "", "", NULL }, &r, &err);
 	is_str(am_spf_reason_name(r.reason), "no-identity",
 	    "no sender and no HELO: none, no-identity");
-	ok(am_spf_check_mailfrom(dns, NULL, "192.0.2.300", HELO, "u@x.example",
+	ok(am_spf_check_mailfrom(dns, NULL,
+	    &(struct am_spf_request){ "192.0.2.300", HELO, "u@x.example",
+	    NULL },
 	    &r, &err) == -1 && err.code == AM_E_USAGE,
 	    "a bad client address is a usage error");
-	ok(am_spf_check_helo(dns, NULL, "nonsense", HELO, &r, &err) == -1,
+	ok(am_spf_check_helo(dns, NULL,
+	    &(struct am_spf_request){ "nonsense", HELO, NULL, NULL },
+	    &r, &err) == -1,
 	    "... for HELO too");
 	memset(longname, 'a', sizeof(longname) - 1);
 	longname[sizeof(longname) - 1] = '\0';
-	ok(am_spf_check_mailfrom(dns, NULL, IP4, HELO, longname, &r,
-	    &err) == -1 && err.code == AM_E_LIMIT,
+	ok(am_spf_check_mailfrom(dns, NULL,
+	    &(struct am_spf_request){ IP4, HELO, longname, NULL },
+	    &r, &err) == -1 && err.code == AM_E_LIMIT,
 	    "an identity over 1024 octets is refused");
-	ok(am_spf_check_host(dns, NULL, IP4, "example.com",
-	    "someone@elsewhere.example", HELO, &r, &err) == 0 &&
+	ok(am_spf_check_host(dns, NULL,
+	    &(struct am_spf_request){ IP4, HELO,
+	    "someone@elsewhere.example", "example.com" },
+	    &r, &err) == 0 &&
 	    r.verdict == AM_SPF_PASS, "check_host() with its own <domain>");
 	am_dns_free(&dns);
 }
@@ -901,27 +915,32 @@ check_authres(void)
 	struct am_dns		*dns = zone(z);
 	const char		*s;
 
-	(void)am_spf_check_mailfrom(dns, NULL, IP4, HELO, "user@example.com",
+	(void)am_spf_check_mailfrom(dns, NULL,
+	    &(struct am_spf_request){ IP4, HELO, "user@example.com", NULL },
 	    &r, NULL);
 	am_authres_init(&ar);
 	am_spf_result_authres(&r, &ar);
 	is_str(am_authres_str(&ar), "spf=pass smtp.mailfrom=user@example.com",
 	    "RFC 8601: spf=pass smtp.mailfrom=");
 	am_authres_release(&ar);
-	(void)am_spf_check_mailfrom(dns, NULL, "192.0.2.9", HELO,
-	    "user@example.com", &r, NULL);
+	(void)am_spf_check_mailfrom(dns, NULL,
+	    &(struct am_spf_request){ "192.0.2.9", HELO,
+	    "user@example.com", NULL },
+	    &r, NULL);
 	am_authres_init(&ar);
 	am_spf_result_authres(&r, &ar);
 	is_str(am_authres_str(&ar), "spf=fail smtp.mailfrom=user@example.com",
 	    "RFC 8601: spf=fail");
 	am_authres_release(&ar);
-	(void)am_spf_check_helo(dns, NULL, IP4, HELO, &r, NULL);
+	(void)am_spf_check_helo(dns, NULL,
+	    &(struct am_spf_request){ IP4, HELO, NULL, NULL }, &r, NULL);
 	am_authres_init(&ar);
 	am_spf_result_authres(&r, &ar);
 	is_str(am_authres_str(&ar), "spf=none smtp.helo=mx.example.org",
 	    "RFC 8601: spf=none smtp.helo=");
 	am_authres_release(&ar);
-	(void)am_spf_check_mailfrom(dns, NULL, IP4, HELO, "user@bad.example",
+	(void)am_spf_check_mailfrom(dns, NULL,
+	    &(struct am_spf_request){ IP4, HELO, "user@bad.example", NULL },
 	    &r, NULL);
 	am_authres_init(&ar);
 	am_spf_result_authres(&r, &ar);

@@ -1,7 +1,8 @@
 /*
- * t-inbound - the inbound pipeline (lib/inbound.h): DKIM, SPF, the
- * author set and DMARC together, the disposition, the
- * Authentication-Results value and the report records
+ * t-engine - the engine (lib/engine/engine.h) fed stage by stage as
+ * the milter and eval feed it: DKIM, SPF, the author set and DMARC
+ * together, the disposition, the Authentication-Results value and the
+ * report records
  *
  * Keys and zones: conf/demo-ed25519.key signs for example.net
  * (selector ed2026, published in conf/demo.zone); the DMARC and SPF
@@ -15,7 +16,7 @@
 
 #include "dkim_sign.h"
 #include "dns.h"
-#include "inbound.h"
+#include "engine.h"
 #include "pkey.h"
 #include "tap.h"
 #include "testutil.h"
@@ -57,14 +58,14 @@ report_sink(void *ctx, const struct am_dmarc_report *rep)
 static int
 ib_header(void *ctx, const char *raw, size_t len, struct am_err *err)
 {
-	return am_inbound_header(ctx, raw, len, err);
+	return am_engine_header_raw(ctx, raw, len, err);
 }
 
 static int
 ib_eoh(void *ctx, struct am_err *err)
 {
 	(void)err;
-	(void)am_inbound_eoh(ctx);
+	(void)am_engine_eoh(ctx, 1);
 	return 0;
 }
 
@@ -72,7 +73,7 @@ static int
 ib_body(void *ctx, const char *p, size_t n, struct am_err *err)
 {
 	(void)err;
-	am_inbound_body(ctx, p, n);
+	am_engine_body(ctx, p, n);
 	return 0;
 }
 
@@ -104,28 +105,68 @@ sign(const char *msg)
 	return out;
 }
 
+/* The SMTP envelope of a test message. */
+struct am_test_env {
+	const char	*ip, *helo, *sender, *auth_user, *rcpt_domain;
+};
+
 static void
-opts_default(struct am_inbound_opts *o)
+opts_default(struct am_engine_opts *o)
 {
-	am_inbound_opts_init(o);
+	am_engine_opts_init(o);
 	o->authserv_id = "mx.example.org";
 	o->now = T0 + 60;
+	o->why = 1;
 	o->report.fn = report_sink;
 }
 
-/* Runs msg through a pipeline; the caller frees *inp. */
-static const struct am_inbound_result *
-run(const struct am_inbound_opts *o, const struct am_inbound_env *env,
-    const char *msg, size_t step, struct am_inbound **inp)
+/* Runs msg through an engine, stage by stage; the caller frees *inp. */
+static const struct am_engine_result *
+run(const struct am_engine_opts *o, const struct am_test_env *env,
+    const char *msg, size_t step, struct am_engine **inp)
 {
-	struct am_err	 err;
+	struct am_engine_client	 c;
+	struct am_engine_conn	 conn;
+	char			 arg[300];
 
-	*inp = am_inbound_new(o, env, dns, NULL, &err);
-	if (*inp == NULL)
-		return NULL;
+	*inp = am_engine_new(o, dns, NULL, NULL);
+	memset(&c, 0, sizeof(c));
+	c.ip = env->ip;
+	if (env->auth_user != NULL) {
+		c.exempt = 1;
+		(void)snprintf(c.exempt_why, sizeof(c.exempt_why),
+		    "authenticated client");
+	}
+	am_engine_client(*inp, &c);
+	am_engine_conn_init(&conn);
+	am_engine_conn_helo(&conn, env->helo);
+	(void)snprintf(arg, sizeof(arg), "<%s>", env->sender);
+	(void)am_engine_mailfrom(*inp, &conn, NULL, arg);
+	if (env->rcpt_domain != NULL) {
+		(void)snprintf(arg, sizeof(arg), "<rcpt@%s>", env->rcpt_domain);
+		am_engine_rcpt(*inp, arg);
+	}
 	(void)tu_feed(msg, strlen(msg), step, &ib_cb, *inp);
-	am_inbound_eom(*inp);
-	return am_inbound_result(*inp);
+	(void)am_engine_eoh(*inp, 1);	/* also when the headers failed */
+	am_engine_eom(*inp);
+	return am_engine_result(*inp);
+}
+
+/* Our A-R value on one line, its leading space dropped. */
+static const char *
+ar_line(const struct am_engine_result *r)
+{
+	static char	 out[65536];
+	const char	*p = am_buf_str(r->ar);
+	size_t		 o = 0;
+
+	for (p += *p == ' '; *p != '\0' && o + 1 < sizeof(out); p++)
+		if (*p == '\n')
+			out[o++] = ' ', p += p[1] == '\t';
+		else
+			out[o++] = *p;
+	out[o] = '\0';
+	return out;
 }
 
 /* ------------------------------------------------- A-R structure check */
@@ -245,22 +286,22 @@ ar_valid(const char *v, const char *id)
 
 /* ------------------------------------------------------------- cases */
 
-#define AR(r)		am_buf_str(&(r)->authres)
+#define AR(r)		ar_line(r)
 #define HAS(r, s)	(strstr(AR(r), (s)) != NULL)
 
-static const struct am_inbound_env env_good = {
+static const struct am_test_env env_good = {
 	"192.0.2.10", "mail.example.net", "bounce@example.net", NULL, NULL
 };
-static const struct am_inbound_env env_evil = {
+static const struct am_test_env env_evil = {
 	"198.51.100.7", "evil.test", "x@evil.test", NULL, "example.org"
 };
 
 static void
 t_aligned_dkim(void)
 {
-	struct am_inbound_opts		 o;
-	struct am_inbound		*in;
-	const struct am_inbound_result	*r;
+	struct am_engine_opts		 o;
+	struct am_engine		*in;
+	const struct am_engine_result	*r;
 	char				*m = sign(HDRS("From: a@example.net\r\n")
 					    BODY);
 	size_t				 step;
@@ -274,11 +315,11 @@ t_aligned_dkim(void)
 		ok(HAS(r, "dkim=pass") && HAS(r, "dmarc=pass") &&
 		    HAS(r, "header.from=example.net") &&
 		    HAS(r, "policy.dmarc=reject"), "aligned DKIM: dmarc=pass");
-		is_int(r->action, AM_INBOUND_ACCEPT, "aligned DKIM: accept");
+		is_int(r->disp.action, AM_ACTION_ACCEPT, "aligned DKIM: accept");
 		ok(ar_valid(AR(r), "mx.example.org"), "A-R parses (pass)");
-		ok(strstr(am_buf_str(&r->why), "dkim: signature 1 "
+		ok(strstr(am_buf_str(r->why), "dkim: signature 1 "
 		    "d=example.net s=ed2026") != NULL, "why: the signature");
-		am_inbound_free(&in);
+		am_engine_free(&in);
 	}
 	free(m);
 }
@@ -286,9 +327,9 @@ t_aligned_dkim(void)
 static void
 t_spoof(void)
 {
-	struct am_inbound_opts		 o;
-	struct am_inbound		*in;
-	const struct am_inbound_result	*r;
+	struct am_engine_opts		 o;
+	struct am_engine		*in;
+	const struct am_engine_result	*r;
 	const char			*m = HDRS("From: a@example.net\r\n") BODY;
 
 	opts_default(&o);
@@ -298,7 +339,7 @@ t_spoof(void)
 	    HAS(r, "spf=none smtp.mailfrom=x@evil.test") &&
 	    HAS(r, "spf=none smtp.helo=evil.test") && HAS(r, "dkim=none"),
 	    "spoofed p=reject: dmarc=fail, spf, dkim in the A-R");
-	is_int(r->action, AM_INBOUND_QUARANTINE, "p=reject: quarantine "
+	is_int(r->disp.action, AM_ACTION_QUARANTINE, "p=reject: quarantine "
 	    "by default");
 	ok(ar_valid(AR(r), "mx.example.org"), "A-R parses (fail)");
 	is_int(nreports, 1, "one report record");
@@ -308,31 +349,31 @@ t_spoof(void)
 	    "report: override local_policy");
 	is_str(last_report.envelope_to, "example.org", "report: rcpt domain");
 	is_str(last_report.envelope_from, "evil.test", "report: mailfrom");
-	am_inbound_free(&in);
+	am_engine_free(&in);
 
 	o.reject_failures = 1;
 	r = run(&o, &env_evil, m, 4096, &in);
-	is_int(r->action, AM_INBOUND_REJECT, "reject option: reject");
-	is_str(r->smtp_code, "550", "reject: 550");
-	is_str(r->smtp_xcode, "5.7.1", "reject: 5.7.1");
+	is_int(r->disp.action, AM_ACTION_REJECT, "reject option: reject");
+	is_str(r->disp.code, "550", "reject: 550");
+	is_str(r->disp.xcode, "5.7.1", "reject: 5.7.1");
 	is_int(last_report.override, AM_DMARC_OVR_NONE,
 	    "report: reject as asked, no override");
-	am_inbound_free(&in);
+	am_engine_free(&in);
 
 	o.reject_failures = 0;
 	o.annotate_only = 1;
 	r = run(&o, &env_evil, m, 4096, &in);
-	ok(r->action == AM_INBOUND_ACCEPT && HAS(r, "dmarc=fail"),
+	ok(r->disp.action == AM_ACTION_ACCEPT && HAS(r, "dmarc=fail"),
 	    "annotate only: accept, still dmarc=fail");
-	am_inbound_free(&in);
+	am_engine_free(&in);
 }
 
 static void
 t_quarantine_none(void)
 {
-	struct am_inbound_opts		 o;
-	struct am_inbound		*in;
-	const struct am_inbound_result	*r;
+	struct am_engine_opts		 o;
+	struct am_engine		*in;
+	const struct am_engine_result	*r;
 
 	opts_default(&o);
 	o.reject_failures = 1;
@@ -340,94 +381,94 @@ t_quarantine_none(void)
 	    &in);
 	ok(HAS(r, "dmarc=fail") && HAS(r, "policy.dmarc=quarantine"),
 	    "p=quarantine: dmarc=fail");
-	is_int(r->action, AM_INBOUND_QUARANTINE, "p=quarantine: quarantine "
+	is_int(r->disp.action, AM_ACTION_QUARANTINE, "p=quarantine: quarantine "
 	    "(even with the reject option)");
-	am_inbound_free(&in);
+	am_engine_free(&in);
 	r = run(&o, &env_evil, HDRS("From: a@none.example\r\n") BODY, 99,
 	    &in);
-	ok(HAS(r, "dmarc=fail") && r->action == AM_INBOUND_ACCEPT,
+	ok(HAS(r, "dmarc=fail") && r->disp.action == AM_ACTION_ACCEPT,
 	    "p=none: dmarc=fail, accept");
-	am_inbound_free(&in);
+	am_engine_free(&in);
 }
 
 static void
 t_spf_only(void)
 {
-	struct am_inbound_opts		 o;
-	struct am_inbound		*in;
-	const struct am_inbound_result	*r;
+	struct am_engine_opts		 o;
+	struct am_engine		*in;
+	const struct am_engine_result	*r;
 
 	opts_default(&o);
 	r = run(&o, &env_good, HDRS("From: a@example.net\r\n") BODY, 1, &in);
 	ok(HAS(r, "spf=pass smtp.mailfrom=bounce@example.net") &&
 	    HAS(r, "spf=pass smtp.helo=mail.example.net") &&
 	    HAS(r, "dmarc=pass"), "SPF-only relaxed alignment: pass");
-	is_int(r->action, AM_INBOUND_ACCEPT, "SPF-only: accept");
-	ok(strstr(am_buf_str(&r->why), "mechanism ip4:192.0.2.0/24") !=
+	is_int(r->disp.action, AM_ACTION_ACCEPT, "SPF-only: accept");
+	ok(strstr(am_buf_str(r->why), "mechanism ip4:192.0.2.0/24") !=
 	    NULL, "why: the SPF mechanism");
 	ok(ar_valid(AR(r), "mx.example.org"), "A-R parses (spf)");
-	am_inbound_free(&in);
+	am_engine_free(&in);
 
 	o.spf = 0;
 	r = run(&o, &env_good, HDRS("From: a@example.net\r\n") BODY, 1, &in);
 	ok(!HAS(r, "spf=") && HAS(r, "dmarc=fail"), "SPF off: no spf=, "
 	    "nothing aligns");
-	am_inbound_free(&in);
+	am_engine_free(&in);
 }
 
 static void
 t_authenticated(void)
 {
-	struct am_inbound_opts		 o;
-	struct am_inbound		*in;
-	const struct am_inbound_result	*r;
-	struct am_inbound_env		 env = env_evil;
+	struct am_engine_opts		 o;
+	struct am_engine		*in;
+	const struct am_engine_result	*r;
+	struct am_test_env		 env = env_evil;
 
 	opts_default(&o);
 	o.reject_failures = 1;
 	env.auth_user = "alice";
 	r = run(&o, &env, HDRS("From: a@example.net\r\n") BODY, 4096, &in);
 	ok(HAS(r, "dmarc=fail"), "authenticated: still evaluated");
-	is_int(r->action, AM_INBOUND_ACCEPT, "authenticated: never enforced");
-	ok(strstr(r->reason, "authenticated client") != NULL,
+	is_int(r->disp.action, AM_ACTION_ACCEPT, "authenticated: never enforced");
+	ok(strstr(r->disp.why, "authenticated client") != NULL,
 	    "authenticated: the reason says so");
-	am_inbound_free(&in);
+	am_engine_free(&in);
 	r = run(&o, &env, HDRS("") BODY, 4096, &in);
-	is_int(r->action, AM_INBOUND_ACCEPT, "authenticated, no From: "
+	is_int(r->disp.action, AM_ACTION_ACCEPT, "authenticated, no From: "
 	    "accept");
-	am_inbound_free(&in);
+	am_engine_free(&in);
 }
 
 static void
 t_temperror(void)
 {
-	struct am_inbound_opts		 o;
-	struct am_inbound		*in;
-	const struct am_inbound_result	*r;
+	struct am_engine_opts		 o;
+	struct am_engine		*in;
+	const struct am_engine_result	*r;
 
 	opts_default(&o);
 	nreports = 0;
 	r = run(&o, &env_evil, HDRS("From: a@tmp.example\r\n") BODY, 4096,
 	    &in);
 	ok(HAS(r, "dmarc=temperror"), "SERVFAIL: dmarc=temperror");
-	is_int(r->action, AM_INBOUND_TEMPFAIL, "temperror: tempfail");
-	is_str(r->smtp_code, "451", "temperror: 451");
+	is_int(r->disp.action, AM_ACTION_TEMPFAIL, "temperror: tempfail");
+	is_str(r->disp.code, "451", "temperror: 451");
 	is_int(nreports, 0, "tempfail: no report (the client retries)");
 	ok(ar_valid(AR(r), "mx.example.org"), "A-R parses (temperror)");
-	am_inbound_free(&in);
+	am_engine_free(&in);
 	o.temperror_tempfail = 0;
 	r = run(&o, &env_evil, HDRS("From: a@tmp.example\r\n") BODY, 4096,
 	    &in);
-	is_int(r->action, AM_INBOUND_ACCEPT, "temperror option: accept");
-	am_inbound_free(&in);
+	is_int(r->disp.action, AM_ACTION_ACCEPT, "temperror option: accept");
+	am_engine_free(&in);
 }
 
 static void
 t_from(void)
 {
-	struct am_inbound_opts		 o;
-	struct am_inbound		*in;
-	const struct am_inbound_result	*r;
+	struct am_engine_opts		 o;
+	struct am_engine		*in;
+	const struct am_engine_result	*r;
 
 	opts_default(&o);
 	nreports = 0;
@@ -437,70 +478,75 @@ t_from(void)
 	is_int(nreports, 2, "two author domains: two report records");
 	ok(HAS(r, "header.from=quar.example") &&
 	    HAS(r, "header.from=example.net"), "two dmarc resinfos");
-	is_int(r->action, AM_INBOUND_QUARANTINE, "worst decides "
+	is_int(r->disp.action, AM_ACTION_QUARANTINE, "worst decides "
 	    "(quar.example fails, example.net passes by SPF)");
 	ok(ar_valid(AR(r), "mx.example.org"), "A-R parses (two authors)");
-	am_inbound_free(&in);
+	am_engine_free(&in);
 
 	r = run(&o, &env_good, HDRS("From: a@example.net\r\n"
 	    "From: b@example.net\r\n") BODY, 4096, &in);
 	ok(r->ndmarc == 1 && HAS(r, "dmarc=pass"), "two From fields, one "
 	    "domain: evaluated once");
-	am_inbound_free(&in);
+	am_engine_free(&in);
 
 	r = run(&o, &env_good, HDRS("") BODY, 4096, &in);
-	ok(r->action == AM_INBOUND_REJECT && HAS(r, "dmarc=permerror"),
+	ok(r->disp.action == AM_ACTION_REJECT && HAS(r, "dmarc=permerror"),
 	    "no From: reject, dmarc=permerror");
-	is_str(r->smtp_xcode, "5.7.1", "no From: 5.7.1");
+	is_str(r->disp.xcode, "5.7.1", "no From: 5.7.1");
 	ok(ar_valid(AR(r), "mx.example.org"), "A-R parses (no From)");
-	am_inbound_free(&in);
+	am_engine_free(&in);
 
 	r = run(&o, &env_good, HDRS("From: a@example.net>\r\n") BODY, 4096,
 	    &in);
-	is_int(r->action, AM_INBOUND_REJECT, "stray '>': reject");
-	am_inbound_free(&in);
+	is_int(r->disp.action, AM_ACTION_REJECT, "stray '>': reject");
+	am_engine_free(&in);
 	r = run(&o, &env_good, HDRS("From: user@[192.0.2.1]\r\n") BODY, 4096,
 	    &in);
-	is_int(r->action, AM_INBOUND_REJECT, "domain literal: reject");
-	am_inbound_free(&in);
+	is_int(r->disp.action, AM_ACTION_REJECT, "domain literal: reject");
+	am_engine_free(&in);
 
-	o.from_missing = AM_INBOUND_FROM_PERMERROR;
+	o.from_missing = AM_ENGINE_FROM_PERMERROR;
 	r = run(&o, &env_good, HDRS("") BODY, 4096, &in);
-	ok(r->action == AM_INBOUND_ACCEPT && HAS(r, "dmarc=permerror"),
+	ok(r->disp.action == AM_ACTION_ACCEPT && HAS(r, "dmarc=permerror"),
 	    "no From, permerror option: accept");
-	am_inbound_free(&in);
-	o.from_several = AM_INBOUND_FROM_REJECT;
+	am_engine_free(&in);
+	o.from_several = AM_ENGINE_FROM_REJECT;
 	r = run(&o, &env_good, HDRS("From: a@quar.example, "
 	    "b@example.net\r\n") BODY, 4096, &in);
-	is_int(r->action, AM_INBOUND_REJECT, "several, reject option: "
+	is_int(r->disp.action, AM_ACTION_REJECT, "several, reject option: "
 	    "reject");
-	am_inbound_free(&in);
+	am_engine_free(&in);
 }
 
 static void
 t_limits(void)
 {
-	struct am_inbound_opts		 o;
-	struct am_inbound		*in;
-	const struct am_inbound_result	*r;
+	struct am_engine_opts		 o;
+	struct am_engine		*in;
+	const struct am_engine_result	*r;
 
 	opts_default(&o);
 	o.max_headers = 2;
 	r = run(&o, &env_good, HDRS("From: a@example.net\r\n") BODY, 4096,
 	    &in);
-	ok(HAS(r, "dkim=permerror") && r->action == AM_INBOUND_REJECT,
+	ok(HAS(r, "dkim=permerror") && r->disp.action == AM_ACTION_REJECT,
 	    "too many headers: dkim=permerror, reject as a bad From");
 	ok(ar_valid(AR(r), "mx.example.org"), "A-R parses (limits)");
-	am_inbound_free(&in);
+	am_engine_free(&in);
 	opts_default(&o);
 	o.dmarc = 0;
 	r = run(&o, &env_evil, HDRS("From: a@example.net\r\n") BODY, 4096,
 	    &in);
-	ok(!HAS(r, "dmarc=") && r->action == AM_INBOUND_ACCEPT,
+	ok(!HAS(r, "dmarc=") && r->disp.action == AM_ACTION_ACCEPT,
 	    "DMARC off: no dmarc=, accept");
-	am_inbound_free(&in);
-	ok(am_inbound_new(&o, &(struct am_inbound_env){ 0 }, dns, NULL,
-	    NULL) == NULL, "no client address: refused");
+	am_engine_free(&in);
+	opts_default(&o);
+	r = run(&o, &(struct am_test_env){ NULL, "mail.example.net",
+	    "bounce@example.net", NULL, NULL }, HDRS("From: a@example.net\r\n")
+	    BODY, 4096, &in);
+	ok(!HAS(r, "spf=") && HAS(r, "dkim=none"), "no client address: "
+	    "SPF not checked, DKIM still");
+	am_engine_free(&in);
 }
 
 int
