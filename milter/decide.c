@@ -22,8 +22,8 @@ static void
 am_decide_warn_external(const struct am_config *cfg,
     const struct am_client *c, struct am_decision *d)
 {
-	if (cfg->external_ignore != NULL &&
-	    am_peerlist_match(cfg->external_ignore, c->sa, c->host))
+	if (cfg->dkim.external_ignore != NULL &&
+	    am_peerlist_match(cfg->dkim.external_ignore, c->sa, c->host))
 		return;
 	(void)snprintf(d->external, sizeof(d->external), "external host "
 	    "%.120s [%.64s] tried to send mail as %.180s", am_str(c->host),
@@ -42,27 +42,27 @@ am_decide(const struct am_config *cfg, const struct am_client *c,
 	memset(d, 0, sizeof(*d));
 	d->from = from;
 	trusted = am_config_client_trusted(cfg, c, trust, sizeof(trust));
-	if (d->from->status == AM_FROM_OK && cfg->mode_sign)
+	if (d->from->status == AM_FROM_OK && cfg->dkim.mode_sign)
 		nkeys = am_config_sign_plan(cfg, d->from->addr, &d->plan);
 
-	if (d->from->status != AM_FROM_OK && cfg->reject_bad_from) {
+	if (d->from->status != AM_FROM_OK && cfg->dkim.reject_bad_from) {
 		d->kind = AM_DECIDE_REJECT;
 		(void)snprintf(d->why, sizeof(d->why), "reject: %s",
 		    d->from->why);
-	} else if (cfg->mode_sign && trusted && nkeys > 0) {
+	} else if (cfg->dkim.mode_sign && trusted && nkeys > 0) {
 		d->kind = AM_DECIDE_SIGN;
 		(void)snprintf(d->why, sizeof(d->why), "sign: %s, %zu key%s "
 		    "for %s", trust, nkeys, nkeys > 1 ? "s" : "",
 		    d->from->domain);
 	} else {
-		d->kind = cfg->mode_verify ? AM_DECIDE_VERIFY : AM_DECIDE_NONE;
+		d->kind = cfg->dkim.mode_verify ? AM_DECIDE_VERIFY : AM_DECIDE_NONE;
 		(void)snprintf(d->why, sizeof(d->why), "%s: %s",
-		    cfg->mode_verify ? "verify" : "pass through",
-		    !cfg->mode_sign ? "Mode has no s" :
+		    cfg->dkim.mode_verify ? "verify" : "pass through",
+		    !cfg->dkim.mode_sign ? "Mode has no s" :
 		    !trusted ? trust :
 		    d->from->status != AM_FROM_OK ? d->from->why :
 		    "no signing key for the From address");
-		if (cfg->mode_sign && !trusted && nkeys > 0)
+		if (cfg->dkim.mode_sign && !trusted && nkeys > 0)
 			am_decide_warn_external(cfg, c, d);
 	}
 	if (d->kind != AM_DECIDE_SIGN)
@@ -75,9 +75,9 @@ am_decide_broken(const struct am_config *cfg, const char *reason,
 {
 	memset(d, 0, sizeof(*d));
 	d->from = from;
-	d->kind = cfg->mode_verify ? AM_DECIDE_VERIFY : AM_DECIDE_NONE;
+	d->kind = cfg->dkim.mode_verify ? AM_DECIDE_VERIFY : AM_DECIDE_NONE;
 	(void)snprintf(d->why, sizeof(d->why), "%s: %s",
-	    cfg->mode_verify ? "verify" : "pass through", reason);
+	    cfg->dkim.mode_verify ? "verify" : "pass through", reason);
 }
 
 const char *

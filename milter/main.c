@@ -243,7 +243,7 @@ am_socket_dir_ok(const char *path, const struct am_config *cfg,
 				    strerror(errno));
 				return -1;
 			}
-			if (cfg->userid != NULL && am_lookup_user(cfg->userid,
+			if (cfg->daemon.userid != NULL && am_lookup_user(cfg->daemon.userid,
 			    user, sizeof(user), &uid, &gid, &eg) == 0 &&
 			    lchown(dir, uid, gid) == -1)
 				am_log(log, AM_LOG_WARN, "socket directory %s: "
@@ -270,23 +270,23 @@ am_open_socket(const struct am_config *cfg, const struct am_log *log)
 {
 	const char	*path;
 
-	if (cfg->socket == NULL) {
+	if (cfg->daemon.socket == NULL) {
 		am_log(log, AM_LOG_ERROR, "no Socket configured (or -p)");
 		return -1;
 	}
-	if ((path = am_unix_path(cfg->socket)) != NULL &&
+	if ((path = am_unix_path(cfg->daemon.socket)) != NULL &&
 	    (am_socket_dir_ok(path, cfg, 1, log) == -1 ||
 	    am_stale_socket(path, log) == -1))
 		return -1;
-	if (cfg->has_umask)
-		(void)umask(cfg->umask);
+	if (cfg->daemon.has_umask)
+		(void)umask(cfg->daemon.umask);
 	errno = 0;
 	if (am_callbacks_register() != MI_SUCCESS ||
-	    smfi_setconn((char *)cfg->socket) != MI_SUCCESS ||
-	    smfi_settimeout((int)cfg->milter_timeout) != MI_SUCCESS ||
+	    smfi_setconn((char *)cfg->daemon.socket) != MI_SUCCESS ||
+	    smfi_settimeout((int)cfg->daemon.milter_timeout) != MI_SUCCESS ||
 	    smfi_opensocket(0) != MI_SUCCESS) {
 		am_log(log, AM_LOG_ERROR, "cannot listen on %s: %s",
-		    cfg->socket, errno != 0 ? strerror(errno) :
+		    cfg->daemon.socket, errno != 0 ? strerror(errno) :
 		    "libmilter failed (see its log line)");
 		return -1;
 	}
@@ -491,28 +491,28 @@ am_drop_privileges(const struct am_config *cfg, const struct am_log *log)
 	gid_t		 gid;
 	int		 egroup, r;
 
-	if (cfg->userid == NULL) {
+	if (cfg->daemon.userid == NULL) {
 		if (geteuid() == 0)
 			am_log(log, AM_LOG_WARN, "running as root: set UserID");
 		return 0;
 	}
-	if (am_lookup_user(cfg->userid, user, sizeof(user), &uid, &gid,
+	if (am_lookup_user(cfg->daemon.userid, user, sizeof(user), &uid, &gid,
 	    &egroup) == -1) {
 		am_log(log, AM_LOG_ERROR, "UserID %s: no such user or group",
-		    cfg->userid);
+		    cfg->daemon.userid);
 		return -1;
 	}
 	if (geteuid() == uid && getegid() == gid)
 		return 0;
 	/* lchown: never follows a link planted where the socket was. */
-	if ((path = am_unix_path(cfg->socket)) != NULL &&
+	if ((path = am_unix_path(cfg->daemon.socket)) != NULL &&
 	    lchown(path, uid, gid) == -1)
 		am_log(log, AM_LOG_WARN, "chown %s: %s", path, strerror(errno));
 	r = egroup ? setgroups(1, &gid) : initgroups(user, gid);
 	if (r == -1 || setgid(gid) == -1 || setuid(uid) == -1 ||
 	    (uid != 0 && setuid(0) != -1)) {
 		am_log(log, AM_LOG_ERROR, "cannot switch to UserID %s: %s",
-		    cfg->userid, strerror(errno));
+		    cfg->daemon.userid, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -557,20 +557,20 @@ am_check_start(const struct am_config *cfg, const struct am_log *log)
 	gid_t		 gid;
 	int		 egroup, r = 0;
 
-	if (cfg->userid != NULL && am_lookup_user(cfg->userid, user,
+	if (cfg->daemon.userid != NULL && am_lookup_user(cfg->daemon.userid, user,
 	    sizeof(user), &uid, &gid, &egroup) == -1) {
 		am_log(log, AM_LOG_ERROR, "UserID %s: no such user or group",
-		    cfg->userid);
+		    cfg->daemon.userid);
 		r = -1;
 	}
-	if (cfg->socket != NULL && (path = am_unix_path(cfg->socket)) != NULL &&
+	if (cfg->daemon.socket != NULL && (path = am_unix_path(cfg->daemon.socket)) != NULL &&
 	    am_socket_dir_ok(path, cfg, 0, log) == -1)
 		r = -1;
-	if (cfg->pidfile != NULL &&
-	    am_dir_of_ok("PidFile", cfg->pidfile, log) == -1)
+	if (cfg->daemon.pidfile != NULL &&
+	    am_dir_of_ok("PidFile", cfg->daemon.pidfile, log) == -1)
 		r = -1;
-	if (cfg->logfile != NULL && strcmp(cfg->logfile, "stderr") != 0 &&
-	    am_dir_of_ok("LogFile", cfg->logfile, log) == -1)
+	if (cfg->daemon.logfile != NULL && strcmp(cfg->daemon.logfile, "stderr") != 0 &&
+	    am_dir_of_ok("LogFile", cfg->daemon.logfile, log) == -1)
 		r = -1;
 	return r;
 }
@@ -734,12 +734,12 @@ am_cleanup(const struct am_config *cfg, const struct am_log *log)
 	const char	*path;
 	struct stat	 st;
 
-	if (am_made_socket && (path = am_unix_path(cfg->socket)) != NULL &&
+	if (am_made_socket && (path = am_unix_path(cfg->daemon.socket)) != NULL &&
 	    lstat(path, &st) == 0 && S_ISSOCK(st.st_mode) &&
 	    unlink(path) == -1)
 		am_log(log, AM_LOG_WARN, "%s: %s", path, strerror(errno));
 	am_made_socket = 0;
-	am_remove_pidfile(cfg->pidfile, log);
+	am_remove_pidfile(cfg->daemon.pidfile, log);
 }
 
 /* Opens the socket, daemonizes, writes the pid file, drops privileges. */
@@ -750,12 +750,12 @@ am_start(struct am_config *cfg, const struct am_args *a,
 {
 	if (am_open_socket(cfg, log) == -1)
 		return AM_EXIT_OSERR;
-	if (!a->params.foreground && cfg->background && am_daemonize() == -1) {
+	if (!a->params.foreground && cfg->daemon.background && am_daemonize() == -1) {
 		am_log(log, AM_LOG_ERROR, "cannot daemonize: %s",
 		    strerror(errno));
 		return AM_EXIT_OSERR;
 	}
-	if (am_write_pidfile(cfg->pidfile, log) == -1 ||
+	if (am_write_pidfile(cfg->daemon.pidfile, log) == -1 ||
 	    am_drop_privileges(cfg, log) == -1)
 		return AM_EXIT_OSERR;
 	return AM_EXIT_OK;
@@ -769,8 +769,8 @@ am_serve(struct am_config *cfg, struct am_args *a, struct am_logdest *dest,
 	sigset_t		 set;
 	int			 rc;
 
-	if (am_logfile_open(cfg->logfile) == -1) {
-		am_log(log, AM_LOG_ERROR, "LogFile %s: %s", cfg->logfile,
+	if (am_logfile_open(cfg->daemon.logfile) == -1) {
+		am_log(log, AM_LOG_ERROR, "LogFile %s: %s", cfg->daemon.logfile,
 		    strerror(errno));
 		am_config_unref(&cfg);
 		return AM_EXIT_OSERR;
@@ -781,7 +781,7 @@ am_serve(struct am_config *cfg, struct am_args *a, struct am_logdest *dest,
 		am_config_unref(&cfg);
 		return rc;
 	}
-	if (!a->params.foreground && cfg->background)
+	if (!a->params.foreground && cfg->daemon.background)
 		dest->to_stderr = 0;
 	(void)signal(SIGPIPE, SIG_IGN);
 	am_signal_set(&set);
@@ -794,7 +794,7 @@ am_serve(struct am_config *cfg, struct am_args *a, struct am_logdest *dest,
 	rl.log.ctx = &rl.dest;
 	am_config_ref(cfg);			/* for am_cleanup */
 	am_snapshot_init(&a->params, cfg);
-	rc = am_run(cfg->socket, log, &rl) == MI_SUCCESS ? AM_EXIT_OK : AM_EXIT_SOFTWARE;
+	rc = am_run(cfg->daemon.socket, log, &rl) == MI_SUCCESS ? AM_EXIT_OK : AM_EXIT_SOFTWARE;
 	am_cleanup(cfg, log);
 	am_config_unref(&cfg);
 	am_snapshot_shutdown();

@@ -27,7 +27,7 @@ struct am_msg {
 	struct am_log		 liblog;	/* lib's verdict lines: debug */
 	char			 qid[64];
 	struct am_engine	*engine;	/* verify, SPF, DMARC */
-	/* Every lookup of the message goes through this view of cfg->dns:
+	/* Every lookup of the message goes through this view of cfg->dns.resolver:
 	 * one DNSBudget for all, failures remembered (dns.h). */
 	struct am_dns		*dns;
 	int			 have_client;
@@ -123,7 +123,7 @@ am_msg_new(void)
 	am_config_engine_opts(cfg, &o);
 	o.report.fn = am_dmarc_report_log_sink;
 	o.report.ctx = &m->log;
-	m->dns = am_dns_message_new(cfg->dns, cfg->dns_budget * 1000);
+	m->dns = am_dns_message_new(cfg->dns.resolver, cfg->dns.budget * 1000);
 	m->engine = am_engine_new(&o, m->dns, &m->log, &m->liblog);
 	for (i = 0; i < AM_SIGN_MAXSIGS; i++)
 		am_buf_init(&m->sig[i], AM_MSG_MAXSIG);
@@ -199,15 +199,15 @@ am_msg_start_signer(struct am_msg *m)
 	size_t			 i;
 
 	memset(&o, 0, sizeof(o));
-	o.hcanon = cfg->hcanon;
-	o.bcanon = cfg->bcanon;
-	o.sign_headers = (const char *const *)cfg->sign_headers;
-	o.oversign_headers = (const char *const *)cfg->oversign_headers;
-	o.omit_headers = (const char *const *)cfg->omit_headers;
-	o.now = cfg->verify.now;
-	o.expire_after = cfg->signature_ttl;
-	o.max_headers = cfg->verify.max_headers;
-	o.max_header_bytes = cfg->verify.max_header_bytes;
+	o.hcanon = cfg->dkim.hcanon;
+	o.bcanon = cfg->dkim.bcanon;
+	o.sign_headers = (const char *const *)cfg->dkim.sign_headers;
+	o.oversign_headers = (const char *const *)cfg->dkim.oversign_headers;
+	o.omit_headers = (const char *const *)cfg->dkim.omit_headers;
+	o.now = cfg->dkim.verify.now;
+	o.expire_after = cfg->dkim.signature_ttl;
+	o.max_headers = cfg->dkim.verify.max_headers;
+	o.max_header_bytes = cfg->dkim.verify.max_header_bytes;
 	m->signer = am_dkim_signer_new(&o);
 	am_err_clear(&err);
 	for (i = 0; i < m->dec.plan.n; i++) {
@@ -335,7 +335,7 @@ am_msg_eom_sign(struct am_msg *m, struct am_disposition *d)
 	if (m->internal || m->unsignable || m->signer == NULL) {
 		am_disposition_outcome(d, m->unsignable ?
 		    AM_OUTCOME_UNSIGNABLE : AM_OUTCOME_INTERNAL, m->unsignable ?
-		    m->cfg->on_signature_error : m->cfg->on_internal_error);
+		    m->cfg->dkim.on_signature_error : m->cfg->dkim.on_internal_error);
 		(void)am_buf_printf(&m->logline, "; not signed: %s",
 		    m->unsignable ? "the message cannot be signed" :
 		    "internal error");
@@ -389,7 +389,7 @@ am_msg_output(const struct am_msg *m, struct am_msg_out *o)
 	o->rspf = r->rspf;
 	o->sig = m->sig;
 	o->nsig = m->nsig;
-	o->software_header = m->cfg->software_header;
+	o->software_header = m->cfg->ar.software_header;
 	o->touch = m->dec.kind != AM_DECIDE_NONE || r->ar->len > 0 ||
 	    r->rspf->len > 0;
 }
@@ -399,7 +399,7 @@ am_msg_apply_failed(struct am_msg *m)
 {
 	am_log(&m->log, AM_LOG_ERROR, "the MTA refused a header change");
 	am_disposition_outcome(&m->disp, AM_OUTCOME_INTERNAL,
-	    m->cfg->on_internal_error);
+	    m->cfg->dkim.on_internal_error);
 	return &m->disp;
 }
 

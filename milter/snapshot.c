@@ -50,8 +50,8 @@ am_snapshot_test_dns(struct am_config *cfg, const char *files,
 			return -1;
 		}
 	free(list);
-	am_dns_free(&cfg->dns);
-	cfg->dns = dns;
+	am_dns_free(&cfg->dns.resolver);
+	cfg->dns.resolver = dns;
 	am_log(log, AM_LOG_WARN, "test hook: DNS answers come from %s", files);
 	return 0;
 }
@@ -70,7 +70,7 @@ am_snapshot_load(const struct am_snapshot_params *p, const struct am_log *log,
 		return NULL;
 	}
 	if (p->test_now != 0)
-		cfg->verify.now = p->test_now;
+		cfg->dkim.verify.now = p->test_now;
 	return cfg;
 }
 

@@ -31,12 +31,12 @@ am_logdest_init(struct am_logdest *d, const struct am_config *cfg,
     int foreground)
 {
 	d->to_stderr = foreground;
-	d->to_syslog = cfg == NULL || cfg->syslog;
-	d->facility = cfg != NULL ? cfg->syslog_facility : LOG_MAIL;
-	d->debug = cfg != NULL && cfg->log_why;
+	d->to_syslog = cfg == NULL || cfg->daemon.syslog;
+	d->facility = cfg != NULL ? cfg->daemon.syslog_facility : LOG_MAIL;
+	d->debug = cfg != NULL && cfg->daemon.log_why;
 	d->fd = am_logfd;
-	if (d->fd != -1 && foreground && cfg != NULL && cfg->logfile != NULL &&
-	    strcmp(cfg->logfile, "stderr") == 0)
+	if (d->fd != -1 && foreground && cfg != NULL && cfg->daemon.logfile != NULL &&
+	    strcmp(cfg->daemon.logfile, "stderr") == 0)
 		d->to_stderr = 0;	/* once is enough */
 }
 

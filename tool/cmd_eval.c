@@ -289,7 +289,7 @@ am_eval_print(const struct am_eval_args *a, const struct am_engine_result *r,
 			    r->ar);
 		if (r->rspf->len > 0)
 			am_eval_unfolded("  add: Received-SPF: ", r->rspf);
-		if (cfg != NULL && cfg->software_header)
+		if (cfg != NULL && cfg->ar.software_header)
 			printf("  add: DKIM-Filter: authmilter %s\n",
 			    PACKAGE_VERSION);
 	}

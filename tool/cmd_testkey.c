@@ -507,8 +507,8 @@ am_testkey_cfgkey(const struct am_config *cfg, const struct am_key *k,
 
 	if (strcmp(k->domain, "%") != 0)
 		return am_tk_one(dns, k->domain, k->selector, k->pkey);
-	for (i = 0; cfg->domains != NULL && cfg->domains[i] != NULL; i++)
-		if (am_tk_one(dns, cfg->domains[i], k->selector,
+	for (i = 0; cfg->dkim.domains != NULL && cfg->dkim.domains[i] != NULL; i++)
+		if (am_tk_one(dns, cfg->dkim.domains[i], k->selector,
 		    k->pkey) == -1)
 			r = -1;
 	if (i > 0)
@@ -528,9 +528,9 @@ am_testkey_config(const struct am_config *cfg, struct am_dns *dns)
 	size_t	 i, j, n = 0;
 	int	 bad = 0;
 
-	for (i = 0; i < cfg->nkeysets; i++)
-		for (j = 0; j < cfg->keysets[i].nkeys; j++, n++)
-			if (am_testkey_cfgkey(cfg, &cfg->keysets[i].keys[j],
+	for (i = 0; i < cfg->dkim.nkeysets; i++)
+		for (j = 0; j < cfg->dkim.keysets[i].nkeys; j++, n++)
+			if (am_testkey_cfgkey(cfg, &cfg->dkim.keysets[i].keys[j],
 			    dns) == -1)
 				bad = 1;
 	if (n == 0) {

@@ -193,9 +193,9 @@ am_tool_dns_for_config(const struct am_tool_dns_args *a,
 	unsigned	 ms = 5000;
 
 	if (cfg != NULL && a->nzones == 0)
-		ns = cfg->nameservers;
-	if (cfg != NULL && cfg->dns_timeout > 0)
-		ms = cfg->dns_timeout > 600 ? 600000 : cfg->dns_timeout * 1000;
+		ns = cfg->dns.nameservers;
+	if (cfg != NULL && cfg->dns.timeout > 0)
+		ms = cfg->dns.timeout > 600 ? 600000 : cfg->dns.timeout * 1000;
 	return am_tool_dns_open(a, ns, ms);
 }
 

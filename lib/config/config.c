@@ -297,10 +297,10 @@ am_cfg_free(struct am_config *cfg)
 		return;
 	am_cfg_opts_release(cfg);
 	am_keysets_free(cfg);
-	am_signtable_free(&cfg->signtable);
-	am_dns_free(&cfg->dns);
-	am_psl_free(&cfg->dmarc_psl);
-	am_keycache_free(&cfg->verify.keycache);
+	am_signtable_free(&cfg->dkim.signtable);
+	am_dns_free(&cfg->dns.resolver);
+	am_psl_free(&cfg->dmarc.psl);
+	am_keycache_free(&cfg->dkim.verify.keycache);
 	if (cfg->priv != NULL) {
 		for (i = 0; i < cfg->priv->nraw; i++)
 			free(cfg->priv->raw[i]);
@@ -485,8 +485,8 @@ am_plan_table(const struct am_config *cfg, const char *addr,
 	const char			*name;
 	size_t				 n, i, j;
 
-	n = am_signtable_lookup(cfg->signtable, addr,
-	    cfg->multiple_signatures, m, AM_SIGN_MAXSIGS);
+	n = am_signtable_lookup(cfg->dkim.signtable, addr,
+	    cfg->dkim.multiple_signatures, m, AM_SIGN_MAXSIGS);
 	for (i = 0; i < n; i++) {
 		name = strcmp(m[i]->keyname, "%") == 0 ? domain :
 		    m[i]->keyname;
@@ -508,18 +508,18 @@ am_plan_domain(const struct am_config *cfg, const char *domain,
 	const char	*p;
 	size_t		 i;
 
-	if (cfg->nkeysets != 1 || cfg->domains == NULL)
+	if (cfg->dkim.nkeysets != 1 || cfg->dkim.domains == NULL)
 		return;
 	for (p = domain; p != NULL; p = strchr(p, '.')) {
 		if (*p == '.')
 			p++;
-		for (i = 0; cfg->domains[i] != NULL; i++)
-			if (strcasecmp(cfg->domains[i], p) == 0) {
-				am_plan_add(out, &cfg->keysets[0].keys[0],
-				    cfg->domains[i], NULL, domain);
+		for (i = 0; cfg->dkim.domains[i] != NULL; i++)
+			if (strcasecmp(cfg->dkim.domains[i], p) == 0) {
+				am_plan_add(out, &cfg->dkim.keysets[0].keys[0],
+				    cfg->dkim.domains[i], NULL, domain);
 				return;
 			}
-		if (!cfg->subdomains)
+		if (!cfg->dkim.subdomains)
 			return;
 	}
 }
@@ -531,10 +531,10 @@ am_config_sign_plan(const struct am_config *cfg, const char *addr,
 	const char	*at;
 
 	memset(out, 0, sizeof(*out));
-	if (!cfg->mode_sign || (at = strrchr(addr, '@')) == NULL ||
+	if (!cfg->dkim.mode_sign || (at = strrchr(addr, '@')) == NULL ||
 	    at[1] == '\0')
 		return 0;
-	if (cfg->signtable != NULL)
+	if (cfg->dkim.signtable != NULL)
 		am_plan_table(cfg, addr, at + 1, out);
 	else
 		am_plan_domain(cfg, at + 1, out);
@@ -589,9 +589,9 @@ am_config_macro_match(const struct am_config *cfg,
 	const char	*e, *eq, *v;
 	size_t		 i, n;
 
-	for (i = 0; cfg->macro_list != NULL && cfg->macro_list[i] != NULL;
+	for (i = 0; cfg->dkim.macro_list != NULL && cfg->dkim.macro_list[i] != NULL;
 	    i++) {
-		e = cfg->macro_list[i];
+		e = cfg->dkim.macro_list[i];
 		eq = strchr(e, '=');
 		n = eq != NULL ? (size_t)(eq - e) : strlen(e);
 		v = am_macro_get(get, ctx, e, n);

@@ -73,10 +73,15 @@ struct am_sign_plan {
 	}			 sig[AM_SIGN_MAXSIGS];
 };
 
-struct am_config {
-	/* Where it came from. */
-	char			*path;
+/*
+ * The configuration, one part per feature; each part is filled by its
+ * feature's option table (lib/config/opts_<feature>.c), which names the
+ * option setting each field, and checked as a whole by that feature.
+ */
 
+/* DKIM (RFC 6376): operation, signing, whom to sign for, verifying,
+ * the On-* actions (opts_dkim.c). */
+struct am_config_dkim {
 	/* Mode: s, v or sv. */
 	int			 mode_sign;
 	int			 mode_verify;
@@ -110,9 +115,6 @@ struct am_config {
 	/* Verifying. */
 	struct am_dkim_verify_opts verify;	/* MaximumSignaturesToVerify,
 						 * MinimumKeyBits, l= policy */
-	char			*authserv_id;	/* AuthservID (default host) */
-	char			**remove_ar_from; /* RemoveARFrom */
-	int			 remove_ar_all;	/* RemoveARAll */
 	int			 reject_bad_from; /* RejectBadFrom (ours) */
 
 	/* Actions. */
@@ -122,46 +124,60 @@ struct am_config {
 	enum am_action		 on_key_not_found;
 	enum am_action		 on_no_signature;
 	enum am_action		 on_signature_error;
+};
 
-	/* DNS. */
-	char			*nameservers;	/* Nameservers; NULL: resolv.conf */
-	unsigned		 dns_timeout;	/* DNSTimeout, seconds */
-	unsigned		 dns_budget;	/* DNSBudget, seconds a message */
-	struct am_dns		*dns;		/* built from the above */
-
-	/* SPF (RFC 7208), see engine_spf.c. */
-	int			 spf_mode;	/* SPFMode */
-	int			 spf_skip_trusted; /* SPFSkipTrusted */
-	enum am_action		 spf_fail_action; /* SPFFailAction */
-	enum am_action		 spf_softfail_action; /* SPFSoftFailAction */
-	enum am_action		 spf_temperror_action; /* SPFTempErrorAction */
-	int			 spf_received_header; /* SPFReceivedHeader */
-	char			*spf_explanation; /* SPFExplanation; NULL:
-						 * AM_SPF_DEFAULT_EXP */
-	unsigned		 spf_timeout;	/* SPFTimeout, seconds */
-
-	/* DMARC (RFC 9989), see engine_dmarc.c. */
-	int			 dmarc_mode;	/* DMARCMode */
-	int			 dmarc_reject_failures; /* RejectFailures */
-	int			 dmarc_hold;	/* HoldQuarantinedMessages */
-	int			 dmarc_ignore_auth; /* IgnoreAuthenticatedClients */
-	struct am_peerlist	*dmarc_ignore_hosts; /* IgnoreHosts */
-	char			**dmarc_ignore_domains; /* IgnoreMailFrom:
-						 * A-labels */
-	int			 dmarc_required_headers; /* RequiredHeaders */
-	int			 dmarc_reject_multi_from; /* RejectMultiValueFrom */
-	int			 dmarc_psl_mode; /* DMARCDiscovery psl */
-	char			*dmarc_psl_file; /* PublicSuffixList */
-	struct am_psl		*dmarc_psl;	/* loaded in PSL mode */
-	char			*dmarc_reject_string; /* RejectString */
-	enum am_action		 dmarc_temperror_action; /* TemporaryErrorAction */
-	char			**dmarc_trusted_ids; /* TrustedAuthservIDs;
-						 * never our AuthservID */
-
-	/* Headers we add. */
+/* Authentication-Results (RFC 8601) and the fields we add, whatever
+ * the method (opts_ar.c). */
+struct am_config_ar {
+	char			*authserv_id;	/* AuthservID (default host) */
+	char			**remove_from;	/* RemoveARFrom */
+	int			 remove_all;	/* RemoveARAll */
 	int			 software_header; /* SoftwareHeader */
+};
 
-	/* Daemon. */
+/* DNS (opts_dns.c). */
+struct am_config_dns {
+	char			*nameservers;	/* Nameservers; NULL: resolv.conf */
+	unsigned		 timeout;	/* DNSTimeout, seconds */
+	unsigned		 budget;	/* DNSBudget, seconds a message */
+	struct am_dns		*resolver;	/* built from the above */
+};
+
+/* SPF (RFC 7208), see engine_spf.c (opts_spf.c). */
+struct am_config_spf {
+	int			 mode;		/* SPFMode */
+	int			 skip_trusted;	/* SPFSkipTrusted */
+	enum am_action		 fail_action;	/* SPFFailAction */
+	enum am_action		 softfail_action; /* SPFSoftFailAction */
+	enum am_action		 temperror_action; /* SPFTempErrorAction */
+	int			 received_header; /* SPFReceivedHeader */
+	char			*explanation;	/* SPFExplanation; NULL:
+						 * AM_SPF_DEFAULT_EXP */
+	unsigned		 timeout;	/* SPFTimeout, seconds */
+};
+
+/* DMARC (RFC 9989), see engine_dmarc.c (opts_dmarc.c). */
+struct am_config_dmarc {
+	int			 mode;		/* DMARCMode */
+	int			 reject_failures; /* RejectFailures */
+	int			 hold;		/* HoldQuarantinedMessages */
+	int			 ignore_auth;	/* IgnoreAuthenticatedClients */
+	struct am_peerlist	*ignore_hosts;	/* IgnoreHosts */
+	char			**ignore_domains; /* IgnoreMailFrom:
+						 * A-labels */
+	int			 required_headers; /* RequiredHeaders */
+	int			 reject_multi_from; /* RejectMultiValueFrom */
+	int			 psl_mode;	/* DMARCDiscovery psl */
+	char			*psl_file;	/* PublicSuffixList */
+	struct am_psl		*psl;		/* loaded in PSL mode */
+	char			*reject_string;	/* RejectString */
+	enum am_action		 temperror_action; /* TemporaryErrorAction */
+	char			**trusted_ids;	/* TrustedAuthservIDs;
+						 * never our AuthservID */
+};
+
+/* The daemon (opts_daemon.c). */
+struct am_config_daemon {
 	char			*socket;	/* Socket */
 	char			*pidfile;	/* PidFile */
 	char			*userid;	/* UserID: user[:group] */
@@ -173,6 +189,18 @@ struct am_config {
 	char			*logfile;	/* LogFile: a path, or "stderr" */
 	unsigned		 milter_timeout; /* MilterTimeout, seconds */
 	int			 background;	/* Background */
+};
+
+struct am_config {
+	/* Where it came from. */
+	char			*path;
+
+	struct am_config_dkim	 dkim;
+	struct am_config_ar	 ar;
+	struct am_config_dns	 dns;
+	struct am_config_spf	 spf;
+	struct am_config_dmarc	 dmarc;
+	struct am_config_daemon	 daemon;
 
 	/* Internal: reference count, managed by ref/unref. */
 	int			 refs;

@@ -18,50 +18,50 @@ void
 am_config_engine_opts(const struct am_config *cfg, struct am_engine_opts *o)
 {
 	am_engine_opts_init(o);
-	o->authserv_id = cfg->authserv_id;
-	o->now = cfg->verify.now;
-	o->dkim = cfg->verify;
-	o->max_headers = cfg->verify.max_headers;
-	o->max_header_bytes = cfg->verify.max_header_bytes;
-	o->on_no_signature = cfg->on_no_signature;
-	o->on_bad_signature = cfg->on_bad_signature;
-	o->on_dns_error = cfg->on_dns_error;
-	o->on_key_not_found = cfg->on_key_not_found;
-	o->on_internal_error = cfg->on_internal_error;
-	o->remove_ar_from = cfg->remove_ar_from;
-	o->remove_ar_all = cfg->remove_ar_all;
+	o->authserv_id = cfg->ar.authserv_id;
+	o->now = cfg->dkim.verify.now;
+	o->dkim = cfg->dkim.verify;
+	o->max_headers = cfg->dkim.verify.max_headers;
+	o->max_header_bytes = cfg->dkim.verify.max_header_bytes;
+	o->on_no_signature = cfg->dkim.on_no_signature;
+	o->on_bad_signature = cfg->dkim.on_bad_signature;
+	o->on_dns_error = cfg->dkim.on_dns_error;
+	o->on_key_not_found = cfg->dkim.on_key_not_found;
+	o->on_internal_error = cfg->dkim.on_internal_error;
+	o->remove_ar_from = cfg->ar.remove_from;
+	o->remove_ar_all = cfg->ar.remove_all;
 
-	o->spf = cfg->spf_mode;
-	o->spf_budget_ms = cfg->spf_timeout * 1000;
-	o->spf_explanation = cfg->spf_explanation;
-	o->spf_fail = cfg->spf_fail_action;
-	o->spf_softfail = cfg->spf_softfail_action;
-	o->spf_temperror = cfg->spf_temperror_action;
-	o->spf_received = cfg->spf_received_header;
+	o->spf = cfg->spf.mode;
+	o->spf_budget_ms = cfg->spf.timeout * 1000;
+	o->spf_explanation = cfg->spf.explanation;
+	o->spf_fail = cfg->spf.fail_action;
+	o->spf_softfail = cfg->spf.softfail_action;
+	o->spf_temperror = cfg->spf.temperror_action;
+	o->spf_received = cfg->spf.received_header;
 
-	o->dmarc = cfg->dmarc_mode;
-	o->dmarc_opts.mode = cfg->dmarc_psl != NULL ? AM_DMARC_MODE_PSL :
+	o->dmarc = cfg->dmarc.mode;
+	o->dmarc_opts.mode = cfg->dmarc.psl != NULL ? AM_DMARC_MODE_PSL :
 	    AM_DMARC_MODE_WALK;
-	o->dmarc_opts.psl = cfg->dmarc_psl;
-	o->reject_failures = cfg->dmarc_reject_failures;
-	o->hold = cfg->dmarc_hold;
+	o->dmarc_opts.psl = cfg->dmarc.psl;
+	o->reject_failures = cfg->dmarc.reject_failures;
+	o->hold = cfg->dmarc.hold;
 	o->temperror_tempfail =
-	    cfg->dmarc_temperror_action == AM_ACTION_TEMPFAIL;
-	o->from_missing = o->from_bad = cfg->dmarc_required_headers ?
+	    cfg->dmarc.temperror_action == AM_ACTION_TEMPFAIL;
+	o->from_missing = o->from_bad = cfg->dmarc.required_headers ?
 	    AM_ENGINE_FROM_REJECT : AM_ENGINE_FROM_PERMERROR;
 	o->from_several = AM_ENGINE_FROM_EVALUATE;
-	o->reject_multi_from = cfg->dmarc_reject_multi_from;
-	o->reject_string = cfg->dmarc_reject_string;
-	o->trusted_ids = cfg->dmarc_trusted_ids;
-	o->ignore_domains = cfg->dmarc_ignore_domains;
+	o->reject_multi_from = cfg->dmarc.reject_multi_from;
+	o->reject_string = cfg->dmarc.reject_string;
+	o->trusted_ids = cfg->dmarc.trusted_ids;
+	o->ignore_domains = cfg->dmarc.ignore_domains;
 }
 
 int
 am_config_client_trusted(const struct am_config *cfg,
     const struct am_client *c, char *why, size_t size)
 {
-	if (cfg->internal_hosts != NULL &&
-	    am_peerlist_match(cfg->internal_hosts, c->sa, c->host)) {
+	if (cfg->dkim.internal_hosts != NULL &&
+	    am_peerlist_match(cfg->dkim.internal_hosts, c->sa, c->host)) {
 		(void)snprintf(why, size, "client %s [%s] is in InternalHosts",
 		    am_ce_str(c->host), am_ce_str(c->addr));
 		return 1;
@@ -76,7 +76,7 @@ am_config_client_trusted(const struct am_config *cfg,
 		    c->auth_type);
 		return 1;
 	}
-	if (cfg->macro_list != NULL && c->getmacro != NULL &&
+	if (cfg->dkim.macro_list != NULL && c->getmacro != NULL &&
 	    am_config_macro_match(cfg, c->getmacro, c->macro_ctx)) {
 		(void)snprintf(why, size, "MacroList matched");
 		return 1;
@@ -92,15 +92,15 @@ am_config_exempt(const struct am_config *cfg, const struct am_client *c,
     char *why, size_t size)
 {
 	why[0] = '\0';
-	if (cfg->internal_hosts != NULL &&
-	    am_peerlist_match(cfg->internal_hosts, c->sa, c->host))
+	if (cfg->dkim.internal_hosts != NULL &&
+	    am_peerlist_match(cfg->dkim.internal_hosts, c->sa, c->host))
 		(void)snprintf(why, size, "client %s [%s] in InternalHosts",
 		    am_ce_str(c->host), am_ce_str(c->addr));
-	else if (cfg->dmarc_ignore_hosts != NULL &&
-	    am_peerlist_match(cfg->dmarc_ignore_hosts, c->sa, c->host))
+	else if (cfg->dmarc.ignore_hosts != NULL &&
+	    am_peerlist_match(cfg->dmarc.ignore_hosts, c->sa, c->host))
 		(void)snprintf(why, size, "client %s [%s] in IgnoreHosts",
 		    am_ce_str(c->host), am_ce_str(c->addr));
-	else if (cfg->dmarc_ignore_auth && ((c->auth_authen != NULL &&
+	else if (cfg->dmarc.ignore_auth && ((c->auth_authen != NULL &&
 	    c->auth_authen[0] != '\0') || (c->auth_type != NULL &&
 	    c->auth_type[0] != '\0')))
 		(void)snprintf(why, size, "authenticated client");
@@ -115,7 +115,7 @@ am_config_engine_client(const struct am_config *cfg,
 
 	memset(out, 0, sizeof(*out));
 	out->ip = c->sa != NULL ? c->addr : NULL;
-	out->spf_skip = cfg->spf_skip_trusted &&
+	out->spf_skip = cfg->spf.skip_trusted &&
 	    am_config_client_trusted(cfg, c, why, sizeof(why));
 	out->exempt = am_config_exempt(cfg, c, out->exempt_why,
 	    sizeof(out->exempt_why));

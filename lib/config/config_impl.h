@@ -207,7 +207,7 @@ void			 am_peerlist_print(const struct am_peerlist *, FILE *);
 /* ---------------------------------------------------------------- keys */
 
 /*
- * am_keytable_load - build cfg->keysets from a KeyTable data set,
+ * am_keytable_load - build cfg->dkim.keysets from a KeyTable data set,
  * loading and checking every key (RequireSafeKeys, MinimumKeyBits,
  * SignatureAlgorithm must already be in cfg).
  */

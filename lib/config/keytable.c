@@ -184,14 +184,14 @@ am_key_alg_ok(const struct am_config *cfg, EVP_PKEY *pk, const char *file,
 {
 	const char	*have;
 
-	if (cfg->signature_algorithm == NULL)
+	if (cfg->dkim.signature_algorithm == NULL)
 		return 0;
 	have = am_pkey_type(pk) == AM_PKEY_RSA ? "rsa-sha256" :
 	    "ed25519-sha256";
-	if (strcmp(have, cfg->signature_algorithm) == 0)
+	if (strcmp(have, cfg->dkim.signature_algorithm) == 0)
 		return 0;
 	am_diag_error(diag, file, line, "SignatureAlgorithm is %s but this "
-	    "key is for %s", cfg->signature_algorithm, have);
+	    "key is for %s", cfg->dkim.signature_algorithm, have);
 	return -1;
 }
 
@@ -213,8 +213,8 @@ am_key_material(const struct am_config *cfg, struct am_key *k,
 	if (spec[0] == '/' || strncmp(spec, "./", 2) == 0 ||
 	    strncmp(spec, "../", 3) == 0) {
 		k->path = am_path_resolve(basedir, spec);
-		return am_key_load_checked(k->path, cfg->require_safe_keys,
-		    cfg->minimum_key_bits, &k->pkey, file, line, diag);
+		return am_key_load_checked(k->path, cfg->dkim.require_safe_keys,
+		    cfg->dkim.minimum_key_bits, &k->pkey, file, line, diag);
 	}
 	k->path = am_strdup("(inline)");
 	if (am_key_load_inline(spec, &k->pkey, &err) == -1) {
@@ -222,7 +222,7 @@ am_key_material(const struct am_config *cfg, struct am_key *k,
 		    err.msg);
 		return -1;
 	}
-	if (am_key_check_size(k->pkey, cfg->minimum_key_bits, "inline key",
+	if (am_key_check_size(k->pkey, cfg->dkim.minimum_key_bits, "inline key",
 	    file, line, diag) == -1) {
 		EVP_PKEY_free(k->pkey);
 		k->pkey = NULL;
@@ -340,7 +340,7 @@ am_keytable_load(struct am_config *cfg, const struct am_dataset *ds,
 		    "refile: data set");
 		return;
 	}
-	cfg->keysets = am_calloc(ds->n + 1, sizeof(*cfg->keysets));
+	cfg->dkim.keysets = am_calloc(ds->n + 1, sizeof(*cfg->dkim.keysets));
 	for (i = 0; i < ds->n; i++) {
 		e = &ds->entries[i];
 		if ((dup = am_keyset_find(cfg, e->key)) != NULL) {
@@ -351,12 +351,12 @@ am_keytable_load(struct am_config *cfg, const struct am_dataset *ds,
 		/* A set that failed keeps its name (and no keys), so that
 		 * SigningTable lines naming it do not add errors; a
 		 * config with errors is never used. */
-		if (am_keyset_parse(cfg, &cfg->keysets[cfg->nkeysets], e,
+		if (am_keyset_parse(cfg, &cfg->dkim.keysets[cfg->dkim.nkeysets], e,
 		    basedir, diag) == -1) {
-			am_keyset_release(&cfg->keysets[cfg->nkeysets]);
-			cfg->keysets[cfg->nkeysets].name = am_strdup(e->key);
+			am_keyset_release(&cfg->dkim.keysets[cfg->dkim.nkeysets]);
+			cfg->dkim.keysets[cfg->dkim.nkeysets].name = am_strdup(e->key);
 		}
-		cfg->nkeysets++;
+		cfg->dkim.nkeysets++;
 	}
 }
 
@@ -367,23 +367,23 @@ am_keytable_keyfile(struct am_config *cfg, const char *file,
 	struct am_keyset	*ks;
 	struct am_key		*k;
 
-	cfg->keysets = am_calloc(1, sizeof(*cfg->keysets));
-	ks = &cfg->keysets[0];
+	cfg->dkim.keysets = am_calloc(1, sizeof(*cfg->dkim.keysets));
+	ks = &cfg->dkim.keysets[0];
 	ks->name = am_strdup("KeyFile");
 	ks->keys = k = am_calloc(1, sizeof(*ks->keys));
 	ks->nkeys = 1;			/* so that release frees it */
 	k->name = am_strdup("KeyFile");
 	k->domain = am_strdup("%");
-	k->selector = am_strdup(cfg->selector);	/* checked as an option */
-	k->path = am_strdup(cfg->keyfile);
+	k->selector = am_strdup(cfg->dkim.selector);	/* checked as an option */
+	k->path = am_strdup(cfg->dkim.keyfile);
 	if (am_key_load_checked(k->path,
-	    cfg->require_safe_keys, cfg->minimum_key_bits, &k->pkey, file,
+	    cfg->dkim.require_safe_keys, cfg->dkim.minimum_key_bits, &k->pkey, file,
 	    line, diag) == -1 || am_key_alg_ok(cfg, k->pkey, file, line,
 	    diag) == -1) {
 		am_keyset_release(ks);
 		return;
 	}
-	cfg->nkeysets = 1;
+	cfg->dkim.nkeysets = 1;
 }
 
 const struct am_keyset *
@@ -391,9 +391,9 @@ am_keyset_find(const struct am_config *cfg, const char *name)
 {
 	size_t	 i;
 
-	for (i = 0; i < cfg->nkeysets; i++)
-		if (strcmp(cfg->keysets[i].name, name) == 0)
-			return &cfg->keysets[i];
+	for (i = 0; i < cfg->dkim.nkeysets; i++)
+		if (strcmp(cfg->dkim.keysets[i].name, name) == 0)
+			return &cfg->dkim.keysets[i];
 	return NULL;
 }
 
@@ -402,9 +402,9 @@ am_keysets_free(struct am_config *cfg)
 {
 	size_t	 i;
 
-	for (i = 0; i < cfg->nkeysets; i++)
-		am_keyset_release(&cfg->keysets[i]);
-	free(cfg->keysets);
-	cfg->keysets = NULL;
-	cfg->nkeysets = 0;
+	for (i = 0; i < cfg->dkim.nkeysets; i++)
+		am_keyset_release(&cfg->dkim.keysets[i]);
+	free(cfg->dkim.keysets);
+	cfg->dkim.keysets = NULL;
+	cfg->dkim.nkeysets = 0;
 }

@@ -23,16 +23,16 @@
 static am_cfg_check_fn am_cfg_authserv, am_cfg_hosts;
 
 static const struct am_cfg_opt am_cfg_ar_opts[] = {
-	AM_CFG_ROW("AuthservID", AM_CFG_STR, OFF(authserv_id), "HOSTNAME",
+	AM_CFG_ROW("AuthservID", AM_CFG_STR, OFF(ar.authserv_id), "HOSTNAME",
 	    am_cfg_authserv),
-	AM_CFG_ROW("RemoveARFrom", AM_CFG_LIST, OFF(remove_ar_from), NULL,
+	AM_CFG_ROW("RemoveARFrom", AM_CFG_LIST, OFF(ar.remove_from), NULL,
 	    am_cfg_hosts),
-	AM_CFG_ROW("RemoveARAll", AM_CFG_BOOL, OFF(remove_ar_all), "no",
+	AM_CFG_ROW("RemoveARAll", AM_CFG_BOOL, OFF(ar.remove_all), "no",
 	    NULL),
 };
 
 static const struct am_cfg_opt am_cfg_ar_header_opts[] = {
-	AM_CFG_ROW("SoftwareHeader", AM_CFG_BOOL, OFF(software_header), "no",
+	AM_CFG_ROW("SoftwareHeader", AM_CFG_BOOL, OFF(ar.software_header), "no",
 	    NULL),
 };
 

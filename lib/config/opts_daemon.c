@@ -22,22 +22,22 @@ static am_cfg_check_fn am_cfg_socket, am_cfg_userid, am_cfg_umask,
     am_cfg_facility;
 
 static const struct am_cfg_opt am_cfg_daemon_opts[] = {
-	AM_CFG_ROW("Socket", AM_CFG_STR, OFF(socket),
+	AM_CFG_ROW("Socket", AM_CFG_STR, OFF(daemon.socket),
 	    "unix:/run/authmilter/authmilter.sock", am_cfg_socket),
-	AM_CFG_ROW("PidFile", AM_CFG_STR, OFF(pidfile), NULL,
+	AM_CFG_ROW("PidFile", AM_CFG_STR, OFF(daemon.pidfile), NULL,
 	    am_cfg_check_nonempty),
-	AM_CFG_ROW("UserID", AM_CFG_STR, OFF(userid), NULL, am_cfg_userid),
-	{ .name = "UMask", .type = AM_CFG_FN, .off = OFF(umask), .max = 0777,
+	AM_CFG_ROW("UserID", AM_CFG_STR, OFF(daemon.userid), NULL, am_cfg_userid),
+	{ .name = "UMask", .type = AM_CFG_FN, .off = OFF(daemon.umask), .max = 0777,
 	    .check = am_cfg_umask },
-	AM_CFG_ROW("Syslog", AM_CFG_BOOL, OFF(syslog), "yes", NULL),
-	AM_CFG_ROW("SyslogFacility", AM_CFG_FN, OFF(syslog_facility), "mail",
+	AM_CFG_ROW("Syslog", AM_CFG_BOOL, OFF(daemon.syslog), "yes", NULL),
+	AM_CFG_ROW("SyslogFacility", AM_CFG_FN, OFF(daemon.syslog_facility), "mail",
 	    am_cfg_facility),
-	AM_CFG_ROW("LogWhy", AM_CFG_BOOL, OFF(log_why), "no", NULL),
-	AM_CFG_ROW("LogFile", AM_CFG_STR, OFF(logfile), NULL,
+	AM_CFG_ROW("LogWhy", AM_CFG_BOOL, OFF(daemon.log_why), "no", NULL),
+	AM_CFG_ROW("LogFile", AM_CFG_STR, OFF(daemon.logfile), NULL,
 	    am_cfg_check_nonempty),
-	AM_CFG_NUM("MilterTimeout", AM_CFG_UINT, OFF(milter_timeout), "600", 1,
+	AM_CFG_NUM("MilterTimeout", AM_CFG_UINT, OFF(daemon.milter_timeout), "600", 1,
 	    86400),
-	AM_CFG_ROW("Background", AM_CFG_BOOL, OFF(background), "yes", NULL),
+	AM_CFG_ROW("Background", AM_CFG_BOOL, OFF(daemon.background), "yes", NULL),
 };
 
 const struct am_cfg_table am_cfg_table_daemon =
@@ -112,8 +112,8 @@ am_cfg_umask(struct am_cfg_ctx *c, const struct am_cfg_opt *o, void *field,
 	if (!isdigit((unsigned char)v[0]) || *end != '\0' || errno != 0 ||
 	    n > o->max)
 		return am_cfg_bad(c, o, v, "an octal mask such as 007");
-	c->cfg->umask = (mode_t)n;
-	c->cfg->has_umask = 1;
+	c->cfg->daemon.umask = (mode_t)n;
+	c->cfg->daemon.has_umask = 1;
 	return 0;
 }
 

@@ -40,53 +40,53 @@ static const struct am_cfg_opt am_cfg_dkim_opts[] = {
 	/* Operation. */
 	AM_CFG_ROW("Mode", AM_CFG_FN, 0, "sv", am_cfg_mode),
 	/* Signing: what and with which key. */
-	AM_CFG_ROW("Domain", AM_CFG_LIST, OFF(domains), NULL,
+	AM_CFG_ROW("Domain", AM_CFG_LIST, OFF(dkim.domains), NULL,
 	    am_cfg_check_domains),
-	AM_CFG_ROW("Selector", AM_CFG_STR, OFF(selector), NULL,
+	AM_CFG_ROW("Selector", AM_CFG_STR, OFF(dkim.selector), NULL,
 	    am_cfg_selector),
-	AM_CFG_ROW("KeyFile", AM_CFG_STR, OFF(keyfile), NULL,
+	AM_CFG_ROW("KeyFile", AM_CFG_STR, OFF(dkim.keyfile), NULL,
 	    am_cfg_check_path),
-	AM_CFG_ROW("KeyTable", AM_CFG_STR, OFF(keytable), NULL,
+	AM_CFG_ROW("KeyTable", AM_CFG_STR, OFF(dkim.keytable), NULL,
 	    am_cfg_check_nonempty),
-	AM_CFG_ROW("SigningTable", AM_CFG_STR, OFF(signingtable), NULL,
+	AM_CFG_ROW("SigningTable", AM_CFG_STR, OFF(dkim.signingtable), NULL,
 	    am_cfg_check_nonempty),
-	AM_CFG_ROW("SubDomains", AM_CFG_BOOL, OFF(subdomains), "no", NULL),
+	AM_CFG_ROW("SubDomains", AM_CFG_BOOL, OFF(dkim.subdomains), "no", NULL),
 	AM_CFG_ROW("MultipleSignatures", AM_CFG_BOOL,
-	    OFF(multiple_signatures), "no", NULL),
+	    OFF(dkim.multiple_signatures), "no", NULL),
 	AM_CFG_ROW("SignatureAlgorithm", AM_CFG_STR,
-	    OFF(signature_algorithm), NULL, am_cfg_sigalg),
+	    OFF(dkim.signature_algorithm), NULL, am_cfg_sigalg),
 	AM_CFG_ROW("Canonicalization", AM_CFG_FN, 0, "relaxed/relaxed",
 	    am_cfg_canon),
-	AM_CFG_ROW("SignHeaders", AM_CFG_LIST, OFF(sign_headers), NULL,
+	AM_CFG_ROW("SignHeaders", AM_CFG_LIST, OFF(dkim.sign_headers), NULL,
 	    am_cfg_sign_hdrs),
-	AM_CFG_ROW("OversignHeaders", AM_CFG_LIST, OFF(oversign_headers),
+	AM_CFG_ROW("OversignHeaders", AM_CFG_LIST, OFF(dkim.oversign_headers),
 	    "From", am_cfg_oversign_hdrs),
-	AM_CFG_ROW("OmitHeaders", AM_CFG_LIST, OFF(omit_headers), NULL,
+	AM_CFG_ROW("OmitHeaders", AM_CFG_LIST, OFF(dkim.omit_headers), NULL,
 	    am_cfg_omit_hdrs),
-	AM_CFG_NUM("SignatureTTL", AM_CFG_U64, OFF(signature_ttl), "0", 0,
+	AM_CFG_NUM("SignatureTTL", AM_CFG_U64, OFF(dkim.signature_ttl), "0", 0,
 	    10ULL * 366 * 86400),
 	{ .name = "MinimumKeyBits", .type = AM_CFG_FN, .def = "1024",
 	    .min = 0, .max = 8192, .check = am_cfg_minbits },
-	AM_CFG_ROW("RequireSafeKeys", AM_CFG_BOOL, OFF(require_safe_keys),
+	AM_CFG_ROW("RequireSafeKeys", AM_CFG_BOOL, OFF(dkim.require_safe_keys),
 	    "yes", NULL),
 	/* Whom to sign for. */
-	AM_CFG_ROW("InternalHosts", AM_CFG_PEERS, OFF(internal_hosts),
+	AM_CFG_ROW("InternalHosts", AM_CFG_PEERS, OFF(dkim.internal_hosts),
 	    "127.0.0.1, ::1", NULL),
-	AM_CFG_ROW("ExternalIgnoreList", AM_CFG_PEERS, OFF(external_ignore),
+	AM_CFG_ROW("ExternalIgnoreList", AM_CFG_PEERS, OFF(dkim.external_ignore),
 	    NULL, NULL),
-	AM_CFG_ROW("MacroList", AM_CFG_LIST, OFF(macro_list), NULL,
+	AM_CFG_ROW("MacroList", AM_CFG_LIST, OFF(dkim.macro_list), NULL,
 	    am_cfg_macros),
 	/* Verifying. */
 	AM_CFG_NUM("MaximumSignaturesToVerify", AM_CFG_SIZE,
-	    OFF(verify.max_signatures), "10", 1, 100),
-	AM_CFG_NUM("ClockSkew", AM_CFG_UINT, OFF(verify.clock_skew), "300",
+	    OFF(dkim.verify.max_signatures), "10", 1, 100),
+	AM_CFG_NUM("ClockSkew", AM_CFG_UINT, OFF(dkim.verify.clock_skew), "300",
 	    0, 86400),
 	{ .name = "ClockDrift", .type = AM_CFG_UINT,
-	    .off = OFF(verify.clock_skew), .min = 0, .max = 86400,
+	    .off = OFF(dkim.verify.clock_skew), .min = 0, .max = 86400,
 	    .flags = AM_CFG_ALIAS },
-	AM_CFG_ROW("BodyLengthPolicy", AM_CFG_FN, OFF(verify.l_policy),
+	AM_CFG_ROW("BodyLengthPolicy", AM_CFG_FN, OFF(dkim.verify.l_policy),
 	    "strict", am_cfg_lpolicy),
-	AM_CFG_ROW("RejectBadFrom", AM_CFG_BOOL, OFF(reject_bad_from), "no",
+	AM_CFG_ROW("RejectBadFrom", AM_CFG_BOOL, OFF(dkim.reject_bad_from), "no",
 	    NULL),
 };
 
@@ -94,17 +94,17 @@ static const struct am_cfg_opt am_cfg_dkim_opts[] = {
 static const struct am_cfg_opt am_cfg_dkim_action_opts[] = {
 	{ .name = "On-Default", .type = AM_CFG_FN, .check = am_cfg_on_default,
 	    .flags = AM_CFG_EARLY },
-	AM_CFG_ACTROW("On-BadSignature", OFF(on_bad_signature), "accept",
+	AM_CFG_ACTROW("On-BadSignature", OFF(dkim.on_bad_signature), "accept",
 	    AM_CFG_ACTIONS_ALL),
-	AM_CFG_ACTROW("On-DNSError", OFF(on_dns_error), "tempfail",
+	AM_CFG_ACTROW("On-DNSError", OFF(dkim.on_dns_error), "tempfail",
 	    AM_CFG_ACTIONS_ALL),
-	AM_CFG_ACTROW("On-InternalError", OFF(on_internal_error), "tempfail",
+	AM_CFG_ACTROW("On-InternalError", OFF(dkim.on_internal_error), "tempfail",
 	    AM_CFG_ACTIONS_ALL),
-	AM_CFG_ACTROW("On-KeyNotFound", OFF(on_key_not_found), "accept",
+	AM_CFG_ACTROW("On-KeyNotFound", OFF(dkim.on_key_not_found), "accept",
 	    AM_CFG_ACTIONS_ALL),
-	AM_CFG_ACTROW("On-NoSignature", OFF(on_no_signature), "accept",
+	AM_CFG_ACTROW("On-NoSignature", OFF(dkim.on_no_signature), "accept",
 	    AM_CFG_ACTIONS_ALL),
-	AM_CFG_ACTROW("On-SignatureError", OFF(on_signature_error), "reject",
+	AM_CFG_ACTROW("On-SignatureError", OFF(dkim.on_signature_error), "reject",
 	    AM_CFG_ACTIONS_ALL),
 };
 
@@ -133,8 +133,8 @@ am_cfg_mode(struct am_cfg_ctx *c, const struct am_cfg_opt *o, void *field,
 		else
 			return am_cfg_bad(c, o, v, "s, v or sv");
 	}
-	c->cfg->mode_sign = s;
-	c->cfg->mode_verify = ver;
+	c->cfg->dkim.mode_sign = s;
+	c->cfg->dkim.mode_verify = ver;
 	return 0;
 }
 
@@ -154,8 +154,8 @@ am_cfg_canon(struct am_cfg_ctx *c, const struct am_cfg_opt *o, void *field,
 	    am_canon_parse(slash + 1, strlen(slash + 1), &b) == -1)
 		return am_cfg_bad(c, o, v, "header[/body], each simple or "
 		    "relaxed");
-	c->cfg->hcanon = h;
-	c->cfg->bcanon = b;
+	c->cfg->dkim.hcanon = h;
+	c->cfg->dkim.bcanon = b;
 	return 0;
 }
 
@@ -167,9 +167,9 @@ am_cfg_on_default(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
 
 	if (am_cfg_parse_action(v, &a) == -1)
 		return am_cfg_bad(c, o, v, AM_ACTIONS_WANT);
-	c->cfg->on_bad_signature = c->cfg->on_dns_error = a;
-	c->cfg->on_internal_error = c->cfg->on_key_not_found = a;
-	c->cfg->on_no_signature = c->cfg->on_signature_error = a;
+	c->cfg->dkim.on_bad_signature = c->cfg->dkim.on_dns_error = a;
+	c->cfg->dkim.on_internal_error = c->cfg->dkim.on_key_not_found = a;
+	c->cfg->dkim.on_no_signature = c->cfg->dkim.on_signature_error = a;
 	return 0;
 }
 
@@ -198,8 +198,8 @@ am_cfg_minbits(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
 
 	if (am_cfg_num(v, o->min, o->max, &n) == -1)
 		return am_cfg_bad(c, o, v, "a number from 0 to 8192");
-	c->cfg->minimum_key_bits = (unsigned)n;
-	c->cfg->verify.min_key_bits = (unsigned)n;
+	c->cfg->dkim.minimum_key_bits = (unsigned)n;
+	c->cfg->dkim.verify.min_key_bits = (unsigned)n;
 	return 0;
 }
 
@@ -379,13 +379,13 @@ am_cfg_signtable(struct am_cfg_ctx *c)
 	size_t				 i;
 
 	am_cfg_where(c, "SigningTable", &file, &line);
-	if (am_dataset_load(cfg->signingtable, c->basedir, file, line,
+	if (am_dataset_load(cfg->dkim.signingtable, c->basedir, file, line,
 	    c->diag, &ds) == -1)
 		return;
-	cfg->signtable = am_signtable_new(ds, c->diag);
+	cfg->dkim.signtable = am_signtable_new(ds, c->diag);
 	am_dataset_free(&ds);
-	for (i = 0; i < am_signtable_count(cfg->signtable); i++) {
-		e = am_signtable_entry(cfg->signtable, i);
+	for (i = 0; i < am_signtable_count(cfg->dkim.signtable); i++) {
+		e = am_signtable_entry(cfg->dkim.signtable, i);
 		if (strcmp(e->keyname, "%") != 0 &&
 		    am_keyset_find(cfg, e->keyname) == NULL)
 			am_diag_error(c->diag, e->file, e->line, "key name "
@@ -411,15 +411,15 @@ am_cfg_keytable(struct am_cfg_ctx *c)
 			    "KeyTable is set", ignored[i]);
 		}
 	am_cfg_where(c, "KeyTable", &file, &line);
-	if (cfg->signingtable == NULL)
+	if (cfg->dkim.signingtable == NULL)
 		am_diag_error(c->diag, file, line, "KeyTable needs a "
 		    "SigningTable to say which key signs which mail");
-	if (am_dataset_load(cfg->keytable, c->basedir, file, line,
+	if (am_dataset_load(cfg->dkim.keytable, c->basedir, file, line,
 	    c->diag, &ds) == -1)
 		return;
 	am_keytable_load(cfg, ds, c->basedir, c->diag);
 	am_dataset_free(&ds);
-	if (cfg->signingtable != NULL)
+	if (cfg->dkim.signingtable != NULL)
 		am_cfg_signtable(c);
 }
 
@@ -434,15 +434,15 @@ am_cfg_dkim_check(struct am_cfg_ctx *c)
 				 k = am_cfg_is_set(c, "KeyFile");
 
 	/* An option that failed its own check was reported already. */
-	if ((d && cfg->domains == NULL) || (s && cfg->selector == NULL) ||
-	    (k && cfg->keyfile == NULL) || (am_cfg_is_set(c, "KeyTable") &&
-	    cfg->keytable == NULL) || (am_cfg_is_set(c, "SigningTable") &&
-	    cfg->signingtable == NULL))
+	if ((d && cfg->dkim.domains == NULL) || (s && cfg->dkim.selector == NULL) ||
+	    (k && cfg->dkim.keyfile == NULL) || (am_cfg_is_set(c, "KeyTable") &&
+	    cfg->dkim.keytable == NULL) || (am_cfg_is_set(c, "SigningTable") &&
+	    cfg->dkim.signingtable == NULL))
 		return;
 
-	if (cfg->keytable != NULL) {
+	if (cfg->dkim.keytable != NULL) {
 		am_cfg_keytable(c);
-	} else if (cfg->signingtable != NULL) {
+	} else if (cfg->dkim.signingtable != NULL) {
 		am_cfg_where(c, "SigningTable", &file, &line);
 		am_diag_error(c->diag, file, line, "SigningTable needs a "
 		    "KeyTable");
@@ -457,7 +457,7 @@ am_cfg_dkim_check(struct am_cfg_ctx *c)
 		else
 			am_keytable_keyfile(cfg, file, line, c->diag);
 	}
-	if (cfg->mode_sign && !cfg->mode_verify && cfg->keytable == NULL &&
+	if (cfg->dkim.mode_sign && !cfg->dkim.mode_verify && cfg->dkim.keytable == NULL &&
 	    !(d && s && k)) {
 		am_cfg_where(c, "Mode", &file, &line);
 		am_diag_error(c->diag, file, line, "Mode s needs keys: "

@@ -25,33 +25,33 @@ static am_cfg_check_fn am_cfg_dmarc_discovery, am_cfg_reject_string,
 static am_cfg_whole_fn am_cfg_dmarc_check;
 
 static const struct am_cfg_opt am_cfg_dmarc_opts[] = {
-	AM_CFG_ROW("DMARCMode", AM_CFG_BOOL, OFF(dmarc_mode), "on", NULL),
-	AM_CFG_ROW("RejectFailures", AM_CFG_BOOL, OFF(dmarc_reject_failures),
+	AM_CFG_ROW("DMARCMode", AM_CFG_BOOL, OFF(dmarc.mode), "on", NULL),
+	AM_CFG_ROW("RejectFailures", AM_CFG_BOOL, OFF(dmarc.reject_failures),
 	    "no", NULL),
-	AM_CFG_ROW("HoldQuarantinedMessages", AM_CFG_BOOL, OFF(dmarc_hold),
+	AM_CFG_ROW("HoldQuarantinedMessages", AM_CFG_BOOL, OFF(dmarc.hold),
 	    "yes", NULL),
 	AM_CFG_ROW("IgnoreAuthenticatedClients", AM_CFG_BOOL,
-	    OFF(dmarc_ignore_auth), "yes", NULL),
-	AM_CFG_ROW("IgnoreHosts", AM_CFG_PEERS, OFF(dmarc_ignore_hosts), NULL,
+	    OFF(dmarc.ignore_auth), "yes", NULL),
+	AM_CFG_ROW("IgnoreHosts", AM_CFG_PEERS, OFF(dmarc.ignore_hosts), NULL,
 	    NULL),
-	AM_CFG_ROW("IgnoreMailFrom", AM_CFG_LIST, OFF(dmarc_ignore_domains),
+	AM_CFG_ROW("IgnoreMailFrom", AM_CFG_LIST, OFF(dmarc.ignore_domains),
 	    NULL, am_cfg_check_domains),
 	{ .name = "IgnoreDomains", .type = AM_CFG_LIST,
-	    .off = OFF(dmarc_ignore_domains), .check = am_cfg_check_domains,
+	    .off = OFF(dmarc.ignore_domains), .check = am_cfg_check_domains,
 	    .flags = AM_CFG_ALIAS },
-	AM_CFG_ROW("RequiredHeaders", AM_CFG_BOOL, OFF(dmarc_required_headers),
+	AM_CFG_ROW("RequiredHeaders", AM_CFG_BOOL, OFF(dmarc.required_headers),
 	    "yes", NULL),
 	AM_CFG_ROW("RejectMultiValueFrom", AM_CFG_BOOL,
-	    OFF(dmarc_reject_multi_from), "no", NULL),
-	AM_CFG_ROW("DMARCDiscovery", AM_CFG_FN, OFF(dmarc_psl_mode),
+	    OFF(dmarc.reject_multi_from), "no", NULL),
+	AM_CFG_ROW("DMARCDiscovery", AM_CFG_FN, OFF(dmarc.psl_mode),
 	    "treewalk", am_cfg_dmarc_discovery),
-	AM_CFG_ROW("PublicSuffixList", AM_CFG_STR, OFF(dmarc_psl_file), NULL,
+	AM_CFG_ROW("PublicSuffixList", AM_CFG_STR, OFF(dmarc.psl_file), NULL,
 	    am_cfg_check_path),
-	AM_CFG_ROW("RejectString", AM_CFG_STR, OFF(dmarc_reject_string),
+	AM_CFG_ROW("RejectString", AM_CFG_STR, OFF(dmarc.reject_string),
 	    "rejected by DMARC policy for %s", am_cfg_reject_string),
-	AM_CFG_ACTROW("TemporaryErrorAction", OFF(dmarc_temperror_action),
+	AM_CFG_ACTROW("TemporaryErrorAction", OFF(dmarc.temperror_action),
 	    "tempfail", AM_DMARC_ACTIONS_TEMP),
-	AM_CFG_ROW("TrustedAuthservIDs", AM_CFG_LIST, OFF(dmarc_trusted_ids),
+	AM_CFG_ROW("TrustedAuthservIDs", AM_CFG_LIST, OFF(dmarc.trusted_ids),
 	    NULL, am_cfg_trusted_ids),
 };
 
@@ -112,12 +112,12 @@ am_cfg_dmarc_psl(struct am_config *cfg, const char *file, unsigned line,
 {
 	struct am_err	 err;
 
-	if (cfg->dmarc_psl_file != NULL)
-		cfg->dmarc_psl_mode = 1;
-	if (!cfg->dmarc_mode || !cfg->dmarc_psl_mode)
+	if (cfg->dmarc.psl_file != NULL)
+		cfg->dmarc.psl_mode = 1;
+	if (!cfg->dmarc.mode || !cfg->dmarc.psl_mode)
 		return;
 	am_err_clear(&err);
-	if ((cfg->dmarc_psl = am_psl_new(cfg->dmarc_psl_file, &err)) == NULL)
+	if ((cfg->dmarc.psl = am_psl_new(cfg->dmarc.psl_file, &err)) == NULL)
 		am_diag_error(diag, file, line, "PublicSuffixList: %s",
 		    err.msg);
 }
@@ -164,14 +164,14 @@ static void
 am_cfg_dmarc_trusted(struct am_config *cfg, const char *file, unsigned line,
     struct am_diag *diag)
 {
-	char	**d = cfg->dmarc_trusted_ids;
+	char	**d = cfg->dmarc.trusted_ids;
 	size_t	  i, o = 0;
 
 	if (d == NULL)
 		return;
 	for (i = 0; d[i] != NULL; i++) {
-		if (cfg->authserv_id != NULL &&
-		    strcasecmp(d[i], cfg->authserv_id) == 0) {
+		if (cfg->ar.authserv_id != NULL &&
+		    strcasecmp(d[i], cfg->ar.authserv_id) == 0) {
 			am_diag_warn(diag, file, line, "TrustedAuthservIDs: "
 			    "\"%s\" is our own AuthservID, never trusted "
 			    "(such fields are removed as forgeries)", d[i]);

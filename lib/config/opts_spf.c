@@ -21,20 +21,20 @@ static am_cfg_check_fn am_cfg_spf_exp;
 static am_cfg_whole_fn am_cfg_spf_check;
 
 static const struct am_cfg_opt am_cfg_spf_opts[] = {
-	AM_CFG_ROW("SPFMode", AM_CFG_BOOL, OFF(spf_mode), "on", NULL),
-	AM_CFG_ROW("SPFSkipTrusted", AM_CFG_BOOL, OFF(spf_skip_trusted),
+	AM_CFG_ROW("SPFMode", AM_CFG_BOOL, OFF(spf.mode), "on", NULL),
+	AM_CFG_ROW("SPFSkipTrusted", AM_CFG_BOOL, OFF(spf.skip_trusted),
 	    "yes", NULL),
-	AM_CFG_ACTROW("SPFFailAction", OFF(spf_fail_action), "accept",
+	AM_CFG_ACTROW("SPFFailAction", OFF(spf.fail_action), "accept",
 	    AM_SPF_ACTIONS_FAIL),
-	AM_CFG_ACTROW("SPFSoftFailAction", OFF(spf_softfail_action),
+	AM_CFG_ACTROW("SPFSoftFailAction", OFF(spf.softfail_action),
 	    "accept", AM_SPF_ACTIONS_FAIL),
-	AM_CFG_ACTROW("SPFTempErrorAction", OFF(spf_temperror_action),
+	AM_CFG_ACTROW("SPFTempErrorAction", OFF(spf.temperror_action),
 	    "accept", AM_SPF_ACTIONS_TEMP),
-	AM_CFG_ROW("SPFReceivedHeader", AM_CFG_BOOL, OFF(spf_received_header),
+	AM_CFG_ROW("SPFReceivedHeader", AM_CFG_BOOL, OFF(spf.received_header),
 	    "no", NULL),
-	AM_CFG_ROW("SPFExplanation", AM_CFG_STR, OFF(spf_explanation), NULL,
+	AM_CFG_ROW("SPFExplanation", AM_CFG_STR, OFF(spf.explanation), NULL,
 	    am_cfg_spf_exp),
-	AM_CFG_NUM("SPFTimeout", AM_CFG_UINT, OFF(spf_timeout), "10", 1, 120),
+	AM_CFG_NUM("SPFTimeout", AM_CFG_UINT, OFF(spf.timeout), "10", 1, 120),
 };
 
 const struct am_cfg_table am_cfg_table_spf =
@@ -73,13 +73,13 @@ am_cfg_spf_check(struct am_cfg_ctx *c)
 	const char	*file;
 	unsigned	 line;
 
-	if (!cfg->spf_mode ||
-	    cfg->spf_timeout + 2 * cfg->dns_timeout <= AM_CFG_MTA_TIMEOUT)
+	if (!cfg->spf.mode ||
+	    cfg->spf.timeout + 2 * cfg->dns.timeout <= AM_CFG_MTA_TIMEOUT)
 		return;
 	am_cfg_where(c, am_cfg_is_set(c, "SPFTimeout") ?
 	    "SPFTimeout" : "DNSTimeout", &file, &line);
 	am_diag_warn(c->diag, file, line, "SPFTimeout (%u s) plus two "
 	    "DNSTimeout attempts (%u s) exceed Postfix's default "
-	    "milter_command_timeout (%d s)", cfg->spf_timeout,
-	    2 * cfg->dns_timeout, AM_CFG_MTA_TIMEOUT);
+	    "milter_command_timeout (%d s)", cfg->spf.timeout,
+	    2 * cfg->dns.timeout, AM_CFG_MTA_TIMEOUT);
 }

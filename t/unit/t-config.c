@@ -147,20 +147,20 @@ test_debian(void)
 	    "accepted but has no effect"), "Debian: TrustAnchorFile warns "
 	    "with file:line");
 	ok(!logged("SyslogSuccess"), "Debian: SyslogSuccess is silent");
-	ok(cfg->mode_sign && cfg->mode_verify, "Debian: Mode sv (default)");
-	ok(cfg->hcanon == AM_CANON_RELAXED && cfg->bcanon == AM_CANON_SIMPLE,
+	ok(cfg->dkim.mode_sign && cfg->dkim.mode_verify, "Debian: Mode sv (default)");
+	ok(cfg->dkim.hcanon == AM_CANON_RELAXED && cfg->dkim.bcanon == AM_CANON_SIMPLE,
 	    "Debian: relaxed/simple");
-	ok(cfg->oversign_headers != NULL &&
-	    strcmp(cfg->oversign_headers[0], "from") == 0 &&
-	    cfg->oversign_headers[1] == NULL, "Debian: OversignHeaders From");
-	is_str(cfg->userid, "opendkim", "Debian: UserID");
-	ok(cfg->has_umask && cfg->umask == 007, "Debian: UMask 007");
-	is_str(cfg->socket, "local:/run/opendkim/opendkim.sock",
+	ok(cfg->dkim.oversign_headers != NULL &&
+	    strcmp(cfg->dkim.oversign_headers[0], "from") == 0 &&
+	    cfg->dkim.oversign_headers[1] == NULL, "Debian: OversignHeaders From");
+	is_str(cfg->daemon.userid, "opendkim", "Debian: UserID");
+	ok(cfg->daemon.has_umask && cfg->daemon.umask == 007, "Debian: UMask 007");
+	is_str(cfg->daemon.socket, "local:/run/opendkim/opendkim.sock",
 	    "Debian: Socket");
-	is_str(cfg->pidfile, "/run/opendkim/opendkim.pid", "Debian: PidFile");
-	ok(cfg->syslog == 1 && cfg->syslog_facility == LOG_MAIL,
+	is_str(cfg->daemon.pidfile, "/run/opendkim/opendkim.pid", "Debian: PidFile");
+	ok(cfg->daemon.syslog == 1 && cfg->daemon.syslog_facility == LOG_MAIL,
 	    "Debian: Syslog yes, facility mail");
-	is_int(cfg->nkeysets, 0, "Debian: no keys (verify only)");
+	is_int(cfg->dkim.nkeysets, 0, "Debian: no keys (verify only)");
 	am_config_unref(&cfg);
 	ok(cfg == NULL, "unref sets NULL");
 }
@@ -321,12 +321,12 @@ test_spf(void)
 	struct am_diag		 c;
 
 	cfg = load("Mode v\n", &c);
-	ok(cfg != NULL && cfg->spf_mode && cfg->spf_skip_trusted &&
-	    cfg->spf_fail_action == AM_ACTION_ACCEPT &&
-	    cfg->spf_softfail_action == AM_ACTION_ACCEPT &&
-	    cfg->spf_temperror_action == AM_ACTION_ACCEPT &&
-	    !cfg->spf_received_header && cfg->spf_explanation == NULL &&
-	    cfg->spf_timeout == 10, "SPF defaults: on, skip trusted, "
+	ok(cfg != NULL && cfg->spf.mode && cfg->spf.skip_trusted &&
+	    cfg->spf.fail_action == AM_ACTION_ACCEPT &&
+	    cfg->spf.softfail_action == AM_ACTION_ACCEPT &&
+	    cfg->spf.temperror_action == AM_ACTION_ACCEPT &&
+	    !cfg->spf.received_header && cfg->spf.explanation == NULL &&
+	    cfg->spf.timeout == 10, "SPF defaults: on, skip trusted, "
 	    "annotate only, no Received-SPF, built-in explanation, 10 s");
 	am_config_unref(&cfg);
 	cfg = load("SPFTimeout 25\n", &c);
@@ -352,16 +352,16 @@ test_trusted(void)
 	struct am_diag		 c;
 
 	cfg = load("Mode v\n", &c);
-	ok(cfg != NULL && cfg->dmarc_trusted_ids == NULL,
+	ok(cfg != NULL && cfg->dmarc.trusted_ids == NULL,
 	    "TrustedAuthservIDs: none by default");
 	am_config_unref(&cfg);
 	cfg = load("AuthservID mx.example.org\nTrustedAuthservIDs "
 	    "relay.example.net, MX.example.org\n", &c);
 	ok(cfg != NULL && c.warnings == 1 && logged("c.conf:2: "
 	    "TrustedAuthservIDs: \"MX.example.org\" is our own AuthservID, "
-	    "never trusted") && cfg->dmarc_trusted_ids != NULL &&
-	    strcmp(cfg->dmarc_trusted_ids[0], "relay.example.net") == 0 &&
-	    cfg->dmarc_trusted_ids[1] == NULL,
+	    "never trusted") && cfg->dmarc.trusted_ids != NULL &&
+	    strcmp(cfg->dmarc.trusted_ids[0], "relay.example.net") == 0 &&
+	    cfg->dmarc.trusted_ids[1] == NULL,
 	    "TrustedAuthservIDs: our own AuthservID warned about and dropped");
 	am_config_unref(&cfg);
 	cfg = load("TrustedAuthservIDs relay example\n", &c);
@@ -388,35 +388,35 @@ test_values(void)
 		diag(am_buf_str(&logbuf));
 		return;
 	}
-	ok(cfg->mode_sign && !cfg->mode_verify, "Mode s");
-	ok(cfg->hcanon == AM_CANON_SIMPLE && cfg->bcanon == AM_CANON_RELAXED,
+	ok(cfg->dkim.mode_sign && !cfg->dkim.mode_verify, "Mode s");
+	ok(cfg->dkim.hcanon == AM_CANON_SIMPLE && cfg->dkim.bcanon == AM_CANON_RELAXED,
 	    "simple/relaxed");
-	ok(cfg->sign_headers != NULL && strcmp(cfg->sign_headers[0],
+	ok(cfg->dkim.sign_headers != NULL && strcmp(cfg->dkim.sign_headers[0],
 	    "from") == 0, "SignHeaders delta starts from the default");
 	{
 		size_t	 i;
 		int	 cc = 0, lid = 0;
 
-		for (i = 0; cfg->sign_headers[i] != NULL; i++) {
-			cc |= strcmp(cfg->sign_headers[i], "cc") == 0;
-			lid |= strcmp(cfg->sign_headers[i], "list-id") == 0;
+		for (i = 0; cfg->dkim.sign_headers[i] != NULL; i++) {
+			cc |= strcmp(cfg->dkim.sign_headers[i], "cc") == 0;
+			lid |= strcmp(cfg->dkim.sign_headers[i], "list-id") == 0;
 		}
 		ok(!cc && lid, "SignHeaders delta: -Cc, +List-Id (kept once)");
 	}
 	ok(logged("From is always signed"), "OmitHeaders From: warning");
-	ok(cfg->omit_headers[0] != NULL &&
-	    strcmp(cfg->omit_headers[0], "return-path") == 0,
+	ok(cfg->dkim.omit_headers[0] != NULL &&
+	    strcmp(cfg->dkim.omit_headers[0], "return-path") == 0,
 	    "OmitHeaders delta starts from OpenDKIM's list");
-	is_int(cfg->signature_ttl, 604800, "SignatureTTL");
-	ok(cfg->minimum_key_bits == 2048 && cfg->verify.min_key_bits == 2048,
+	is_int(cfg->dkim.signature_ttl, 604800, "SignatureTTL");
+	ok(cfg->dkim.minimum_key_bits == 2048 && cfg->dkim.verify.min_key_bits == 2048,
 	    "MinimumKeyBits: signing and verifying");
-	is_int(cfg->verify.clock_skew, 42, "ClockDrift is ClockSkew");
-	is_int(cfg->verify.l_policy, AM_DKIM_L_REFUSE, "BodyLengthPolicy");
-	ok(cfg->on_bad_signature == AM_ACTION_REJECT &&
-	    cfg->on_dns_error == AM_ACTION_REJECT &&
-	    cfg->on_no_signature == AM_ACTION_ACCEPT,
+	is_int(cfg->dkim.verify.clock_skew, 42, "ClockDrift is ClockSkew");
+	is_int(cfg->dkim.verify.l_policy, AM_DKIM_L_REFUSE, "BodyLengthPolicy");
+	ok(cfg->dkim.on_bad_signature == AM_ACTION_REJECT &&
+	    cfg->dkim.on_dns_error == AM_ACTION_REJECT &&
+	    cfg->dkim.on_no_signature == AM_ACTION_ACCEPT,
 	    "On-Default first, then On-NoSignature (whatever the order)");
-	is_int(cfg->verify.max_signatures, 4, "MaximumSignaturesToVerify");
+	is_int(cfg->dkim.verify.max_signatures, 4, "MaximumSignaturesToVerify");
 	{
 		char		 host[256];
 		struct addrinfo	 hints, *res = NULL;
@@ -431,43 +431,43 @@ test_values(void)
 			snprintf(host, sizeof(host), "%s", res->ai_canonname);
 		if (res != NULL)
 			freeaddrinfo(res);
-		is_str(cfg->authserv_id, host, "AuthservID HOSTNAME: the "
+		is_str(cfg->ar.authserv_id, host, "AuthservID HOSTNAME: the "
 		    "fully qualified host name");
 	}
-	is_int(cfg->umask, 027, "UMask octal");
-	is_int(cfg->syslog_facility, LOG_LOCAL5, "SyslogFacility LOG_LOCAL5");
-	is_str(cfg->remove_ar_from[0], "mx.example.net", "RemoveARFrom lower");
-	is_str(cfg->keyfile, tpath("rsa.pem"), "KeyFile resolved from the "
+	is_int(cfg->daemon.umask, 027, "UMask octal");
+	is_int(cfg->daemon.syslog_facility, LOG_LOCAL5, "SyslogFacility LOG_LOCAL5");
+	is_str(cfg->ar.remove_from[0], "mx.example.net", "RemoveARFrom lower");
+	is_str(cfg->dkim.keyfile, tpath("rsa.pem"), "KeyFile resolved from the "
 	    "config directory");
-	ok(cfg->dns != NULL, "resolver built");
+	ok(cfg->dns.resolver != NULL, "resolver built");
 	am_config_unref(&cfg);
 
 	cfg = load("", &c);
 	ok(cfg != NULL && c.errors == 0, "empty file: all defaults");
 	if (cfg == NULL)
 		return;
-	ok(cfg->mode_sign && cfg->mode_verify, "default Mode sv");
-	ok(cfg->hcanon == AM_CANON_RELAXED && cfg->bcanon == AM_CANON_RELAXED,
+	ok(cfg->dkim.mode_sign && cfg->dkim.mode_verify, "default Mode sv");
+	ok(cfg->dkim.hcanon == AM_CANON_RELAXED && cfg->dkim.bcanon == AM_CANON_RELAXED,
 	    "default relaxed/relaxed");
-	ok(cfg->require_safe_keys && cfg->minimum_key_bits == 1024,
+	ok(cfg->dkim.require_safe_keys && cfg->dkim.minimum_key_bits == 1024,
 	    "default RequireSafeKeys yes, MinimumKeyBits 1024");
-	ok(cfg->verify.max_signatures == 10 && cfg->verify.clock_skew == 300 &&
-	    cfg->verify.l_policy == AM_DKIM_L_STRICT,
+	ok(cfg->dkim.verify.max_signatures == 10 && cfg->dkim.verify.clock_skew == 300 &&
+	    cfg->dkim.verify.l_policy == AM_DKIM_L_STRICT,
 	    "default verify options");
-	ok(cfg->dns_timeout == 5 && cfg->syslog && cfg->background &&
-	    !cfg->has_umask, "default DNSTimeout, Syslog, Background, UMask");
-	ok(cfg->on_bad_signature == AM_ACTION_ACCEPT &&
-	    cfg->on_dns_error == AM_ACTION_TEMPFAIL &&
-	    cfg->on_internal_error == AM_ACTION_TEMPFAIL &&
-	    cfg->on_key_not_found == AM_ACTION_ACCEPT &&
-	    cfg->on_no_signature == AM_ACTION_ACCEPT &&
-	    cfg->on_signature_error == AM_ACTION_REJECT,
+	ok(cfg->dns.timeout == 5 && cfg->daemon.syslog && cfg->daemon.background &&
+	    !cfg->daemon.has_umask, "default DNSTimeout, Syslog, Background, UMask");
+	ok(cfg->dkim.on_bad_signature == AM_ACTION_ACCEPT &&
+	    cfg->dkim.on_dns_error == AM_ACTION_TEMPFAIL &&
+	    cfg->dkim.on_internal_error == AM_ACTION_TEMPFAIL &&
+	    cfg->dkim.on_key_not_found == AM_ACTION_ACCEPT &&
+	    cfg->dkim.on_no_signature == AM_ACTION_ACCEPT &&
+	    cfg->dkim.on_signature_error == AM_ACTION_REJECT,
 	    "default actions (OpenDKIM's)");
-	ok(am_peerlist_count(cfg->internal_hosts) == 2,
+	ok(am_peerlist_count(cfg->dkim.internal_hosts) == 2,
 	    "default InternalHosts 127.0.0.1, ::1");
-	ok(cfg->sign_headers == NULL && cfg->omit_headers == NULL,
+	ok(cfg->dkim.sign_headers == NULL && cfg->dkim.omit_headers == NULL,
 	    "default SignHeaders/OmitHeaders: none (library default)");
-	is_str(cfg->socket, "unix:/run/authmilter/authmilter.sock",
+	is_str(cfg->daemon.socket, "unix:/run/authmilter/authmilter.sock",
 	    "default Socket");
 	am_config_unref(&cfg);
 }
@@ -553,7 +553,7 @@ test_others(void)
 	}
 	cfg = load("keytable file:KeyTable\nSIGNINGTABLE refile:SigningTable\n",
 	    &c);
-	ok(cfg != NULL && cfg->nkeysets == 3, "option names are "
+	ok(cfg != NULL && cfg->dkim.nkeysets == 3, "option names are "
 	    "case-insensitive");
 	am_config_unref(&cfg);
 }
@@ -664,10 +664,10 @@ test_key_misc(void)
 	write_file("KT-inline", am_buf_str(&text), 0600);
 	write_file("ST-inline", "example.com k\n", 0644);
 	cfg = load("KeyTable file:KT-inline\nSigningTable file:ST-inline\n", &c);
-	ok(cfg != NULL && cfg->nkeysets == 1 && cfg->keysets[0].keys[0].pkey
+	ok(cfg != NULL && cfg->dkim.nkeysets == 1 && cfg->dkim.keysets[0].keys[0].pkey
 	    != NULL, "inline base64 DER key");
 	if (cfg != NULL)
-		ok(EVP_PKEY_eq(cfg->keysets[0].keys[0].pkey, pk) == 1,
+		ok(EVP_PKEY_eq(cfg->dkim.keysets[0].keys[0].pkey, pk) == 1,
 		    "inline key is the same key");
 	am_config_unref(&cfg);
 	OPENSSL_free(der);
@@ -744,7 +744,7 @@ test_sample(void)
 	}
 	ok(!logged("error") && !logged("warning"), "sample: no errors or "
 	    "warnings");
-	is_str(cfg->socket, "inet:12345@127.0.0.1", "override: Socket");
+	is_str(cfg->daemon.socket, "inet:12345@127.0.0.1", "override: Socket");
 	is_int(am_config_sign_plan(cfg, "alice@example.net", &p), 2,
 	    "sample: two signatures for example.net");
 	is_str(p.sig[0].key->selector, "rsa2026", "sample: rsa2026");
