@@ -589,8 +589,8 @@ am_config_macro_match(const struct am_config *cfg,
 	const char	*e, *eq, *v;
 	size_t		 i, n;
 
-	for (i = 0; cfg->dkim.macro_list != NULL && cfg->dkim.macro_list[i] != NULL;
-	    i++) {
+	for (i = 0; cfg->dkim.macro_list != NULL &&
+	    cfg->dkim.macro_list[i] != NULL; i++) {
 		e = cfg->dkim.macro_list[i];
 		eq = strchr(e, '=');
 		n = eq != NULL ? (size_t)(eq - e) : strlen(e);

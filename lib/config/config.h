@@ -94,7 +94,8 @@ struct am_config_dkim {
 	char			*signingtable;	/* SigningTable, as written */
 	char			*signature_algorithm; /* SignatureAlgorithm:
 						 * NULL: each key's own */
-	struct am_keyset	*keysets;	/* KeyTable, or Domain+KeyFile */
+	struct am_keyset	*keysets;	/* KeyTable, or Domain+
+						 * KeyFile */
 	size_t			 nkeysets;
 	struct am_signtable	*signtable;	/* SigningTable; may be NULL */
 	int			 subdomains;	/* SubDomains */
@@ -137,7 +138,8 @@ struct am_config_ar {
 
 /* DNS (opts_dns.c). */
 struct am_config_dns {
-	char			*nameservers;	/* Nameservers; NULL: resolv.conf */
+	char			*nameservers;	/* Nameservers; NULL:
+						 * resolv.conf */
 	unsigned		 timeout;	/* DNSTimeout, seconds */
 	unsigned		 budget;	/* DNSBudget, seconds a message */
 	struct am_dns		*resolver;	/* built from the above */

@@ -333,6 +333,7 @@ am_keytable_load(struct am_config *cfg, const struct am_dataset *ds,
 {
 	const struct am_dataset_entry	*e;
 	const struct am_keyset		*dup;
+	struct am_keyset		*ks;
 	size_t				 i;
 
 	if (ds->kind == AM_DATASET_REFILE) {
@@ -351,10 +352,10 @@ am_keytable_load(struct am_config *cfg, const struct am_dataset *ds,
 		/* A set that failed keeps its name (and no keys), so that
 		 * SigningTable lines naming it do not add errors; a
 		 * config with errors is never used. */
-		if (am_keyset_parse(cfg, &cfg->dkim.keysets[cfg->dkim.nkeysets], e,
-		    basedir, diag) == -1) {
-			am_keyset_release(&cfg->dkim.keysets[cfg->dkim.nkeysets]);
-			cfg->dkim.keysets[cfg->dkim.nkeysets].name = am_strdup(e->key);
+		ks = &cfg->dkim.keysets[cfg->dkim.nkeysets];
+		if (am_keyset_parse(cfg, ks, e, basedir, diag) == -1) {
+			am_keyset_release(ks);
+			ks->name = am_strdup(e->key);
 		}
 		cfg->dkim.nkeysets++;
 	}
@@ -374,12 +375,11 @@ am_keytable_keyfile(struct am_config *cfg, const char *file,
 	ks->nkeys = 1;			/* so that release frees it */
 	k->name = am_strdup("KeyFile");
 	k->domain = am_strdup("%");
-	k->selector = am_strdup(cfg->dkim.selector);	/* checked as an option */
+	k->selector = am_strdup(cfg->dkim.selector); /* checked as an option */
 	k->path = am_strdup(cfg->dkim.keyfile);
-	if (am_key_load_checked(k->path,
-	    cfg->dkim.require_safe_keys, cfg->dkim.minimum_key_bits, &k->pkey, file,
-	    line, diag) == -1 || am_key_alg_ok(cfg, k->pkey, file, line,
-	    diag) == -1) {
+	if (am_key_load_checked(k->path, cfg->dkim.require_safe_keys,
+	    cfg->dkim.minimum_key_bits, &k->pkey, file, line, diag) == -1 ||
+	    am_key_alg_ok(cfg, k->pkey, file, line, diag) == -1) {
 		am_keyset_release(ks);
 		return;
 	}

@@ -72,8 +72,8 @@ static const struct am_cfg_opt am_cfg_dkim_opts[] = {
 	/* Whom to sign for. */
 	AM_CFG_ROW("InternalHosts", AM_CFG_PEERS, OFF(dkim.internal_hosts),
 	    "127.0.0.1, ::1", NULL),
-	AM_CFG_ROW("ExternalIgnoreList", AM_CFG_PEERS, OFF(dkim.external_ignore),
-	    NULL, NULL),
+	AM_CFG_ROW("ExternalIgnoreList", AM_CFG_PEERS,
+	    OFF(dkim.external_ignore), NULL, NULL),
 	AM_CFG_ROW("MacroList", AM_CFG_LIST, OFF(dkim.macro_list), NULL,
 	    am_cfg_macros),
 	/* Verifying. */
@@ -86,8 +86,8 @@ static const struct am_cfg_opt am_cfg_dkim_opts[] = {
 	    .flags = AM_CFG_ALIAS },
 	AM_CFG_ROW("BodyLengthPolicy", AM_CFG_FN, OFF(dkim.verify.l_policy),
 	    "strict", am_cfg_lpolicy),
-	AM_CFG_ROW("RejectBadFrom", AM_CFG_BOOL, OFF(dkim.reject_bad_from), "no",
-	    NULL),
+	AM_CFG_ROW("RejectBadFrom", AM_CFG_BOOL, OFF(dkim.reject_bad_from),
+	    "no", NULL),
 };
 
 /* The actions (OpenDKIM's On-*): every one of them allowed. */
@@ -98,14 +98,14 @@ static const struct am_cfg_opt am_cfg_dkim_action_opts[] = {
 	    AM_CFG_ACTIONS_ALL),
 	AM_CFG_ACTROW("On-DNSError", OFF(dkim.on_dns_error), "tempfail",
 	    AM_CFG_ACTIONS_ALL),
-	AM_CFG_ACTROW("On-InternalError", OFF(dkim.on_internal_error), "tempfail",
-	    AM_CFG_ACTIONS_ALL),
-	AM_CFG_ACTROW("On-KeyNotFound", OFF(dkim.on_key_not_found), "accept",
-	    AM_CFG_ACTIONS_ALL),
-	AM_CFG_ACTROW("On-NoSignature", OFF(dkim.on_no_signature), "accept",
-	    AM_CFG_ACTIONS_ALL),
-	AM_CFG_ACTROW("On-SignatureError", OFF(dkim.on_signature_error), "reject",
-	    AM_CFG_ACTIONS_ALL),
+	AM_CFG_ACTROW("On-InternalError", OFF(dkim.on_internal_error),
+	    "tempfail", AM_CFG_ACTIONS_ALL),
+	AM_CFG_ACTROW("On-KeyNotFound", OFF(dkim.on_key_not_found),
+	    "accept", AM_CFG_ACTIONS_ALL),
+	AM_CFG_ACTROW("On-NoSignature", OFF(dkim.on_no_signature),
+	    "accept", AM_CFG_ACTIONS_ALL),
+	AM_CFG_ACTROW("On-SignatureError", OFF(dkim.on_signature_error),
+	    "reject", AM_CFG_ACTIONS_ALL),
 };
 
 const struct am_cfg_table am_cfg_table_dkim =
@@ -434,9 +434,11 @@ am_cfg_dkim_check(struct am_cfg_ctx *c)
 				 k = am_cfg_is_set(c, "KeyFile");
 
 	/* An option that failed its own check was reported already. */
-	if ((d && cfg->dkim.domains == NULL) || (s && cfg->dkim.selector == NULL) ||
-	    (k && cfg->dkim.keyfile == NULL) || (am_cfg_is_set(c, "KeyTable") &&
-	    cfg->dkim.keytable == NULL) || (am_cfg_is_set(c, "SigningTable") &&
+	if ((d && cfg->dkim.domains == NULL) ||
+	    (s && cfg->dkim.selector == NULL) ||
+	    (k && cfg->dkim.keyfile == NULL) ||
+	    (am_cfg_is_set(c, "KeyTable") && cfg->dkim.keytable == NULL) ||
+	    (am_cfg_is_set(c, "SigningTable") &&
 	    cfg->dkim.signingtable == NULL))
 		return;
 
@@ -457,8 +459,8 @@ am_cfg_dkim_check(struct am_cfg_ctx *c)
 		else
 			am_keytable_keyfile(cfg, file, line, c->diag);
 	}
-	if (cfg->dkim.mode_sign && !cfg->dkim.mode_verify && cfg->dkim.keytable == NULL &&
-	    !(d && s && k)) {
+	if (cfg->dkim.mode_sign && !cfg->dkim.mode_verify &&
+	    cfg->dkim.keytable == NULL && !(d && s && k)) {
 		am_cfg_where(c, "Mode", &file, &line);
 		am_diag_error(c->diag, file, line, "Mode s needs keys: "
 		    "KeyTable and SigningTable, or Domain, Selector and "

@@ -56,21 +56,22 @@ am_cfg_dns_check(struct am_cfg_ctx *c)
 			if ((next = strpbrk(p, ",:")) != NULL)
 				*next++ = '\0';
 			if (*am_trim(p) != '\0' &&
-			    am_dns_zone_load(cfg->dns.resolver, am_trim(p), &err) == -1)
+			    am_dns_zone_load(cfg->dns.resolver, am_trim(p),
+			    &err) == -1)
 				am_diag_error(c->diag, am_trim(p), 0, "%s",
 				    err.msg);
 		}
 		free(list);
 		return;
 	}
-	cfg->dns.resolver = am_dns_ldns_new(cfg->dns.nameservers, cfg->dns.timeout * 1000,
-	    1, &err);
+	cfg->dns.resolver = am_dns_ldns_new(cfg->dns.nameservers,
+	    cfg->dns.timeout * 1000, 1, &err);
 	/* Answers shared by every message of this snapshot, for their
 	 * TTL (at most an hour; NXDOMAIN and NODATA a minute, failures
 	 * 10 seconds), 4 MiB in all. */
 	if (cfg->dns.resolver != NULL)
-		am_dns_cache_enable(cfg->dns.resolver, AM_CFG_DNSCACHE_BYTES, 3600, 60,
-		    AM_CFG_DNSCACHE_FAIL);
+		am_dns_cache_enable(cfg->dns.resolver, AM_CFG_DNSCACHE_BYTES,
+		    3600, 60, AM_CFG_DNSCACHE_FAIL);
 	if (cfg->dns.resolver == NULL) {
 		am_cfg_where(c, "Nameservers", &file, &line);
 		am_diag_error(c->diag, file, line, "resolver: %s", err.msg);

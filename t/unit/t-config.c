@@ -147,17 +147,22 @@ test_debian(void)
 	    "accepted but has no effect"), "Debian: TrustAnchorFile warns "
 	    "with file:line");
 	ok(!logged("SyslogSuccess"), "Debian: SyslogSuccess is silent");
-	ok(cfg->dkim.mode_sign && cfg->dkim.mode_verify, "Debian: Mode sv (default)");
-	ok(cfg->dkim.hcanon == AM_CANON_RELAXED && cfg->dkim.bcanon == AM_CANON_SIMPLE,
+	ok(cfg->dkim.mode_sign && cfg->dkim.mode_verify,
+	    "Debian: Mode sv (default)");
+	ok(cfg->dkim.hcanon == AM_CANON_RELAXED &&
+	    cfg->dkim.bcanon == AM_CANON_SIMPLE,
 	    "Debian: relaxed/simple");
 	ok(cfg->dkim.oversign_headers != NULL &&
 	    strcmp(cfg->dkim.oversign_headers[0], "from") == 0 &&
-	    cfg->dkim.oversign_headers[1] == NULL, "Debian: OversignHeaders From");
+	    cfg->dkim.oversign_headers[1] == NULL,
+	    "Debian: OversignHeaders From");
 	is_str(cfg->daemon.userid, "opendkim", "Debian: UserID");
-	ok(cfg->daemon.has_umask && cfg->daemon.umask == 007, "Debian: UMask 007");
+	ok(cfg->daemon.has_umask && cfg->daemon.umask == 007,
+	    "Debian: UMask 007");
 	is_str(cfg->daemon.socket, "local:/run/opendkim/opendkim.sock",
 	    "Debian: Socket");
-	is_str(cfg->daemon.pidfile, "/run/opendkim/opendkim.pid", "Debian: PidFile");
+	is_str(cfg->daemon.pidfile, "/run/opendkim/opendkim.pid",
+	    "Debian: PidFile");
 	ok(cfg->daemon.syslog == 1 && cfg->daemon.syslog_facility == LOG_MAIL,
 	    "Debian: Syslog yes, facility mail");
 	is_int(cfg->dkim.nkeysets, 0, "Debian: no keys (verify only)");
@@ -389,7 +394,8 @@ test_values(void)
 		return;
 	}
 	ok(cfg->dkim.mode_sign && !cfg->dkim.mode_verify, "Mode s");
-	ok(cfg->dkim.hcanon == AM_CANON_SIMPLE && cfg->dkim.bcanon == AM_CANON_RELAXED,
+	ok(cfg->dkim.hcanon == AM_CANON_SIMPLE &&
+	    cfg->dkim.bcanon == AM_CANON_RELAXED,
 	    "simple/relaxed");
 	ok(cfg->dkim.sign_headers != NULL && strcmp(cfg->dkim.sign_headers[0],
 	    "from") == 0, "SignHeaders delta starts from the default");
@@ -399,7 +405,8 @@ test_values(void)
 
 		for (i = 0; cfg->dkim.sign_headers[i] != NULL; i++) {
 			cc |= strcmp(cfg->dkim.sign_headers[i], "cc") == 0;
-			lid |= strcmp(cfg->dkim.sign_headers[i], "list-id") == 0;
+			lid |= strcmp(cfg->dkim.sign_headers[i],
+			    "list-id") == 0;
 		}
 		ok(!cc && lid, "SignHeaders delta: -Cc, +List-Id (kept once)");
 	}
@@ -408,7 +415,8 @@ test_values(void)
 	    strcmp(cfg->dkim.omit_headers[0], "return-path") == 0,
 	    "OmitHeaders delta starts from OpenDKIM's list");
 	is_int(cfg->dkim.signature_ttl, 604800, "SignatureTTL");
-	ok(cfg->dkim.minimum_key_bits == 2048 && cfg->dkim.verify.min_key_bits == 2048,
+	ok(cfg->dkim.minimum_key_bits == 2048 &&
+	    cfg->dkim.verify.min_key_bits == 2048,
 	    "MinimumKeyBits: signing and verifying");
 	is_int(cfg->dkim.verify.clock_skew, 42, "ClockDrift is ClockSkew");
 	is_int(cfg->dkim.verify.l_policy, AM_DKIM_L_REFUSE, "BodyLengthPolicy");
@@ -435,7 +443,8 @@ test_values(void)
 		    "fully qualified host name");
 	}
 	is_int(cfg->daemon.umask, 027, "UMask octal");
-	is_int(cfg->daemon.syslog_facility, LOG_LOCAL5, "SyslogFacility LOG_LOCAL5");
+	is_int(cfg->daemon.syslog_facility, LOG_LOCAL5,
+	    "SyslogFacility LOG_LOCAL5");
 	is_str(cfg->ar.remove_from[0], "mx.example.net", "RemoveARFrom lower");
 	is_str(cfg->dkim.keyfile, tpath("rsa.pem"), "KeyFile resolved from the "
 	    "config directory");
@@ -447,15 +456,18 @@ test_values(void)
 	if (cfg == NULL)
 		return;
 	ok(cfg->dkim.mode_sign && cfg->dkim.mode_verify, "default Mode sv");
-	ok(cfg->dkim.hcanon == AM_CANON_RELAXED && cfg->dkim.bcanon == AM_CANON_RELAXED,
+	ok(cfg->dkim.hcanon == AM_CANON_RELAXED &&
+	    cfg->dkim.bcanon == AM_CANON_RELAXED,
 	    "default relaxed/relaxed");
 	ok(cfg->dkim.require_safe_keys && cfg->dkim.minimum_key_bits == 1024,
 	    "default RequireSafeKeys yes, MinimumKeyBits 1024");
-	ok(cfg->dkim.verify.max_signatures == 10 && cfg->dkim.verify.clock_skew == 300 &&
+	ok(cfg->dkim.verify.max_signatures == 10 &&
+	    cfg->dkim.verify.clock_skew == 300 &&
 	    cfg->dkim.verify.l_policy == AM_DKIM_L_STRICT,
 	    "default verify options");
-	ok(cfg->dns.timeout == 5 && cfg->daemon.syslog && cfg->daemon.background &&
-	    !cfg->daemon.has_umask, "default DNSTimeout, Syslog, Background, UMask");
+	ok(cfg->dns.timeout == 5 && cfg->daemon.syslog &&
+	    cfg->daemon.background && !cfg->daemon.has_umask,
+	    "default DNSTimeout, Syslog, Background, UMask");
 	ok(cfg->dkim.on_bad_signature == AM_ACTION_ACCEPT &&
 	    cfg->dkim.on_dns_error == AM_ACTION_TEMPFAIL &&
 	    cfg->dkim.on_internal_error == AM_ACTION_TEMPFAIL &&
@@ -664,8 +676,9 @@ test_key_misc(void)
 	write_file("KT-inline", am_buf_str(&text), 0600);
 	write_file("ST-inline", "example.com k\n", 0644);
 	cfg = load("KeyTable file:KT-inline\nSigningTable file:ST-inline\n", &c);
-	ok(cfg != NULL && cfg->dkim.nkeysets == 1 && cfg->dkim.keysets[0].keys[0].pkey
-	    != NULL, "inline base64 DER key");
+	ok(cfg != NULL && cfg->dkim.nkeysets == 1 &&
+	    cfg->dkim.keysets[0].keys[0].pkey != NULL,
+	    "inline base64 DER key");
 	if (cfg != NULL)
 		ok(EVP_PKEY_eq(cfg->dkim.keysets[0].keys[0].pkey, pk) == 1,
 		    "inline key is the same key");
