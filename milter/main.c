@@ -829,18 +829,26 @@ main(int argc, char **argv)
 	log.ctx = &dest;
 	log.prefix = NULL;
 	am_err_clear(&err);
+	if (a.check) {			/* prints even with errors */
+		if (a.params.test_dns != NULL && a.params.test_dns[0] != '\0')
+			a.params.overrides.dns_zone = a.params.test_dns;
+		rc = am_config_check(a.params.path, &a.params.overrides, &log,
+		    stdout, &cfg, &err);
+		if (rc == -1)
+			fprintf(stderr, "authmilter: %s: %s\n", a.params.path,
+			    err.msg[0] ? err.msg : "cannot load");
+		/* What start-up needs beyond the file: user, directories. */
+		if (rc == 0 && am_check_start(cfg, &log) == -1)
+			rc = -1;
+		am_config_unref(&cfg);
+		free(abs);
+		return rc == 0 ? AM_EXIT_OK : AM_EXIT_CONFIG;
+	}
 	if ((cfg = am_snapshot_load(&a.params, &log, &err)) == NULL) {
 		fprintf(stderr, "authmilter: %s: %s\n", a.params.path,
 		    err.msg[0] ? err.msg : "cannot load");
 		free(abs);
 		return AM_EXIT_CONFIG;
-	}
-	if (a.check) {
-		am_config_print(cfg, stdout);
-		rc = am_check_start(cfg, &log) == 0 ? AM_EXIT_OK :
-		    AM_EXIT_CONFIG;
-		am_config_unref(&cfg);
-		return rc;
 	}
 	am_logdest_init(&dest, cfg, 1);
 	rc = am_serve(cfg, &a, &dest, &log);

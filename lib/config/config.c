@@ -62,7 +62,7 @@ am_cfg_keep_file(struct am_cfg_loader *ld, const char *name)
 	return ld->files[ld->nfiles++];
 }
 
-static void am_cfg_read(struct am_cfg_loader *, const char *path,
+static int am_cfg_read(struct am_cfg_loader *, const char *path,
     const char *from, unsigned fromline, int depth);
 
 /* am_cfg_known - an option we do not take: refuse, warn, or accept */
@@ -75,7 +75,7 @@ am_cfg_known(struct am_cfg_loader *ld, const char *name, const char *file,
 
 	if (o == NULL)
 		am_diag_error(&ld->diag, file, line, "unknown option \"%s\"",
-		    name);
+		    AM_DIAG_Q(name));
 	else if (o->what == AM_CFG_REFUSED)
 		am_diag_error(&ld->diag, file, line, "%s: %s", o->name, o->why);
 	else if (o->what == AM_CFG_NOEFFECT)
@@ -92,7 +92,7 @@ am_cfg_item(struct am_cfg_loader *ld, char *name, char *value,
 	size_t			 idx;
 
 	if (strcasecmp(name, "Include") == 0) {
-		am_cfg_read(ld, value, file, line, depth + 1);
+		(void)am_cfg_read(ld, value, file, line, depth + 1);
 		return;
 	}
 	if ((o = am_cfg_opt_find(name, &idx)) == NULL) {
@@ -120,9 +120,24 @@ am_cfg_item(struct am_cfg_loader *ld, char *name, char *value,
 	ld->first[idx] = ld->nitems;
 }
 
-static void
+/* am_cfg_name_known - an option, a compatibility name, or Include */
+
+static int
+am_cfg_name_known(const char *name)
+{
+	return strcasecmp(name, "Include") == 0 ||
+	    am_cfg_opt_find(name, NULL) != NULL ||
+	    am_cfg_other_find(name) != NULL;
+}
+
+/*
+ * am_cfg_line - one line: 0 blank or a comment, 1 an option line
+ * (applied or reported), -1 when probe is set and the line does not
+ * start with a name we know (then nothing is reported).
+ */
+static int
 am_cfg_line(struct am_cfg_loader *ld, char *s, const char *file,
-    unsigned line, int depth)
+    unsigned line, int depth, int probe)
 {
 	char	*h, *name, *value;
 
@@ -130,20 +145,25 @@ am_cfg_line(struct am_cfg_loader *ld, char *s, const char *file,
 		*h = '\0';
 	name = am_trim(s);
 	if (*name == '\0')
-		return;
+		return 0;
 	value = name + strcspn(name, " \t");
 	if (*value != '\0')
 		*value++ = '\0';
 	value = am_trim(value);
+	if (probe && !am_cfg_name_known(name))
+		return -1;
 	if (*value == '\0') {
 		am_diag_error(&ld->diag, file, line, "%s: missing value",
-		    name);
-		return;
+		    AM_DIAG_Q(name));
+		return 1;
 	}
 	am_cfg_item(ld, name, value, file, line, depth);
+	return 1;
 }
 
-static void
+/* am_cfg_read - read one file: -1 if it could not be opened */
+
+static int
 am_cfg_read(struct am_cfg_loader *ld, const char *path, const char *from,
     unsigned fromline, int depth)
 {
@@ -153,11 +173,12 @@ am_cfg_read(struct am_cfg_loader *ld, const char *path, const char *from,
 	size_t		 sz = 0;
 	ssize_t		 n;
 	unsigned	 line = 0;
+	int		 probe = depth > 0, bad, r;
 
 	if (depth > AM_CFG_MAXINCLUDE) {
 		am_diag_error(&ld->diag, from, fromline, "Include nested more "
 		    "than %d deep", AM_CFG_MAXINCLUDE);
-		return;
+		return -1;
 	}
 	full = am_path_resolve(depth == 0 ? NULL : ld->basedir, path);
 	file = am_cfg_keep_file(ld, full);
@@ -165,18 +186,33 @@ am_cfg_read(struct am_cfg_loader *ld, const char *path, const char *from,
 	if ((fp = fopen(file, "r")) == NULL) {
 		am_diag_error(&ld->diag, from, fromline, "%s: cannot open: %s",
 		    file, strerror(errno));
-		return;
+		return -1;
 	}
+	/* An included file is taken for a configuration file once a line
+	 * names an option we know; before that, a line that does not
+	 * means the file is something else (Include /etc/shadow): one
+	 * error at the Include line, and none of its text in the log. */
 	while ((n = getline(&s, &sz, fp)) != -1) {
 		line++;
-		if ((size_t)n > AM_CFG_MAXLINE || memchr(s, '\0', (size_t)n))
+		bad = (size_t)n > AM_CFG_MAXLINE || memchr(s, '\0', (size_t)n);
+		if (bad && !probe) {
 			am_diag_error(&ld->diag, file, line, "line longer "
 			    "than %d bytes or with a NUL byte", AM_CFG_MAXLINE);
-		else
-			am_cfg_line(ld, s, file, line, depth);
+			continue;
+		}
+		r = bad ? -1 : am_cfg_line(ld, s, file, line, depth, probe);
+		if (r == -1) {
+			am_diag_error(&ld->diag, from, fromline, "Include %s: "
+			    "not a configuration file (line %u is not an "
+			    "option); not read", file, line);
+			break;
+		}
+		if (r == 1)
+			probe = 0;
 	}
 	free(s);
 	fclose(fp);
+	return 0;
 }
 
 /* ---------------------------------------------------------------- apply */
@@ -185,7 +221,7 @@ static void
 am_cfg_set_raw(struct am_config *cfg, size_t idx, const char *value)
 {
 	free(cfg->priv->raw[idx]);
-	cfg->priv->raw[idx] = am_strdup(value);
+	cfg->priv->raw[idx] = value != NULL ? am_strdup(value) : NULL;
 }
 
 void
@@ -343,31 +379,84 @@ am_cfg_new(const char *path)
 	return cfg;
 }
 
-struct am_config *
-am_config_load(const char *path, const struct am_config_overrides *ov,
-    const struct am_log *log, struct am_err *err)
+/*
+ * am_cfg_build - every pass over the file; the snapshot even when
+ * problems were found (*errors says how many), NULL only when the file
+ * could not be read at all.
+ */
+static struct am_config *
+am_cfg_build(const char *path, const struct am_config_overrides *ov,
+    const struct am_log *log, unsigned *errors)
 {
 	struct am_cfg_loader	 ld;
 	struct am_config	*cfg;
+	int			 r;
 
 	memset(&ld, 0, sizeof(ld));
 	ld.diag.log = log;
 	cfg = am_cfg_new(path);
 	ld.first = am_calloc(cfg->priv->nraw, sizeof(*ld.first));
 	ld.basedir = cfg->priv->basedir;
-	am_cfg_read(&ld, path, path, 0, 0);
-	if (ld.diag.errors == 0 || ld.nitems > 0) {
+	if ((r = am_cfg_read(&ld, path, path, 0, 0)) == 0) {
 		am_cfg_apply_all(&ld, cfg, ov);
 		am_cfg_check_all(&ld, cfg, ov);
 	}
 	am_cfg_loader_release(&ld);
-	if (ld.diag.errors > 0) {
+	*errors = ld.diag.errors;
+	if (r == -1)
 		am_cfg_free(cfg);
-		(void)am_err_set(err, AM_E_SYNTAX, "%u error%s",
-		    ld.diag.errors, ld.diag.errors == 1 ? "" : "s");
+	return r == -1 ? NULL : cfg;
+}
+
+static int
+am_cfg_errors(unsigned errors, struct am_err *err)
+{
+	return am_err_set(err, AM_E_SYNTAX, "%u error%s", errors,
+	    errors == 1 ? "" : "s");
+}
+
+struct am_config *
+am_config_load(const char *path, const struct am_config_overrides *ov,
+    const struct am_log *log, struct am_err *err)
+{
+	struct am_config	*cfg;
+	unsigned		 errors;
+
+	cfg = am_cfg_build(path, ov, log, &errors);
+	if (errors > 0) {
+		am_cfg_free(cfg);
+		(void)am_cfg_errors(errors, err);
 		return NULL;
 	}
 	return cfg;
+}
+
+int
+am_config_check(const char *path, const struct am_config_overrides *ov,
+    const struct am_log *log, FILE *out, struct am_config **cfg_out,
+    struct am_err *err)
+{
+	struct am_config	*cfg;
+	unsigned		 errors;
+
+	cfg = am_cfg_build(path, ov, log, &errors);
+	if (cfg != NULL && errors > 0)
+		fprintf(out, "# %u error%s found: authmilter does not start "
+		    "with this file; refused values are not applied\n",
+		    errors, errors == 1 ? "" : "s");
+	if (cfg != NULL)
+		am_config_print(cfg, out);
+	if (cfg_out != NULL)
+		*cfg_out = NULL;
+	if (errors > 0) {
+		am_cfg_free(cfg);
+		return am_cfg_errors(errors, err);
+	}
+	if (cfg_out != NULL)
+		*cfg_out = cfg;
+	else
+		am_cfg_free(cfg);
+	return 0;
 }
 
 void

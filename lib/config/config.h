@@ -240,6 +240,21 @@ void			 am_config_unref(struct am_config **);
 void			 am_config_print(const struct am_config *, FILE *);
 
 /*
+ * am_config_check - what -n does: load as am_config_load() does
+ * (every problem logged as file:line), then print the effective
+ * configuration to out even when problems were found (a value refused
+ * is shown as not applied), unless the file could not be read at all.
+ * Returns 0, or -1 with err saying how many errors.  A snapshot with
+ * errors is never returned; without errors it is stored in *cfg_out
+ * when cfg_out is not NULL (the caller unrefs it), for the checks that
+ * are not the file's (UserID, directories: authmilter -n).
+ */
+int			 am_config_check(const char *path,
+			    const struct am_config_overrides *,
+			    const struct am_log *, FILE *out,
+			    struct am_config **cfg_out, struct am_err *);
+
+/*
  * am_config_sign_plan - which keys sign a message from this author
  *
  * addr is the From address (local@domain, domain in A-labels lower

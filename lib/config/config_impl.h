@@ -89,11 +89,13 @@ struct am_cfg_opt {
 	int			 flags;
 };
 
-/* One table: a run of options printed (-n) and documented together. */
+/* One table: a run of options printed (-n) and documented together,
+ * each setting a field of its feature's part of struct am_config. */
 struct am_cfg_table {
 	const char		*feature;	/* "dkim", "spf", ... */
 	const struct am_cfg_opt	*opts;
 	size_t			 nopts;
+	size_t			 base, size;	/* the part: offset, size */
 };
 
 /* A feature's check over its whole part of the config. */
@@ -110,8 +112,9 @@ struct am_cfg_feature {
 	.off = (f), .def = (d), .min = (lo), .max = (hi) }
 #define AM_CFG_ACTROW(n, f, d, acts)	{ .name = (n), \
 	.type = AM_CFG_ACTION, .off = (f), .def = (d), .actions = (acts) }
-#define AM_CFG_TABLE(feat, rows)	{ (feat), (rows), \
-	sizeof(rows) / sizeof((rows)[0]) }
+#define AM_CFG_TABLE(part, rows)	{ #part, (rows), \
+	sizeof(rows) / sizeof((rows)[0]), offsetof(struct am_config, part), \
+	sizeof(((struct am_config *)0)->part) }
 
 /* An OpenDKIM or OpenDMARC option we know but treat specially. */
 enum am_cfg_known {

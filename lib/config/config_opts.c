@@ -102,7 +102,7 @@ am_cfg_bad(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
     const char *value, const char *want)
 {
 	am_diag_error(c->diag, c->file, c->line, "%s: bad value \"%s\"%s%s",
-	    o->name, value, want != NULL ? ": want " : "",
+	    o->name, AM_DIAG_Q(value), want != NULL ? ": want " : "",
 	    want != NULL ? want : "");
 	return -1;
 }
@@ -266,9 +266,13 @@ am_cfg_peers(struct am_cfg_ctx *c, void *field, const char *v)
 	n = am_peerlist_load(v, c->basedir, c->file, c->line, c->diag);
 	if (n == NULL)
 		return -1;
+	if (c->diag->errors != before) {	/* not applied, as above */
+		am_peerlist_free(&n);
+		return -1;
+	}
 	am_peerlist_free(pl);
 	*pl = n;
-	return c->diag->errors == before ? 0 : -1;
+	return 0;
 }
 
 int
@@ -276,7 +280,7 @@ am_cfg_apply(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
     const char *value)
 {
 	void	*field = (char *)c->cfg + o->off;
-	char	**sp, ***vp, **nv;
+	char	**sp, *old, ***vp, **nv, **ov;
 	int	  b;
 
 	switch (o->type) {
@@ -290,21 +294,31 @@ am_cfg_apply(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
 	case AM_CFG_U64:
 		return am_cfg_apply_num(c, o, field, value);
 	case AM_CFG_STR:
+		/* A value that fails its check is not applied: the option
+		 * keeps what it had (its default), and -n prints that. */
 		sp = field;
-		free(*sp);
+		old = *sp;
 		*sp = am_strdup(value);
-		if (o->check == NULL || o->check(c, o, field, value) == 0)
+		if (o->check == NULL || o->check(c, o, field, value) == 0) {
+			free(old);
 			return 0;
+		}
 		free(*sp);		/* no half-checked values later */
-		*sp = NULL;
+		*sp = old;
 		return -1;
 	case AM_CFG_LIST:
 		if (am_cfg_list(c, value, &nv) == -1)
 			return -1;
 		vp = field;
-		am_strv_free(vp);
+		ov = *vp;
 		*vp = nv;
-		return o->check != NULL ? o->check(c, o, field, value) : 0;
+		if (o->check == NULL || o->check(c, o, field, value) == 0) {
+			am_strv_free(&ov);
+			return 0;
+		}
+		am_strv_free(vp);
+		*vp = ov;
+		return -1;
 	case AM_CFG_PEERS:
 		return am_cfg_peers(c, field, value);
 	case AM_CFG_ACTION:
@@ -381,7 +395,7 @@ am_cfg_check_domains(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
 		if ((a = am_domain_to_alabel(d[i], strlen(d[i]), &err))
 		    == NULL) {
 			am_diag_error(c->diag, c->file, c->line, "%s: \"%s\": "
-			    "%s", o->name, d[i], err.msg);
+			    "%s", o->name, AM_DIAG_Q(d[i]), err.msg);
 			r = -1;
 			continue;
 		}

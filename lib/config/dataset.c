@@ -24,21 +24,79 @@ static const char *const am_dataset_refused[] = {
 static void am_diag_v(struct am_diag *, enum am_log_level, const char *,
     unsigned, const char *, va_list) __attribute__((format(printf, 5, 0)));
 
+/*
+ * am_diag_escape - s into out (outsz > 4), control characters and DEL
+ * as \xNN, cut to at most max characters of s with "..." after; with
+ * quote, '"' and '\\' are escaped too.
+ */
+static const char *
+am_diag_escape(const char *s, size_t max, int quote, char *out, size_t outsz)
+{
+	size_t	 i, n = 0;
+	int	 k;
+
+	for (i = 0; s[i] != '\0' && n + 8 < outsz; i++) {
+		unsigned char	 ch = (unsigned char)s[i];
+
+		if (i == max) {
+			memcpy(out + n, "...", 3);
+			n += 3;
+			break;
+		}
+		if (ch < 0x20 || ch == 0x7f)
+			k = snprintf(out + n, outsz - n, "\\x%02x", ch);
+		else if (quote && (ch == '"' || ch == '\\'))
+			k = snprintf(out + n, outsz - n, "\\%c", ch);
+		else
+			k = snprintf(out + n, outsz - n, "%c", ch);
+		n += (size_t)k;
+	}
+	out[n] = '\0';
+	return out;
+}
+
+int
+am_dataset_unfit(const struct am_dataset *ds,
+    int (*fit)(const struct am_dataset_entry *), const char *what,
+    const char *file, unsigned line, struct am_diag *diag)
+{
+	if (ds->kind == AM_DATASET_LIST || ds->n == 0 ||
+	    fit(&ds->entries[0]))
+		return 0;
+	am_diag_error(diag, file, line, "%s: %s is not a %s (line %u is not "
+	    "an entry of one); not read", what, ds->path, what,
+	    ds->entries[0].line);
+	return 1;
+}
+
+const char *
+am_diag_excerpt(struct am_diag_quote *q, const char *s)
+{
+	if (s == NULL)
+		return "(null)";
+	return am_diag_escape(s, AM_DIAG_EXCERPT, 1, q->s, sizeof(q->s));
+}
+
 static void
 am_diag_v(struct am_diag *d, enum am_log_level level, const char *file,
     unsigned line, const char *fmt, va_list ap)
 {
-	char	 msg[900];
+	char	 raw[900], msg[900], where[300];
 
-	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	(void)vsnprintf(raw, sizeof(raw), fmt, ap);
+	/* Whatever a message quotes, no control character reaches the
+	 * log (no forged lines), and no message is longer than this. */
+	am_diag_escape(raw, sizeof(raw), 0, msg, sizeof(msg));
 	if (level == AM_LOG_ERROR)
 		d->errors++;
 	else
 		d->warnings++;
+	if (file != NULL)
+		am_diag_escape(file, 200, 0, where, sizeof(where));
 	if (file != NULL && line > 0)
-		am_log(d->log, level, "%s:%u: %s", file, line, msg);
+		am_log(d->log, level, "%s:%u: %s", where, line, msg);
 	else if (file != NULL)
-		am_log(d->log, level, "%s: %s", file, msg);
+		am_log(d->log, level, "%s: %s", where, msg);
 	else
 		am_log(d->log, level, "%s", msg);
 }
@@ -179,7 +237,7 @@ am_dataset_list(struct am_dataset *ds, const char *text, const char *file,
 				if (*am_trim(p) == '\0')
 					am_diag_error(diag, file, line,
 					    "list entry \"=%s\" has no key",
-					    eq + 1);
+					    AM_DIAG_Q(eq + 1));
 				else
 					am_dataset_add(ds, &cap, am_trim(p),
 					    am_trim(eq + 1), file, line);
@@ -308,7 +366,8 @@ am_dataset_load(const char *spec, const char *basedir, const char *file,
 	*out = NULL;
 	if (am_dataset_kind(spec, &kind, &rest) == -1) {
 		am_diag_error(diag, file, line, "data set \"%s\": type not "
-		    "supported (use file:, refile: or a list)", spec);
+		    "supported (use file:, refile: or a list)",
+		    AM_DIAG_Q(spec));
 		return -1;
 	}
 	ds = am_calloc(1, sizeof(*ds));
@@ -322,7 +381,7 @@ am_dataset_load(const char *spec, const char *basedir, const char *file,
 	path = am_strdup(rest);
 	if (*am_trim(path) == '\0') {
 		am_diag_error(diag, file, line, "data set \"%s\" names no "
-		    "file", spec);
+		    "file", AM_DIAG_Q(spec));
 		free(path);
 		am_dataset_free(&ds);
 		return -1;

@@ -37,6 +37,21 @@ struct am_diag {
 	unsigned		 warnings;
 };
 
+/*
+ * Diagnostics never carry control characters (each is written \xNN)
+ * and quote text from a file only through AM_DIAG_Q(): a short
+ * excerpt (AM_DIAG_EXCERPT characters, then "..."), '"' and '\\'
+ * escaped, so that a line of a file that should not be read (a
+ * secret named by mistake or on purpose) is not copied into the log.
+ * AM_DIAG_Q's buffer lives until the end of the enclosing block.
+ */
+#define AM_DIAG_EXCERPT	40
+struct am_diag_quote {
+	char	 s[AM_DIAG_EXCERPT * 4 + 8];
+};
+const char	*am_diag_excerpt(struct am_diag_quote *, const char *);
+#define AM_DIAG_Q(s)	am_diag_excerpt(&(struct am_diag_quote){ { 0 } }, (s))
+
 void	am_diag_error(struct am_diag *, const char *file, unsigned line,
 	    const char *, ...) __attribute__((format(printf, 4, 5)));
 void	am_diag_warn(struct am_diag *, const char *file, unsigned line,
@@ -80,6 +95,17 @@ int	am_dataset_load(const char *spec, const char *basedir,
 	    const char *file, unsigned line, struct am_diag *,
 	    struct am_dataset **out);
 void	am_dataset_free(struct am_dataset **);
+
+/*
+ * am_dataset_unfit - is a set read from a file some other file (a
+ * KeyTable naming /etc/shadow)?  That is, is its first entry not what
+ * the table holds (fit() false)?  Then it is reported once, at file:
+ * line where the set was named, quoting nothing of the file, and 1 is
+ * returned: the caller reads no entry.  Inline lists are never unfit.
+ */
+int	am_dataset_unfit(const struct am_dataset *,
+	    int (*fit)(const struct am_dataset_entry *), const char *what,
+	    const char *file, unsigned line, struct am_diag *);
 
 /* Wildcard match of a refile: pattern, case-insensitive. */
 int	am_dataset_wildmatch(const char *pattern, const char *s);

@@ -207,7 +207,7 @@ am_key_material(const struct am_config *cfg, struct am_key *k,
 	if (strchr(spec, '%') != NULL) {
 		am_diag_error(diag, file, line, "\"%s\": '%%' in a key is not "
 		    "supported: keys are loaded at start, before privileges "
-		    "are dropped; list one entry per domain", spec);
+		    "are dropped; list one entry per domain", AM_DIAG_Q(spec));
 		return -1;
 	}
 	if (spec[0] == '/' || strncmp(spec, "./", 2) == 0 ||
@@ -241,8 +241,8 @@ am_key_name(const char *s, int allow_pct, const char *what,
 	if (allow_pct && strcmp(s, "%") == 0)
 		return am_strdup(s);
 	if ((r = am_domain_to_alabel(s, strlen(s), &err)) == NULL)
-		am_diag_error(diag, file, line, "%s \"%s\": %s", what, s,
-		    err.msg);
+		am_diag_error(diag, file, line, "%s \"%s\": %s", what,
+		    AM_DIAG_Q(s), err.msg);
 	return r;
 }
 
@@ -259,7 +259,7 @@ am_key_one(const struct am_config *cfg, struct am_key *k, const char *name,
 	if (am_split(triple, ':', f, 3) != 3 || f[0][0] == '\0' ||
 	    f[1][0] == '\0' || f[2][0] == '\0') {
 		am_diag_error(diag, file, line, "key %s: want "
-		    "\"domain:selector:keyfile\"", name);
+		    "\"domain:selector:keyfile\"", AM_DIAG_Q(name));
 		return -1;
 	}
 	k->domain = am_key_name(f[0], 1, "domain", file, line, diag);
@@ -295,7 +295,8 @@ am_keyset_parse(const struct am_config *cfg, struct am_keyset *ks,
 
 	n = am_split(copy, ',', part, AM_SIGN_MAXSIGS + 1);
 	if (n > AM_SIGN_MAXSIGS || e->value[0] == '\0') {
-		am_diag_error(diag, e->file, e->line, "key %s: %s", e->key,
+		am_diag_error(diag, e->file, e->line, "key %s: %s",
+		    AM_DIAG_Q(e->key),
 		    n > AM_SIGN_MAXSIGS ? "more than 8 keys" :
 		    "want \"domain:selector:keyfile\"");
 		free(copy);
@@ -346,7 +347,7 @@ am_keytable_load(struct am_config *cfg, const struct am_dataset *ds,
 		e = &ds->entries[i];
 		if ((dup = am_keyset_find(cfg, e->key)) != NULL) {
 			am_diag_error(diag, e->file, e->line, "key name %s is "
-			    "already defined", e->key);
+			    "already defined", AM_DIAG_Q(e->key));
 			continue;
 		}
 		/* A set that failed keeps its name (and no keys), so that

@@ -37,9 +37,9 @@ static const struct am_cfg_opt am_cfg_ar_header_opts[] = {
 };
 
 const struct am_cfg_table am_cfg_table_ar =
-    AM_CFG_TABLE("ar", am_cfg_ar_opts);
+    AM_CFG_TABLE(ar, am_cfg_ar_opts);
 const struct am_cfg_table am_cfg_table_ar_headers =
-    AM_CFG_TABLE("ar", am_cfg_ar_header_opts);
+    AM_CFG_TABLE(ar, am_cfg_ar_header_opts);
 
 /* The default AuthservID: the host's fully qualified name, as the
  * resolver's canonical name for gethostname() (getaddrinfo
@@ -98,7 +98,7 @@ am_cfg_hosts(struct am_cfg_ctx *c, const struct am_cfg_opt *o, void *field,
 		if ((a = am_domain_to_alabel(name, strlen(name), &err))
 		    == NULL) {
 			am_diag_error(c->diag, c->file, c->line, "%s: \"%s\": "
-			    "%s", o->name, d[i], err.msg);
+			    "%s", o->name, AM_DIAG_Q(d[i]), err.msg);
 			r = -1;
 			continue;
 		}

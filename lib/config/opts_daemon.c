@@ -43,7 +43,7 @@ static const struct am_cfg_opt am_cfg_daemon_opts[] = {
 };
 
 const struct am_cfg_table am_cfg_table_daemon =
-    AM_CFG_TABLE("daemon", am_cfg_daemon_opts);
+    AM_CFG_TABLE(daemon, am_cfg_daemon_opts);
 
 static int
 am_cfg_port(const char *p, size_t n)

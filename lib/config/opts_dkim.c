@@ -38,7 +38,8 @@ static const char *const am_cfg_default_omit[] = {
 
 static const struct am_cfg_opt am_cfg_dkim_opts[] = {
 	/* Operation. */
-	AM_CFG_ROW("Mode", AM_CFG_FN, 0, "sv", am_cfg_mode),
+	AM_CFG_ROW("Mode", AM_CFG_FN, OFF(dkim.mode_sign), "sv",
+	    am_cfg_mode),
 	/* Signing: what and with which key. */
 	AM_CFG_ROW("Domain", AM_CFG_LIST, OFF(dkim.domains), NULL,
 	    am_cfg_check_domains),
@@ -55,8 +56,8 @@ static const struct am_cfg_opt am_cfg_dkim_opts[] = {
 	    OFF(dkim.multiple_signatures), "no", NULL),
 	AM_CFG_ROW("SignatureAlgorithm", AM_CFG_STR,
 	    OFF(dkim.signature_algorithm), NULL, am_cfg_sigalg),
-	AM_CFG_ROW("Canonicalization", AM_CFG_FN, 0, "relaxed/relaxed",
-	    am_cfg_canon),
+	AM_CFG_ROW("Canonicalization", AM_CFG_FN, OFF(dkim.hcanon),
+	    "relaxed/relaxed", am_cfg_canon),
 	AM_CFG_ROW("SignHeaders", AM_CFG_LIST, OFF(dkim.sign_headers), NULL,
 	    am_cfg_sign_hdrs),
 	AM_CFG_ROW("OversignHeaders", AM_CFG_LIST, OFF(dkim.oversign_headers),
@@ -65,8 +66,9 @@ static const struct am_cfg_opt am_cfg_dkim_opts[] = {
 	    am_cfg_omit_hdrs),
 	AM_CFG_NUM("SignatureTTL", AM_CFG_U64, OFF(dkim.signature_ttl), "0", 0,
 	    10ULL * 366 * 86400),
-	{ .name = "MinimumKeyBits", .type = AM_CFG_FN, .def = "1024",
-	    .min = 0, .max = 8192, .check = am_cfg_minbits },
+	{ .name = "MinimumKeyBits", .type = AM_CFG_FN,
+	    .off = OFF(dkim.minimum_key_bits), .def = "1024", .min = 0,
+	    .max = 8192, .check = am_cfg_minbits },
 	AM_CFG_ROW("RequireSafeKeys", AM_CFG_BOOL, OFF(dkim.require_safe_keys),
 	    "yes", NULL),
 	/* Whom to sign for. */
@@ -92,7 +94,8 @@ static const struct am_cfg_opt am_cfg_dkim_opts[] = {
 
 /* The actions (OpenDKIM's On-*): every one of them allowed. */
 static const struct am_cfg_opt am_cfg_dkim_action_opts[] = {
-	{ .name = "On-Default", .type = AM_CFG_FN, .check = am_cfg_on_default,
+	{ .name = "On-Default", .type = AM_CFG_FN,
+	    .off = OFF(dkim.on_bad_signature), .check = am_cfg_on_default,
 	    .flags = AM_CFG_EARLY },
 	AM_CFG_ACTROW("On-BadSignature", OFF(dkim.on_bad_signature), "accept",
 	    AM_CFG_ACTIONS_ALL),
@@ -109,9 +112,9 @@ static const struct am_cfg_opt am_cfg_dkim_action_opts[] = {
 };
 
 const struct am_cfg_table am_cfg_table_dkim =
-    AM_CFG_TABLE("dkim", am_cfg_dkim_opts);
+    AM_CFG_TABLE(dkim, am_cfg_dkim_opts);
 const struct am_cfg_table am_cfg_table_dkim_actions =
-    AM_CFG_TABLE("dkim", am_cfg_dkim_action_opts);
+    AM_CFG_TABLE(dkim, am_cfg_dkim_action_opts);
 const struct am_cfg_feature am_cfg_feature_dkim = {
 	"dkim", am_cfg_dkim_check
 };
@@ -163,13 +166,21 @@ static int
 am_cfg_on_default(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
     void *field, const char *v)
 {
+	static const char *const each[] = { "On-BadSignature", "On-DNSError",
+	    "On-InternalError", "On-KeyNotFound", "On-NoSignature",
+	    "On-SignatureError" };
 	enum am_action	 a;
+	size_t		 i;
 
 	if (am_cfg_parse_action(v, &a) == -1)
 		return am_cfg_bad(c, o, v, AM_ACTIONS_WANT);
 	c->cfg->dkim.on_bad_signature = c->cfg->dkim.on_dns_error = a;
 	c->cfg->dkim.on_internal_error = c->cfg->dkim.on_key_not_found = a;
 	c->cfg->dkim.on_no_signature = c->cfg->dkim.on_signature_error = a;
+	/* -n prints each On-* as in effect (an On-* line given later
+	 * replaces this). */
+	for (i = 0; i < sizeof(each) / sizeof(each[0]); i++)
+		am_cfg_set_shown(c->cfg, each[i], v);
 	return 0;
 }
 
@@ -249,7 +260,7 @@ am_cfg_macros(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
 		    (d[i][n] == '=' && d[i][n + 1] == '\0')) {
 			am_diag_error(c->diag, c->file, c->line, "%s: \"%s\": "
 			    "want name or name=value[|value...]", o->name,
-			    d[i]);
+			    AM_DIAG_Q(d[i]));
 			r = -1;
 		}
 	}
@@ -310,7 +321,8 @@ am_cfg_headers(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
 			continue;
 		if (!am_hdr_name_ok(p)) {
 			am_diag_error(c->diag, c->file, c->line, "%s: \"%s\" "
-			    "is not a header field name", o->name, in[i]);
+			    "is not a header field name", o->name,
+			    AM_DIAG_Q(in[i]));
 			r = -1;
 		} else if (delta && in[i][0] == '-') {
 			size_t j, k;
@@ -368,6 +380,21 @@ am_cfg_omit_hdrs(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
 
 /* ---------------------------------------------------------------- keys */
 
+/* An entry of a SigningTable: "pattern keyname [signer]"; a pattern is
+ * an address, never with ':'. */
+static int
+am_cfg_signtable_fit(const struct am_dataset_entry *e)
+{
+	return e->value[0] != '\0' && strchr(e->key, ':') == NULL;
+}
+
+/* An entry of a KeyTable: "keyname domain:selector:key[,...]". */
+static int
+am_cfg_keytable_fit(const struct am_dataset_entry *e)
+{
+	return e->value[0] != '\0' && strchr(e->value, ':') != NULL;
+}
+
 static void
 am_cfg_signtable(struct am_cfg_ctx *c)
 {
@@ -382,6 +409,11 @@ am_cfg_signtable(struct am_cfg_ctx *c)
 	if (am_dataset_load(cfg->dkim.signingtable, c->basedir, file, line,
 	    c->diag, &ds) == -1)
 		return;
+	if (am_dataset_unfit(ds, am_cfg_signtable_fit, "SigningTable", file,
+	    line, c->diag)) {
+		am_dataset_free(&ds);
+		return;
+	}
 	cfg->dkim.signtable = am_signtable_new(ds, c->diag);
 	am_dataset_free(&ds);
 	for (i = 0; i < am_signtable_count(cfg->dkim.signtable); i++) {
@@ -417,6 +449,11 @@ am_cfg_keytable(struct am_cfg_ctx *c)
 	if (am_dataset_load(cfg->dkim.keytable, c->basedir, file, line,
 	    c->diag, &ds) == -1)
 		return;
+	if (am_dataset_unfit(ds, am_cfg_keytable_fit, "KeyTable", file, line,
+	    c->diag)) {
+		am_dataset_free(&ds);
+		return;
+	}
 	am_keytable_load(cfg, ds, c->basedir, c->diag);
 	am_dataset_free(&ds);
 	if (cfg->dkim.signingtable != NULL)

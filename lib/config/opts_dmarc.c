@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "config_impl.h"
+#include "mem.h"
 #include "psl.h"
 
 #define OFF(f)	offsetof(struct am_config, f)
@@ -56,7 +57,7 @@ static const struct am_cfg_opt am_cfg_dmarc_opts[] = {
 };
 
 const struct am_cfg_table am_cfg_table_dmarc =
-    AM_CFG_TABLE("dmarc", am_cfg_dmarc_opts);
+    AM_CFG_TABLE(dmarc, am_cfg_dmarc_opts);
 const struct am_cfg_feature am_cfg_feature_dmarc = {
 	"dmarc", am_cfg_dmarc_check
 };
@@ -73,7 +74,7 @@ am_cfg_dmarc_discovery(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
 		*(int *)field = 1;
 	else {
 		am_diag_error(c->diag, c->file, c->line, "%s: bad value "
-		    "\"%s\": want treewalk or psl", o->name, v);
+		    "\"%s\": want treewalk or psl", o->name, AM_DIAG_Q(v));
 		return -1;
 	}
 	return 0;
@@ -96,7 +97,7 @@ am_cfg_reject_string(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
 		am_diag_error(c->diag, c->file, c->line, "%s: bad value "
 		    "\"%s\": want a text of at most 200 printable characters "
 		    "with one %%s (the From domain) and no other %%", o->name,
-		    v);
+		    AM_DIAG_Q(v));
 		return -1;
 	}
 	return 0;
@@ -112,8 +113,10 @@ am_cfg_dmarc_psl(struct am_config *cfg, const char *file, unsigned line,
 {
 	struct am_err	 err;
 
-	if (cfg->dmarc.psl_file != NULL)
+	if (cfg->dmarc.psl_file != NULL && !cfg->dmarc.psl_mode) {
 		cfg->dmarc.psl_mode = 1;
+		am_cfg_set_shown(cfg, "DMARCDiscovery", "psl");
+	}
 	if (!cfg->dmarc.mode || !cfg->dmarc.psl_mode)
 		return;
 	am_err_clear(&err);
@@ -146,11 +149,32 @@ am_cfg_trusted_ids(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
 		if (j == 0 || d[i][j] != '\0' || j > 255) {
 			am_diag_error(c->diag, c->file, c->line, "%s: bad "
 			    "authserv-id \"%s\": want a host name or other "
-			    "token", o->name, d[i]);
+			    "token", o->name, AM_DIAG_Q(d[i]));
 			r = -1;
 		}
 	}
 	return r;
+}
+
+/* -n prints the entries left, as the list is in effect. */
+static void
+am_cfg_dmarc_trusted_shown(struct am_config *cfg)
+{
+	char	**d = cfg->dmarc.trusted_ids, *text = NULL;
+	size_t	  i, n = 0;
+
+	for (i = 0; d[i] != NULL; i++)
+		n += strlen(d[i]) + 2;
+	if (n > 0) {
+		text = am_calloc(1, n + 1);
+		for (i = 0; d[i] != NULL; i++) {
+			if (i > 0)
+				strcat(text, ", ");
+			strcat(text, d[i]);
+		}
+	}
+	am_cfg_set_shown(cfg, "TrustedAuthservIDs", text);
+	free(text);
 }
 
 /*
@@ -174,13 +198,16 @@ am_cfg_dmarc_trusted(struct am_config *cfg, const char *file, unsigned line,
 		    strcasecmp(d[i], cfg->ar.authserv_id) == 0) {
 			am_diag_warn(diag, file, line, "TrustedAuthservIDs: "
 			    "\"%s\" is our own AuthservID, never trusted "
-			    "(such fields are removed as forgeries)", d[i]);
+			    "(such fields are removed as forgeries)",
+			    AM_DIAG_Q(d[i]));
 			free(d[i]);
 			continue;
 		}
 		d[o++] = d[i];
 	}
 	d[o] = NULL;
+	if (o < i)
+		am_cfg_dmarc_trusted_shown(cfg);
 }
 
 /* DMARC: the Public Suffix List, when PSL discovery is selected, and

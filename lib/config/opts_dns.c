@@ -30,7 +30,7 @@ static const struct am_cfg_opt am_cfg_dns_opts[] = {
 };
 
 const struct am_cfg_table am_cfg_table_dns =
-    AM_CFG_TABLE("dns", am_cfg_dns_opts);
+    AM_CFG_TABLE(dns, am_cfg_dns_opts);
 const struct am_cfg_feature am_cfg_feature_dns = {
 	"dns", am_cfg_dns_check
 };

@@ -38,7 +38,7 @@ static const struct am_cfg_opt am_cfg_spf_opts[] = {
 };
 
 const struct am_cfg_table am_cfg_table_spf =
-    AM_CFG_TABLE("spf", am_cfg_spf_opts);
+    AM_CFG_TABLE(spf, am_cfg_spf_opts);
 const struct am_cfg_feature am_cfg_feature_spf = {
 	"spf", am_cfg_spf_check
 };
@@ -51,7 +51,8 @@ am_cfg_spf_exp(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
 
 	if (am_spf_exp_check(v, &err) == -1) {
 		am_diag_error(c->diag, c->file, c->line, "%s: \"%s\" is not an "
-		    "SPF explain-string: %s", o->name, v, err.msg);
+		    "SPF explain-string: %s", o->name, AM_DIAG_Q(v),
+		    err.msg);
 		return -1;
 	}
 	return 0;

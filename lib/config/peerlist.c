@@ -156,16 +156,31 @@ am_peerlist_new(const struct am_dataset *ds, struct am_diag *diag)
 		if (e->value[0] != '\0')
 			am_diag_error(diag, e->file, e->line, "\"%s %s\": one "
 			    "address, network or host name per entry",
-			    e->key, e->value);
+			    AM_DIAG_Q(e->key), AM_DIAG_Q(e->value));
 		else if (am_peer_parse(&pl->v[pl->n], e->key) == 0)
 			pl->n++;
 		else
 			am_diag_error(diag, e->file, e->line, "\"%s\" is not "
 			    "an IPv4 or IPv6 address, a CIDR block (write "
 			    "192.0.2.0/24, not 192.0.2/24) or a host name",
-			    e->key);
+			    AM_DIAG_Q(e->key));
 	}
 	return pl;
+}
+
+/* am_peer_fit - an entry of a host list: one peer, nothing after it */
+
+static int
+am_peer_fit(const struct am_dataset_entry *e)
+{
+	struct am_peer	 p;
+
+	memset(&p, 0, sizeof(p));
+	if (e->value[0] != '\0' || am_peer_parse(&p, e->key) == -1)
+		return 0;
+	free(p.name);
+	free(p.text);
+	return 1;
 }
 
 struct am_peerlist *
@@ -180,6 +195,11 @@ am_peerlist_load(const char *spec, const char *basedir, const char *file,
 	if (ds->kind == AM_DATASET_REFILE) {
 		am_diag_error(diag, file, line, "a host list cannot be a "
 		    "refile: data set");
+		am_dataset_free(&ds);
+		return NULL;
+	}
+	if (am_dataset_unfit(ds, am_peer_fit, "host list", file, line,
+	    diag)) {
 		am_dataset_free(&ds);
 		return NULL;
 	}

@@ -64,7 +64,7 @@ am_st_sort(struct am_signtable *st, struct am_diag *diag)
 			am_diag_warn(diag, st->v[k[i].idx].file,
 			    st->v[k[i].idx].line, "\"%s\" is already in the "
 			    "table at line %u; this line is never used",
-			    k[i].key, st->v[k[i - 1].idx].line);
+			    AM_DIAG_Q(k[i].key), st->v[k[i - 1].idx].line);
 	}
 	free(k);
 }
@@ -113,7 +113,8 @@ am_signtable_new(const struct am_dataset *ds, struct am_diag *diag)
 		e->line = d->line;
 		if (am_st_value(st, e, d->value) == -1) {
 			am_diag_error(diag, d->file, d->line, "\"%s %s\": "
-			    "want \"key keyname [signer]\"", d->key, d->value);
+			    "want \"key keyname [signer]\"", AM_DIAG_Q(d->key),
+			    AM_DIAG_Q(d->value));
 			continue;
 		}
 		e->key = am_st_keep(st, d->key);
