@@ -165,11 +165,33 @@ am_cfg_apply_num(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
 	return 0;
 }
 
-/* am_cfg_list - a data set's entries as a NULL-terminated vector;
- * "key=value" when an entry has a value */
+/* am_cfg_list_fits - does the option's check take entry alone?  Asked
+ * with the diagnostics muted. */
 
 static int
-am_cfg_list(struct am_cfg_ctx *c, const char *value, char ***out)
+am_cfg_list_fits(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
+    const char *entry, const char *value)
+{
+	struct am_diag		 mute = { NULL, 0, 0 };
+	struct am_cfg_ctx	 m = *c;
+	char			**one = am_calloc(2, sizeof(*one));
+
+	one[0] = am_strdup(entry);
+	m.diag = &mute;
+	(void)o->check(&m, o, &one, value);
+	am_strv_free(&one);
+	return mute.errors == 0;
+}
+
+/*
+ * am_cfg_list - a data set's entries as a NULL-terminated vector;
+ * "key=value" when an entry has a value.  A file whose first entry the
+ * option does not take is some other file (Domain file:/etc/shadow):
+ * named once, not quoted, not read.
+ */
+static int
+am_cfg_list(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
+    const char *value, char ***out)
 {
 	struct am_dataset	*ds;
 	char			**v;
@@ -188,6 +210,15 @@ am_cfg_list(struct am_cfg_ctx *c, const char *value, char ***out)
 		v[i] = am_malloc(n + 2);
 		snprintf(v[i], n + 2, "%s=%s", ds->entries[i].key,
 		    ds->entries[i].value);
+	}
+	if (ds->kind != AM_DATASET_LIST && ds->n > 0 && o->check != NULL &&
+	    !am_cfg_list_fits(c, o, v[0], value)) {
+		am_diag_error(c->diag, c->file, c->line, "%s: %s is not a "
+		    "list of its values (line %u is not one); not read",
+		    o->name, ds->path, ds->entries[0].line);
+		am_strv_free(&v);
+		am_dataset_free(&ds);
+		return -1;
 	}
 	am_dataset_free(&ds);
 	*out = v;
@@ -307,7 +338,7 @@ am_cfg_apply(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
 		*sp = old;
 		return -1;
 	case AM_CFG_LIST:
-		if (am_cfg_list(c, value, &nv) == -1)
+		if (am_cfg_list(c, o, value, &nv) == -1)
 			return -1;
 		vp = field;
 		ov = *vp;

@@ -294,6 +294,17 @@ test_not_config(void)
 	    logged("c.conf:2: host list: ") && !logged(SECRET) &&
 	    !logged("root"), "host lists naming /etc/shadow: named, not "
 	    "quoted");
+	cfg = load("Domain file:./shadow\nSignHeaders file:./shadow\n", &e);
+	ok(cfg == NULL && e == 2 && logged("c.conf:1: Domain: ") &&
+	    logged("c.conf:2: SignHeaders: ") && logged("is not a list of its "
+	    "values (line 1 is not one); not read") && !logged(SECRET) &&
+	    !logged("root"), "option lists naming /etc/shadow: named, not "
+	    "quoted");
+	write_file("domains", "example.com\nbad..example\n");
+	cfg = load("Domain file:./domains\n", &e);
+	ok(cfg == NULL && e == 1 && logged("c.conf:1: Domain: \"bad..example"
+	    "\""), "an option list whose first entry fits: its bad entries "
+	    "quoted, as before");
 	write_file("hosts", "# ours\n192.0.2.1\nbad!host\n");
 	cfg = load("InternalHosts file:./hosts\n", &e);
 	ok(cfg == NULL && e == 1 && logged("hosts:3: \"bad!host\" is not"),
