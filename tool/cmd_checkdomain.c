@@ -20,6 +20,8 @@
  * or zone file that does not load, 70 output error.
  */
 
+#include <arpa/inet.h>
+
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,7 +84,8 @@ am_cd_push(const char **list, size_t *n, const char *v, const char *opt)
 static int
 am_cd_opt(int c, char *arg, struct am_cd_args *a)
 {
-	int	 r;
+	unsigned char	 buf[16];
+	int		 r;
 
 	if ((r = am_tool_dns_opt(c, arg, &a->dns)) != 0)
 		return r == 1 ? 0 : -1;
@@ -91,6 +94,12 @@ am_cd_opt(int c, char *arg, struct am_cd_args *a)
 		a->config = arg;
 		return 0;
 	case 'i':
+		if (inet_pton(AF_INET, arg, buf) != 1 &&
+		    inet_pton(AF_INET6, arg, buf) != 1) {
+			am_tool_errx("--ip %s: not an IPv4 or IPv6 address",
+			    arg);
+			return -1;
+		}
 		return am_cd_push(a->ips, &a->nips, arg, "--ip");
 	case 's':
 		if (am_cd_push(a->selectors, &a->nsel, arg, "--selector") == -1)

@@ -236,6 +236,7 @@ t "two zones: clean on one, listed on the other" bash -c "grep -q '^PASS ip.dnsb
 st 64 "no domain: exit 64" cd_ --zone "$tmp/clean.zone"
 st 64 "unknown option: exit 64" cd_ example.com --bogus
 st 64 "--key before --selector: exit 64" cd_ example.com --key "$K/rsa2026.private"
+st 64 "bad --ip: exit 64" cd_ example.com --ip 192.0.2 --zone "$tmp/clean.zone"
 st 64 "bad domain: exit 64" cd_ 'exa mple.com' --zone "$tmp/clean.zone"
 st 66 "missing key file: exit 66" cd_ example.com --zone "$tmp/clean.zone" --selector x --key "$tmp/nonexistent"
 st 66 "missing zone file: exit 66" cd_ example.com --zone "$tmp/nonexistent"
