@@ -363,8 +363,9 @@ am_audit_spf(struct am_dns *dns, const char *domain, const char *const *ips,
 	if (am_spf_fetch(dns, domain, &txt, &len, problem,
 	    sizeof(problem)) == -1) {
 		f = am_audit_add(a, AM_AUDIT_FAIL, "spf.record", domain,
-		    "RFC 7208 4.5", "%s%s", problem, strstr(problem, "several")
-		    != NULL ? ": receivers treat that as permerror" : "");
+		    "RFC 7208 4.5", "%s%s", problem + strlen(domain) + 2,
+		    strstr(problem, "several") != NULL ?
+		    ": receivers treat that as permerror" : "");
 		am_spf_fix_record(f, domain, NULL, ips, nips,
 		    strstr(problem, "several") != NULL ?
 		    "merge them into one record, e.g." : "publish");
