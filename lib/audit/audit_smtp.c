@@ -10,7 +10,8 @@
  * SHOULD), then RSET and a relay attempt, a foreign sender to a
  * foreign recipient (smtp.relay: any 2xx to that RCPT is an open
  * relay).  DATA is never sent: the client quits after the last RCPT.
- * Every read and write has the timeout; a reply is at most 64 KiB.
+ * Every read and write has the timeout; a reply is at most 200 lines
+ * and 64 KiB.
  */
 
 #include <sys/socket.h>
@@ -34,6 +35,7 @@
 #define AM_SMTP_TIMEOUT_MS	30000
 #define AM_SMTP_REPLY_MAX	65536
 #define AM_SMTP_PORT		25
+#define AM_SMTP_REPLY_LINES	200	/* lines in one reply */
 
 struct am_smtp {
 	int		 fd;
@@ -101,12 +103,17 @@ static int
 am_smtp_read(struct am_smtp *s)
 {
 	char	 line[1024];
-	size_t	 off = 0;
+	size_t	 off = 0, nlines;
 	int	 n;
 
 	s->code = -1;
 	s->reply[0] = '\0';
-	for (;;) {
+	for (nlines = 0;; nlines++) {
+		if (nlines == AM_SMTP_REPLY_LINES) {
+			(void)snprintf(s->why, sizeof(s->why), "reply of more "
+			    "than %d lines", AM_SMTP_REPLY_LINES);
+			return -1;
+		}
 		if (am_smtp_line(s, line, sizeof(line)) == -1)
 			return -1;
 		if (strlen(line) < 3 || line[0] < '1' || line[0] > '5' ||

@@ -7,7 +7,7 @@
 # the keys and the canonicalization from a configuration; --smtp talks
 # to a scripted SMTP server on loopback (t/tool/check-domain/smtpd.py):
 # a good one, an open relay, one without STARTTLS, one refusing abuse@,
-# and it never sends DATA.
+# one whose EHLO reply never ends, and it never sends DATA.
 set -u
 : "${AM_TOOL:?}" "${top_srcdir:?}"
 PY=/usr/bin/python3
@@ -294,6 +294,9 @@ t "smtp refusing abuse@: WARN smtp.abuse and nothing else" test "$(non_pass)" = 
 smtp banner=host.example.org
 st 0 "smtp greeting as another name: exit 0" cd_ example.com --zone "$tmp/smtp.zone" $ARGS --smtp "127.0.0.1:$PORT"
 t "smtp greeting as another name: WARN banner, ehlo, ip.helo" test "$(non_pass | tr '\n' ,)" = "WARN ip.helo,WARN smtp.banner,WARN smtp.ehlo,"
+smtp flood
+st 1 "smtp EHLO reply that never ends: exit 1" timeout 60 "$AM_TOOL" check-domain example.com --zone "$tmp/smtp.zone" $ARGS --smtp "127.0.0.1:$PORT"
+t "smtp EHLO reply that never ends: FAIL smtp.ehlo after 200 lines" grep -q '^FAIL smtp.ehlo .*reply of more than 200 lines' "$tmp/st.out"
 kill "$smtpd_pid" 2>/dev/null; wait "$smtpd_pid" 2>/dev/null; smtpd_pid=
 # A port nobody listens on (the server's, now closed).
 st 1 "smtp nothing listening: exit 1" cd_ example.com --zone "$tmp/smtp.zone" $ARGS --smtp "127.0.0.1:$PORT"

@@ -6,7 +6,8 @@ written to PORTFILE), answers one connection after another as a real
 MTA would for the domain example.com, logs every command it receives
 to LOGFILE, and exits after 60 s without a connection.  MODE is a
 comma-separated list of: good (the defaults), open (accepts relaying),
-notls (no STARTTLS), noabuse (refuses abuse@), banner=NAME (the name
+notls (no STARTTLS), noabuse (refuses abuse@), flood (an EHLO reply
+that never ends), banner=NAME (the name
 in the greeting and the EHLO reply).  It never delivers anything.
 """
 import socket
@@ -42,7 +43,10 @@ def session(c):
         log.write(cmd + "\n")
         verb = cmd.split(" ")[0].upper()
         arg = cmd[len(verb):].strip().lower()
-        if verb == "EHLO":
+        if verb == "EHLO" and "flood" in mode:
+            for i in range(100000):
+                say("250-X-FLOOD-%d" % i)
+        elif verb == "EHLO":
             ext = ["PIPELINING", "SIZE 10240000"]
             if "notls" not in mode:
                 ext.append("STARTTLS")
