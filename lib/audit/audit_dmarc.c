@@ -103,29 +103,32 @@ am_dmarc_syntax(const char *domain, const struct am_dmarc_rec *r,
 	    "every tag is valid");
 }
 
+/* The policy that applies to domain: tag names where it came from
+ * ("p" for its own record, "sp" or "p" for its Organizational
+ * Domain's). */
 static void
 am_dmarc_policy(const char *domain, const struct am_dmarc_rec *r,
-    struct am_audit *a)
+    enum am_dmarc_policy pol, const char *tag, struct am_audit *a)
 {
 	struct am_audit_finding	*f;
 
 	if (r->p_state != AM_DMARC_TAG_OK)
 		return;
-	if (r->p == AM_DMARC_POLICY_NONE) {
+	if (pol == AM_DMARC_POLICY_NONE) {
 		f = am_audit_add(a, AM_AUDIT_WARN, "dmarc.policy", domain,
-		    "RFC 9989 4.7", "p=none: receivers deliver mail that fails "
-		    "DMARC as if there were no policy; it only asks for "
-		    "reports, and forgers can use the domain freely");
+		    "RFC 9989 4.7", "%s=none: receivers deliver mail that "
+		    "fails DMARC as if there were no policy; it only asks for "
+		    "reports, and forgers can use the domain freely", tag);
 		am_dmarc_fix(f, "once the reports show your own mail passing, "
 		    "publish", domain, "quarantine", r->rua);
 	} else
 		am_audit_add(a, AM_AUDIT_PASS, "dmarc.policy", domain,
-		    "RFC 9989 4.7", "p=%s", am_dmarc_policy_name(r->p));
+		    "RFC 9989 4.7", "%s=%s", tag, am_dmarc_policy_name(pol));
 	if (r->t_state == AM_DMARC_TAG_OK && r->t) {
 		f = am_audit_add(a, AM_AUDIT_WARN, "dmarc.testing", domain,
 		    "RFC 9989 4.7", "t=y: receivers apply one policy level "
-		    "less than p=%s", am_dmarc_policy_name(r->p));
-		am_audit_fix(f, "remove t=y from _dmarc.%s", domain);
+		    "less than %s=%s", tag, am_dmarc_policy_name(pol));
+		am_audit_fix(f, "remove t=y from the DMARC record");
 	}
 }
 
@@ -287,7 +290,11 @@ am_audit_dmarc(struct am_dns *dns, const char *domain, struct am_audit *a)
 	if (n == 1 || (n == 0 && res.have_policy &&
 	    res.discovery != AM_DMARC_DISC_AUTHOR)) {
 		am_dmarc_syntax(domain, &rec, a);
-		am_dmarc_policy(domain, &rec, a);
+		if (n == 1)
+			am_dmarc_policy(domain, &rec, rec.p, "p", a);
+		else
+			am_dmarc_policy(domain, &rec, res.published,
+			    am_dmarc_ptag_name(res.ptag), a);
 		am_dmarc_reports(dns, n == 1 ? domain : res.policy_domain,
 		    org, &rec, a);
 	}

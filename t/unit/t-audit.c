@@ -326,6 +326,76 @@ t_mx_dnsbl(void)
 	am_dns_free(&dns);
 }
 
+static void
+t_dmarc(void)
+{
+	struct am_dns			*dns = am_dns_zone_new();
+	struct am_audit			 a;
+	struct am_err			 err;
+	const struct am_audit_finding	*f;
+
+	if (am_dns_zone_load_string(dns,
+	    "_dmarc.example.com. TXT \"v=DMARC1; p=reject; sp=none; "
+	    "rua=mailto:a@example.com,mailto:b@ext.example.net,"
+	    "mailto:c@other.example.org\"\n"
+	    "example.com._report._dmarc.ext.example.net. TXT \"v=DMARC1\"\n"
+	    "sub.example.com. A 192.0.2.1\n"
+	    "_dmarc.two.test. TXT \"v=DMARC1; p=none\"\n"
+	    "_dmarc.two.test. TXT \"v=DMARC1; p=reject\"\n"
+	    "_dmarc.t.test. TXT \"v=DMARC1; p=quarantine; t=y; rua=mailto:x@t.test\"\n",
+	    &err) == -1)
+		diag(err.msg);
+	am_audit_init(&a);
+	am_audit_dmarc(dns, "example.com", &a);
+	is_int(sev(&a, "dmarc.record"), AM_AUDIT_PASS, "own record: PASS");
+	is_int(sev(&a, "dmarc.policy"), AM_AUDIT_PASS, "p=reject: PASS");
+	is_int(am_audit_count(&a, AM_AUDIT_FAIL), 1,
+	    "one unauthorized external rua");
+	f = find(&a, "dmarc.rua-auth");
+	ok(f != NULL && f->severity == AM_AUDIT_PASS &&
+	    strstr(f->text, "ext.example.net authorizes") != NULL,
+	    "the authorized destination first: PASS");
+	ok(a.f[a.n - 1].severity == AM_AUDIT_FAIL && a.f[a.n - 1].fix != NULL &&
+	    strstr(a.f[a.n - 1].fix, "example.com._report._dmarc."
+	    "other.example.org. IN TXT \"v=DMARC1\"") != NULL,
+	    "the unauthorized one: FAIL with the record to publish");
+	am_audit_release(&a);
+
+	am_audit_dmarc(dns, "sub.example.com", &a);
+	f = find(&a, "dmarc.record");
+	ok(f != NULL && f->severity == AM_AUDIT_PASS &&
+	    strstr(f->text, "the record of example.com applies") != NULL,
+	    "subdomain: the Organizational Domain's record applies");
+	f = find(&a, "dmarc.policy");
+	ok(f != NULL && f->severity == AM_AUDIT_WARN &&
+	    strncmp(f->text, "sp=none", 7) == 0,
+	    "subdomain: sp=none is what applies, WARN");
+	f = find(&a, "dmarc.org");
+	ok(f != NULL && strstr(f->text, "example.com") != NULL,
+	    "subdomain: Organizational Domain example.com");
+	am_audit_release(&a);
+
+	am_audit_dmarc(dns, "two.test", &a);
+	is_int(sev(&a, "dmarc.record"), AM_AUDIT_FAIL, "two records: FAIL");
+	is_int(sev(&a, "dmarc.policy"), -1, "two records: no policy judged");
+	am_audit_release(&a);
+
+	am_audit_dmarc(dns, "t.test", &a);
+	is_int(sev(&a, "dmarc.testing"), AM_AUDIT_WARN, "t=y: WARN");
+	is_int(sev(&a, "dmarc.rua-auth"), -1, "rua inside the domain: nothing "
+	    "to authorize");
+	am_audit_release(&a);
+
+	am_audit_dmarc(dns, "none.test", &a);
+	f = find(&a, "dmarc.record");
+	ok(f != NULL && f->severity == AM_AUDIT_FAIL && f->fix != NULL &&
+	    strstr(f->fix, "_dmarc.none.test. IN TXT \"v=DMARC1; p=none; "
+	    "rua=mailto:dmarc-reports@none.test\"") != NULL,
+	    "no record: FAIL with a record to start with");
+	am_audit_release(&a);
+	am_dns_free(&dns);
+}
+
 int
 main(void)
 {
@@ -336,5 +406,6 @@ main(void)
 	t_dkim_pure();
 	t_spf();
 	t_mx_dnsbl();
+	t_dmarc();
 	return done_testing();
 }
