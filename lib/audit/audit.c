@@ -39,6 +39,9 @@ am_audit_release(struct am_audit *a)
 	memset(a, 0, sizeof(*a));
 }
 
+static char *am_audit_vfmt(const char *, va_list)
+    __attribute__((format(printf, 1, 0)));
+
 static char *
 am_audit_vfmt(const char *fmt, va_list ap)
 {
