@@ -171,23 +171,40 @@ am_audit_lint_text(unsigned bit)
 
 #define AM_DKIM_RFC	"RFC 6376 3.6.1"
 
-/* The record to publish for a private key, as a zone-file line. */
+/*
+ * The record to publish for a private key, as a zone-file line whose
+ * strings are at most AM_AUDIT_DKIM_STR octets (as keygen writes it).
+ */
+#define AM_AUDIT_DKIM_STR	250
+
 static void
 am_audit_dkim_want(struct am_audit_finding *f, const char *name,
     EVP_PKEY *pk, const char *what)
 {
-	struct am_buf	 b64;
+	struct am_buf	 b64, rec;
+	size_t		 off, n;
 
 	am_buf_init(&b64, 8192);
-	if (pk == NULL || am_pkey_public_b64(pk, &b64, NULL) == -1)
+	am_buf_init(&rec, 8192);
+	if (pk == NULL || am_pkey_public_b64(pk, &b64, NULL) == -1) {
 		am_audit_fix(f, "%s at %s (authmilter-tool keygen prints it)",
 		    what, name);
-	else
-		am_audit_fix(f, "%s: %s. IN TXT \"v=DKIM1; k=%s; p=%s\" "
-		    "(split p= into strings of at most 255 octets)", what,
-		    name, am_pkey_type(pk) == AM_PKEY_ED25519 ? "ed25519" :
-		    "rsa", am_buf_str(&b64));
+	} else {
+		(void)am_buf_printf(&rec, "\"v=DKIM1; k=%s; \" \"p=",
+		    am_pkey_type(pk) == AM_PKEY_ED25519 ? "ed25519" : "rsa");
+		for (off = 0; off < b64.len; off += n) {
+			n = b64.len - off > AM_AUDIT_DKIM_STR ?
+			    AM_AUDIT_DKIM_STR : b64.len - off;
+			if (off > 0)
+				(void)am_buf_appends(&rec, "\" \"");
+			(void)am_buf_append(&rec, b64.data + off, n);
+		}
+		(void)am_buf_appendc(&rec, '"');
+		am_audit_fix(f, "%s: %s. IN TXT ( %s )", what, name,
+		    am_buf_str(&rec));
+	}
 	am_buf_release(&b64);
+	am_buf_release(&rec);
 }
 
 /* Fetches the one TXT record; 0 found (in res->rr[0]), -1 reported. */

@@ -85,6 +85,21 @@ defect() {
 	esac
 }
 
+# applied NAME CHECK PREFIX WANT-EXIT NON-PASS: takes the zone-file line
+# after PREFIX in the fix of CHECK from the last run, adds it to the
+# zone of case NAME and runs again: exit WANT-EXIT and the given
+# non-PASS findings.  So a fix is a record that can be published as it
+# is printed.
+applied() {
+	local name=$1 check=$2 prefix=$3 want=$4 line=$5
+	grep "^FAIL $check " "$tmp/st.out" | sed -n "s/.* -- fix: .*$prefix//p" > "$tmp/fix.txt"
+	cat "$tmp/$name.zone" "$tmp/fix.txt" > "$tmp/$name.fixed.zone"
+	# shellcheck disable=SC2086
+	st "$want" "$name: with the fix published, exit $want" cd_ example.com --zone "$tmp/$name.fixed.zone" $ARGS
+	if [ -s "$tmp/fix.txt" ] && [ "$(non_pass)" = "$line" ]; then ok "$name: with the fix published, ${line:-all PASS}"
+	else { echo "# fix: $(cat "$tmp/fix.txt")"; echo "# got:"; non_pass; } >> "$tmp/out"; nok "$name: with the fix published, ${line:-all PASS}"; fi
+}
+
 # ================================================================ clean
 reset
 zone "$tmp/clean.zone"
@@ -140,7 +155,7 @@ t "hostile record text: json parses" $PY -c 'import json,sys; json.load(open(sys
 
 # ================================================================ DKIM
 reset; Z_DKIM=; defect dkim-missing 1 "FAIL dkim.record"
-t "dkim-missing: the fix is the record to publish" grep -qF "publish: rsa2026._domainkey.example.com. IN TXT \"v=DKIM1; k=rsa; p=$RSA_P\"" "$tmp/st.out"
+applied dkim-missing dkim.record 'publish: ' 0 ""
 reset; Z_DKIM=$(txt rsa2026._domainkey.example.com "v=DKIM1; k=rsa; t=y; p=$RSA_P")
 defect dkim-testing 0 "WARN dkim.testing"
 reset; Z_DKIM=$(txt rsa2026._domainkey.example.com "v=DKIM1; k=rsa; p=$OTHER_P")
@@ -177,6 +192,7 @@ defect ptr-not-mail 0 "WARN ip.ptr-name"
 # ================================================================ SPF
 reset; Z_SPF=; defect spf-missing 1 "FAIL spf.record"
 t "spf-missing: the fix is a record with the --ip" grep -qF 'publish: example.com. IN TXT "v=spf1 mx ip4:192.0.2.25 -all"' "$tmp/st.out"
+applied spf-missing spf.record 'publish: ' 0 ""
 reset; Z_SPF=$(txt example.com 'v=spf1 mx ip4:192.0.2.25 +all'); defect spf-plus-all 1 "FAIL spf.all"
 reset; Z_SPF=$(txt example.com 'v=spf1 mx ip4:192.0.2.25 ~all'); defect spf-softfail 0 "WARN spf.all"
 reset; Z_SPF=$(txt example.com 'v=spf1 mx ip4:192.0.2.25')$'\n'$(txt example.com 'v=spf1 -all')
@@ -197,6 +213,7 @@ t "spf-ip: the fix adds the address" grep -qF 'publish: example.com. IN TXT "v=s
 
 # ================================================================ DMARC
 reset; Z_DMARC=; defect dmarc-missing 1 "FAIL dmarc.record"
+applied dmarc-missing dmarc.record 'publish: ' 0 "WARN dmarc.policy"
 reset; Z_DMARC=$(txt _dmarc.example.com 'v=DMARC1; p=none; rua=mailto:dmarc@example.com')
 defect dmarc-none 0 "WARN dmarc.policy"
 reset; Z_DMARC=$(txt _dmarc.example.com 'v=DMARC1; p=bogus; rua=mailto:dmarc@example.com')
@@ -207,6 +224,7 @@ reset; Z_DMARC=$(txt _dmarc.example.com 'v=DMARC1; p=reject'); defect dmarc-noru
 reset; Z_DMARC=$(txt _dmarc.example.com 'v=DMARC1; p=reject; rua=mailto:agg@reports.example.net')
 defect dmarc-external 1 "FAIL dmarc.rua-auth"
 t "dmarc-external: the fix is the authorization record" grep -qF 'example.com._report._dmarc.reports.example.net. IN TXT "v=DMARC1"' "$tmp/st.out"
+applied dmarc-external dmarc.rua-auth 'publish: ' 0 ""
 Z_EXTRA=$(txt example.com._report._dmarc.reports.example.net 'v=DMARC1')
 defect dmarc-external-authorized 0 ""
 t "dmarc-external-authorized: PASS dmarc.rua-auth" grep -q '^PASS dmarc.rua-auth ' "$tmp/st.out"
