@@ -9,9 +9,11 @@
  * Runs lib/audit's checks for each domain and prints the findings, one
  * a line ("PASS|WARN|FAIL check domain: text -- fix: fix"), or with
  * --json one array of {check, severity, domain, text, fix, rfc}.
- * With -c the signing domains (when no DOMAIN is given), their
- * selectors and private keys come from the KeyTable (or Domain,
- * Selector and KeyFile), and the canonicalization from Canonicalization.
+ * With -c the signing domains (when no DOMAIN is given: the KeyTable's
+ * d= values, Domain, and for d=% keys the host parts of the
+ * SigningTable entries naming them), their selectors and private keys
+ * come from the KeyTable (or Domain, Selector and KeyFile), and the
+ * canonicalization from Canonicalization.
  * --selector S alone checks the record without the key match; --key
  * belongs to the --selector before it.  Without --dnsbl and without
  * --zone, each --ip is looked up on AM_CD_DEFAULT_DNSBL.
@@ -32,6 +34,7 @@
 #include "domain.h"
 #include "mem.h"
 #include "pkey.h"
+#include "signtable.h"
 #include "tool.h"
 
 #define AM_CD_MAX	32	/* of each repeatable option */
@@ -223,6 +226,50 @@ am_cd_add_domain(char ***list, size_t *n, const char *d)
 	(*list)[(*n)++] = al;
 }
 
+/* Does the keyset named name hold a key with d=% (the From domain)? */
+static int
+am_cd_keyset_is_from(const struct am_config *cfg, const char *name)
+{
+	size_t	 i, j;
+
+	for (i = 0; i < cfg->nkeysets; i++)
+		if (strcmp(cfg->keysets[i].name, name) == 0)
+			for (j = 0; j < cfg->keysets[i].nkeys; j++)
+				if (strcmp(cfg->keysets[i].keys[j].domain,
+				    "%") == 0)
+					return 1;
+	return 0;
+}
+
+/*
+ * The domains a d=% key signs for: the host part of each SigningTable
+ * key that names it ("*@example.com", "example.com", "user@.example.com"
+ * give example.com); patterns with other wildcards are skipped.
+ */
+static void
+am_cd_from_domains(const struct am_config *cfg, char ***out, size_t *nout)
+{
+	const struct am_signtable_entry	*e;
+	const char			*h;
+	size_t				 i, n;
+
+	n = cfg->signtable != NULL ? am_signtable_count(cfg->signtable) : 0;
+	for (i = 0; i < n; i++) {
+		e = am_signtable_entry(cfg->signtable, i);
+		if (strcmp(e->keyname, "%") != 0 &&
+		    !am_cd_keyset_is_from(cfg, e->keyname))
+			continue;
+		h = strrchr(e->key, '@') != NULL ? strrchr(e->key, '@') + 1 :
+		    e->key;
+		if (strncmp(h, "*.", 2) == 0)
+			h += 2;
+		else if (*h == '.')
+			h++;
+		if (*h != '\0' && strpbrk(h, "*?[]()\\^$+|{}") == NULL)
+			am_cd_add_domain(out, nout, h);
+	}
+}
+
 /* The domains to audit, A-labels; -1 reported. */
 static int
 am_cd_domains(const struct am_cd_args *a, const struct am_config *cfg,
@@ -251,6 +298,8 @@ am_cd_domains(const struct am_cd_args *a, const struct am_config *cfg,
 	for (i = 0; a->ndomains == 0 && cfg != NULL && cfg->domains != NULL &&
 	    cfg->domains[i] != NULL; i++)
 		am_cd_add_domain(out, nout, cfg->domains[i]);
+	if (a->ndomains == 0 && cfg != NULL)
+		am_cd_from_domains(cfg, out, nout);
 	if (*nout == 0) {
 		am_tool_errx("%s: no signing domain found; give a DOMAIN",
 		    a->config);

@@ -274,6 +274,12 @@ t "-c: PASS dkim.canon" grep -q '^PASS dkim.canon example.com: .*relaxed/relaxed
 sed 's|relaxed/relaxed|simple/simple|' "$tmp/good.conf" > "$tmp/simple.conf"
 st 0 "-c simple/simple: exit 0" cd_ -c "$tmp/simple.conf" --zone "$tmp/clean.zone" --ip 192.0.2.25 --dnsbl dnsbl.test
 t "-c simple/simple: WARN dkim.canon with the fix" grep -q '^WARN dkim.canon example.com: .* -- fix: set "Canonicalization relaxed/relaxed"' "$tmp/st.out"
+printf '%s\n' "k %:rsa2026:$K/rsa2026.private" > "$tmp/kt-from"
+printf '*@example.com k\n' > "$tmp/st-from"
+printf 'Mode sv\nSocket local:%s\nKeyTable file:%s\nSigningTable refile:%s\n' \
+    "$tmp/sock" "$tmp/kt-from" "$tmp/st-from" > "$tmp/from.conf"
+st 0 "-c with a d=% key: exit 0" cd_ -c "$tmp/from.conf" --zone "$tmp/clean.zone" --ip 192.0.2.25 --dnsbl dnsbl.test
+t "-c with a d=% key: the domain comes from the SigningTable, key matched" grep -q '^PASS dkim.match example.com: selector rsa2026' "$tmp/st.out"
 st 1 "-c: a mismatched key in DNS: exit 1" cd_ -c "$tmp/good.conf" --zone "$tmp/dkim-mismatch.zone" --ip 192.0.2.25 --dnsbl dnsbl.test
 t "-c: FAIL dkim.match for rsa2026" grep -q '^FAIL dkim.match example.com: selector rsa2026' "$tmp/st.out"
 
