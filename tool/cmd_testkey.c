@@ -16,7 +16,9 @@
  * are valid but that some receivers, Microsoft's in particular,
  * mis-parse (more than one space after ';', doubled spaces, tabs or
  * line breaks, quotes left over from zone-file editing, white space
- * around the record or inside p=).
+ * around the record or inside p=): lib/audit's am_audit_dkim_lint(),
+ * which check-domain uses too.  The key match is lib/crypto's
+ * am_pkey_public_eq().
  */
 
 #include <stdarg.h>
@@ -25,12 +27,8 @@
 #include <string.h>
 #include <getopt.h>
 
-#include <openssl/crypto.h>
-#include <openssl/err.h>
-#include <openssl/x509.h>
-
 #include "autoconfig.h"
-#include "buf.h"
+#include "audit.h"
 #include "dkim_key.h"
 #include "pkey.h"
 #include "tool.h"
@@ -179,97 +177,6 @@ am_tk_fetch(struct am_tk *t, struct am_dns *dns, const char *name,
 	return 0;
 }
 
-static int
-am_tk_is_ws(int c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-/* The first tag name in s (after white space) is "v"? */
-
-static int
-am_tk_tag_is_v(const char *s, const char *end)
-{
-	while (s < end && am_tk_is_ws((unsigned char)*s))
-		s++;
-	if (s == end || (*s != 'v' && *s != 'V'))
-		return 0;
-	for (s++; s < end && am_tk_is_ws((unsigned char)*s); s++)
-		;
-	return s < end && *s == '=';
-}
-
-/* Is there white space inside the p= value? */
-
-static int
-am_tk_p_has_ws(const char *rec, size_t len)
-{
-	const char	*p = rec, *end = rec + len, *semi;
-
-	while (p < end) {
-		semi = memchr(p, ';', (size_t)(end - p));
-		if (semi == NULL)
-			semi = end;
-		while (p < semi && am_tk_is_ws((unsigned char)*p))
-			p++;
-		if (semi - p >= 2 && p[0] == 'p' && (p[1] == '=' ||
-		    am_tk_is_ws((unsigned char)p[1]))) {
-			p = memchr(p, '=', (size_t)(semi - p));
-			if (p == NULL)
-				return 0;
-			for (p++; p < semi && am_tk_is_ws((unsigned char)*p);
-			    p++)
-				;
-			while (semi > p && am_tk_is_ws((unsigned char)semi[-1]))
-				semi--;
-			for (; p < semi; p++)
-				if (am_tk_is_ws((unsigned char)*p))
-					return 1;
-			return 0;
-		}
-		p = semi + 1;
-	}
-	return 0;
-}
-
-/* Spacing after ';': none, or exactly one space before the next tag. */
-
-static int
-am_tk_semi_spacing_bad(const char *rec, size_t len)
-{
-	size_t	 i;
-
-	for (i = 0; i + 1 < len; i++) {
-		if (rec[i] != ';')
-			continue;
-		if (rec[i + 1] == ' ' && i + 2 < len &&
-		    am_tk_is_ws((unsigned char)rec[i + 2]))
-			return 1;
-		if (am_tk_is_ws((unsigned char)rec[i + 1]) &&
-		    rec[i + 1] != ' ')
-			return 1;
-	}
-	return 0;
-}
-
-/* The v= tag, when present, must come first. */
-
-static int
-am_tk_v_not_first(const char *rec, size_t len)
-{
-	const char	*p, *end = rec + len, *semi;
-
-	p = memchr(rec, ';', len);
-	while (p != NULL && p < end) {
-		p++;
-		semi = memchr(p, ';', (size_t)(end - p));
-		if (am_tk_tag_is_v(p, semi != NULL ? semi : end))
-			return 1;
-		p = semi;
-	}
-	return 0;
-}
-
 /*
  * am_tk_syntax - the record text against what strict receivers accept.
  * One line per problem; one "ok" line when there is none.
@@ -278,85 +185,29 @@ am_tk_v_not_first(const char *rec, size_t len)
 static void
 am_tk_syntax(struct am_tk *t, const char *rec, size_t len)
 {
-	unsigned	 before = t->errors + t->warnings;
-	size_t		 i;
-	int		 ctl = 0;
+	unsigned	 bits = am_audit_dkim_lint(rec, len), b;
 
-	for (i = 0; i < len; i++)
-		if (((unsigned char)rec[i] < 0x20 && !am_tk_is_ws(rec[i])) ||
-		    (unsigned char)rec[i] >= 0x7f)
-			ctl = 1;
-	if (ctl)
-		am_tk_say(t, AM_TK_FAIL, "record holds control or non-ASCII "
-		    "bytes");
-	if (len > 0 && (am_tk_is_ws((unsigned char)rec[0]) ||
-	    am_tk_is_ws((unsigned char)rec[len - 1])))
-		am_tk_say(t, AM_TK_FAIL, "record starts or ends with white "
-		    "space");
-	if (am_tk_semi_spacing_bad(rec, len))
-		am_tk_say(t, AM_TK_FAIL, "more than one space (or a tab or "
-		    "line break) after ';'; use exactly one space or none");
-	if (memmem(rec, len, "  ", 2) != NULL)
-		am_tk_say(t, AM_TK_FAIL, "double space in record");
-	if (memchr(rec, '\t', len) != NULL || memchr(rec, '\r', len) != NULL ||
-	    memchr(rec, '\n', len) != NULL)
-		am_tk_say(t, AM_TK_FAIL, "tab or line break in record");
-	if (memchr(rec, '"', len) != NULL || memchr(rec, '\\', len) != NULL)
-		am_tk_say(t, AM_TK_FAIL, "stray quote or backslash in record "
-		    "text (zone-file quoting went wrong)");
-	if (am_tk_v_not_first(rec, len))
-		am_tk_say(t, AM_TK_FAIL, "v= is not the first tag");
-	if (am_tk_p_has_ws(rec, len))
-		am_tk_say(t, AM_TK_FAIL, "white space inside p= (check how "
-		    "the record was split into strings)");
-	if (t->errors + t->warnings == before)
+	for (b = 1; b <= AM_AUDIT_LINT_ALL; b <<= 1)
+		if ((bits & b) != 0)
+			am_tk_say(t, AM_TK_FAIL, "%s", am_audit_lint_text(b));
+	if (bits == 0)
 		am_tk_say(t, AM_TK_OK, "record syntax is clean (single "
 		    "spaces, no stray quotes)");
-}
-
-/* The public key bytes we compare: raw for Ed25519, SPKI DER for RSA. */
-
-static int
-am_tk_pubkey(const EVP_PKEY *pk, struct am_buf *out)
-{
-	unsigned char	*der = NULL, raw[32];
-	size_t		 rawlen = sizeof(raw);
-	int		 n;
-
-	if (EVP_PKEY_is_a(pk, "ED25519")) {
-		if (EVP_PKEY_get_raw_public_key(pk, raw, &rawlen) != 1)
-			return -1;
-		return am_buf_append(out, raw, rawlen);
-	}
-	if ((n = i2d_PUBKEY(pk, &der)) <= 0)
-		return -1;
-	am_buf_append(out, der, (size_t)n);
-	OPENSSL_free(der);
-	return out->err ? -1 : 0;
 }
 
 static void
 am_tk_match(struct am_tk *t, const struct am_dkim_key *key)
 {
-	struct am_buf	 dns, priv;
-	int		 r;
+	int	 r = am_pkey_public_eq(key->pkey, t->pk);
 
-	am_buf_init(&dns, 16384);
-	am_buf_init(&priv, 16384);
-	r = am_tk_pubkey(key->pkey, &dns) == 0 &&
-	    am_tk_pubkey(t->pk, &priv) == 0 ? 0 : -1;
-	ERR_clear_error();
 	if (r == -1)
 		am_tk_say(t, AM_TK_FAIL, "cannot compare the public keys");
-	else if (dns.len != priv.len || memcmp(dns.data, priv.data,
-	    dns.len) != 0)
+	else if (r == 0)
 		am_tk_say(t, AM_TK_FAIL, "public key in DNS does not match "
 		    "the private key");
 	else
 		am_tk_say(t, AM_TK_OK, "public key in DNS matches the "
 		    "private key");
-	am_buf_release(&dns);
-	am_buf_release(&priv);
 }
 
 static void

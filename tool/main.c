@@ -24,6 +24,8 @@ static const struct {
 	    "on a message and say why" },
 	{ "migrate", am_cmd_migrate, "make one authmilter.conf from an "
 	    "OpenDKIM and an OpenDMARC configuration" },
+	{ "check-domain", am_cmd_checkdomain, "audit a sending domain: "
+	    "DKIM, SPF, DMARC, MX, PTR, DNSBL, SMTP" },
 };
 
 static int
@@ -34,7 +36,7 @@ am_usage(FILE *fp)
 	fprintf(fp, "usage: authmilter-tool COMMAND [OPTIONS] [FILE]\n\n"
 	    "commands:\n");
 	for (i = 0; i < sizeof(am_cmds) / sizeof(am_cmds[0]); i++)
-		fprintf(fp, "  %-8s %s\n", am_cmds[i].name, am_cmds[i].help);
+		fprintf(fp, "  %-12s %s\n", am_cmds[i].name, am_cmds[i].help);
 	fprintf(fp, "\nSee authmilter-tool(1).\n");
 	return fp == stdout ? AM_TOOL_EXIT_OK : AM_TOOL_EXIT_USAGE;
 }

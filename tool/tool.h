@@ -18,7 +18,8 @@
 #define AM_TOOL_EXIT_INPUT	66	/* EX_NOINPUT */
 #define AM_TOOL_EXIT_SOFTWARE	70	/* EX_SOFTWARE */
 #define AM_TOOL_EXIT_CANTCREAT	73	/* EX_CANTCREAT */
-#define AM_TOOL_EXIT_PROBLEM	1	/* testkey: a key has a problem */
+#define AM_TOOL_EXIT_PROBLEM	1	/* testkey: a key has a problem;
+					 * check-domain: a FAIL */
 
 int	am_cmd_sign(int, char **);
 int	am_cmd_verify(int, char **);
@@ -27,6 +28,7 @@ int	am_cmd_testkey(int, char **);
 int	am_cmd_spf(int, char **);
 int	am_cmd_eval(int, char **);
 int	am_cmd_migrate(int, char **);
+int	am_cmd_checkdomain(int, char **);
 
 /* Opens path (or stdin when NULL or "-") as a seekable stream: stdin is
  * spooled to a temporary file.  Prints the reason and returns NULL on

@@ -121,6 +121,48 @@ am_pkey_public_b64(const EVP_PKEY *pk, struct am_buf *out, struct am_err *err)
 	return out->err ? am_err_set(err, AM_E_LIMIT, "buffer full") : 0;
 }
 
+/* The public key bytes compared: raw for Ed25519, SPKI DER for RSA. */
+
+static int
+am_pkey_public_bytes(const EVP_PKEY *pk, struct am_buf *out)
+{
+	unsigned char	*der = NULL, raw[32];
+	size_t		 rawlen = sizeof(raw);
+	int		 n;
+
+	if (am_pkey_type(pk) == AM_PKEY_ED25519) {
+		if (EVP_PKEY_get_raw_public_key(pk, raw, &rawlen) != 1)
+			return -1;
+		return am_buf_append(out, raw, rawlen);
+	}
+	if ((n = i2d_PUBKEY(pk, &der)) <= 0)
+		return -1;
+	(void)am_buf_append(out, der, (size_t)n);
+	OPENSSL_free(der);
+	return out->err ? -1 : 0;
+}
+
+int
+am_pkey_public_eq(const EVP_PKEY *a, const EVP_PKEY *b)
+{
+	struct am_buf	 x, y;
+	int		 r;
+
+	if (am_pkey_type(a) != am_pkey_type(b))
+		return 0;
+	am_buf_init(&x, 16384);
+	am_buf_init(&y, 16384);
+	if (am_pkey_public_bytes(a, &x) == -1 ||
+	    am_pkey_public_bytes(b, &y) == -1)
+		r = -1;
+	else
+		r = x.len == y.len && memcmp(x.data, y.data, x.len) == 0;
+	ERR_clear_error();
+	am_buf_release(&x);
+	am_buf_release(&y);
+	return r;
+}
+
 /* Ed25519 signs the SHA-256 of the data (RFC 8463); RSA hashes itself. */
 
 static const unsigned char *

@@ -40,6 +40,14 @@ int	am_pkey_public_b64(const EVP_PKEY *, struct am_buf *out,
 	    struct am_err *);
 
 /*
+ * am_pkey_public_eq - do two keys (private or public) have the same
+ * public half?  Compares the SubjectPublicKeyInfo DER for RSA and the
+ * raw 32 bytes for Ed25519.  1 equal, 0 different (types differ
+ * included), -1 a key could not be encoded.
+ */
+int	am_pkey_public_eq(const EVP_PKEY *, const EVP_PKEY *);
+
+/*
  * Sign and verify the canonical header data of a DKIM signature: for
  * RSA, RSASSA-PKCS1-v1_5 with the named hash over data; for Ed25519,
  * PureEdDSA over the SHA-256 hash of data (RFC 8463 section 3).
