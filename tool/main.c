@@ -24,6 +24,8 @@ static const struct {
 	    "on a message and say why" },
 	{ "migrate", am_cmd_migrate, "make one authmilter.conf from an "
 	    "OpenDKIM and an OpenDMARC configuration" },
+	{ "report", am_cmd_report, "DMARC aggregate reports: build and "
+	    "send ours, import and show others'" },
 };
 
 static int
