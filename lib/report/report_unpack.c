@@ -141,7 +141,11 @@ am_unpack_zip(struct am_unpack *u, const unsigned char *p, size_t n,
 			rc = -1;
 	}
 	zip_discard(z);
-	return rc == 0 && any ? 0 : -1;
+	if (rc == 0 && !any)	/* keep an entry's own reason */
+		return u->err != NULL && u->err->msg[0] != '\0' ? -1 :
+		    am_err_set(u->err, AM_E_SYNTAX, "no report in the zip "
+		    "file");
+	return rc;
 }
 
 /* ------------------------------------------------------------ MIME */
@@ -293,11 +297,16 @@ am_report_unpack(const void *p, size_t n, am_report_xml_fn *fn, void *ctx,
 	int			 rc;
 
 	memset(&u, 0, sizeof(u));
+	am_err_clear(err);
 	u.fn = fn;
 	u.ctx = ctx;
 	u.err = err;
 	rc = am_unpack_any(&u, p, n, "");
 	if (u.failed)
 		return -1;
-	return u.found > 0 && rc == 0 ? 0 : (u.found > 0 ? 0 : -1);
+	if (u.found > 0)
+		return 0;
+	if (rc == 0 || (err != NULL && err->msg[0] == '\0'))
+		return am_err_set(err, AM_E_SYNTAX, "no report found");
+	return -1;
 }
