@@ -16,6 +16,33 @@ am_report_strlcpy(char *dst, const char *src, size_t size)
 	(void)snprintf(dst, size, "%s", src != NULL ? src : "");
 }
 
+void
+am_report_sanitize(char *s)
+{
+	size_t		 n = strlen(s), i = 0, k, len;
+	unsigned char	 c;
+
+	while (i < n) {
+		c = (unsigned char)s[i];
+		if (c < 0x80) {
+			if (c < 0x20 || c == 0x7f)
+				s[i] = '?';
+			i++;
+			continue;
+		}
+		len = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 :
+		    c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+		for (k = 1; len != 0 && k < len; k++)
+			if (i + k >= n || ((unsigned char)s[i + k] & 0xc0) != 0x80)
+				len = 0;
+		if (len == 0) {
+			s[i++] = '?';
+			continue;
+		}
+		i += len;
+	}
+}
+
 static const char *
 am_report_align_word(enum am_dmarc_alignment a)
 {
@@ -150,9 +177,23 @@ am_report_record_from_dmarc(struct am_report_record *r,
 		    sizeof(d->align));
 	}
 	am_report_record_sort_dkim(r);
+	am_report_sanitize(r->policy_domain);
+	am_report_sanitize(r->header_from);
+	am_report_sanitize(r->envelope_from);
+	am_report_sanitize(r->envelope_to);
+	am_report_sanitize(r->source_ip);
+	am_report_sanitize(r->override_comment);
+	am_report_sanitize(r->spf_domain);
+	am_report_sanitize(r->spf_result);
+	for (i = 0; i < r->ndkim; i++) {
+		am_report_sanitize(r->dkim[i].domain);
+		am_report_sanitize(r->dkim[i].selector);
+		am_report_sanitize(r->dkim[i].result);
+	}
 	if (!rep->have_policy)
 		return 1;
 	am_report_policy_fill(&r->pol, rep);
+	am_report_sanitize(r->pol.rua);
 	return 0;
 }
 

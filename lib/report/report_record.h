@@ -8,6 +8,7 @@
  * Everything is text, in the words the report XML uses ("pass",
  * "quarantine", "strict", "treewalk"), so the same record goes to
  * SQLite, PostgreSQL and the XML writer without further translation.
+ * Text is valid UTF-8 without control bytes (others become '?').
  * The DKIM results are in the RFC 9990 section 3.3 priority order:
  * passing and strictly aligned, passing and relaxed-aligned, other
  * passes, the rest (stable inside each class); at most
@@ -91,6 +92,10 @@ int	am_report_dkim_encode(const struct am_report_dkim *, size_t n,
 	    char *out, size_t size);
 int	am_report_dkim_decode(const char *, struct am_report_dkim *,
 	    size_t max, size_t *n);
+
+/* Replaces, in place, each control byte and each byte of a malformed
+ * UTF-8 sequence with '?' (so every store and the XML take the text). */
+void	am_report_sanitize(char *);
 
 /* Copies src into dst of size, always NUL-terminated. */
 void	am_report_strlcpy(char *dst, const char *src, size_t size);

@@ -91,6 +91,9 @@ am_report_schema_migrate(struct am_report_store *st, struct am_err *err)
 
 	if (am_schema_exec(st, st->be->begin_sql, err) != 0)
 		return -1;
+	if (st->be->migrate_lock_sql != NULL &&
+	    am_schema_exec(st, st->be->migrate_lock_sql, err) != 0)
+		goto fail;
 	if (am_schema_exec(st, "CREATE TABLE IF NOT EXISTS am_schema"
 	    " (version INTEGER NOT NULL)", err) != 0 ||
 	    st->be->exec(st->db, "SELECT MAX(version) FROM am_schema", NULL,

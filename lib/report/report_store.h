@@ -12,8 +12,8 @@
  * backends.
  *
  * URIs: "sqlite:PATH" (created with the schema if missing);
- * "postgresql:CONNINFO" (libpq conninfo; AM_E_UNSUPPORTED when built
- * without libpq).
+ * "postgresql:CONNINFO" (a libpq conninfo string, e.g. "host=/run/
+ * postgresql dbname=authmilter"; the schema is created on first use).
  *
  * Usage (the daemon's writer thread, the only caller that inserts):
  *	am_report_store_open("sqlite:/var/lib/authmilter/reports.db", &st, &err);

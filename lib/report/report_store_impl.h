@@ -30,6 +30,9 @@ struct am_report_backend {
 			    const struct am_sql_param *, int nparam,
 			    am_sql_row_fn *, void *ctx, struct am_err *);
 	void		(*close)(void *db);
+	/* run after begin_sql by migrations, or NULL: serializes
+	 * concurrent migrations where begin_sql does not */
+	const char	*migrate_lock_sql;
 };
 
 struct am_report_store {

@@ -80,7 +80,7 @@ am_sqlite_close(void *db)
 }
 
 static const struct am_report_backend am_sqlite_backend = {
-	"sqlite", "BEGIN IMMEDIATE", am_sqlite_exec, am_sqlite_close
+	"sqlite", "BEGIN IMMEDIATE", am_sqlite_exec, am_sqlite_close, NULL
 };
 
 int

@@ -91,6 +91,13 @@ t_record(void)
 	is_str(r.spf_result, "softfail", "SPF result");
 	rep.have_policy = 0;
 	is_int(am_report_record_from_dmarc(&r, &rep), 1, "no policy: 1");
+	strcpy(rep.envelope_from, "a\x01" "b\xff\xc3\xa9\xe2\x82");
+	strcpy(rep.override_comment, "ok \xf0\x9f\x98\x80 \x7f");
+	(void)am_report_record_from_dmarc(&r, &rep);
+	is_str(r.envelope_from, "a?b?\xc3\xa9??", "controls and bad UTF-8 "
+	    "become '?'");
+	is_str(r.override_comment, "ok \xf0\x9f\x98\x80 ?", "good UTF-8 "
+	    "kept");
 }
 
 static void
