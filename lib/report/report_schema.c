@@ -60,8 +60,16 @@ static const char *const am_schema_v1[] = {
 	NULL
 };
 
+/* v2: journals already replayed (report_journal.h) */
+static const char *const am_schema_v2[] = {
+	"CREATE TABLE am_journal_done ("
+	" journal_id TEXT NOT NULL PRIMARY KEY, done_at BIGINT NOT NULL)",
+	NULL
+};
+
 static const char *const *const am_schema_migrations[] = {
 	am_schema_v1,
+	am_schema_v2,
 };
 #define AM_SCHEMA_VERSIONS \
 	((int)(sizeof(am_schema_migrations) / sizeof(am_schema_migrations[0])))

@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mem.h"
 #include "report_store.h"
@@ -132,6 +133,66 @@ am_report_store_insert(struct am_report_store *st,
 		return -1;
 	}
 	return 0;
+}
+
+int
+am_report_store_insert_stream(struct am_report_store *st,
+    am_report_next_fn *next, void *ctx, const char *journal_id, size_t *n,
+    struct am_err *err)
+{
+	struct am_report_record	*r;
+	struct am_sql_param	 p[2];
+	char			*dkim;
+	int			 rc = 0, more;
+
+	*n = 0;
+	if (am_store_exec(st, st->be->begin_sql, NULL, 0, NULL, NULL, err))
+		return -1;
+	r = am_malloc(sizeof(*r));
+	dkim = am_malloc(AM_REPORT_DKIM_TEXT);
+	while (rc == 0 && (more = next(ctx, r)) != 0) {
+		if (more < 0)
+			rc = am_err_set(err, AM_E_IO, "record source failed");
+		else if ((rc = am_store_insert_one(st, r, dkim, err)) == 0)
+			(*n)++;
+	}
+	free(dkim);
+	free(r);
+	if (rc == 0 && journal_id != NULL) {
+		am_store_text(&p[0], journal_id);
+		am_store_int(&p[1], (int64_t)time(NULL));
+		rc = am_store_exec(st, "INSERT INTO am_journal_done"
+		    " (journal_id, done_at) VALUES ($1, $2)", p, 2, NULL, NULL,
+		    err);
+	}
+	if (rc != 0 || am_store_exec(st, "COMMIT", NULL, 0, NULL, NULL,
+	    err) != 0) {
+		(void)am_store_exec(st, "ROLLBACK", NULL, 0, NULL, NULL, NULL);
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+am_store_flag(void *ctx, int ncol, const char *const *v)
+{
+	(void)ncol;
+	(void)v;
+	*(int *)ctx = 1;
+	return 1;
+}
+
+int
+am_report_store_journal_done(struct am_report_store *st, const char *id,
+    int *done, struct am_err *err)
+{
+	struct am_sql_param	 p;
+
+	*done = 0;
+	am_store_text(&p, id);
+	return am_store_exec(st, "SELECT 1 FROM am_journal_done WHERE"
+	    " journal_id = $1", &p, 1, am_store_flag, done, err);
 }
 
 struct am_store_recs {

@@ -44,6 +44,17 @@ int	am_report_store_version(struct am_report_store *);
 int	am_report_store_insert(struct am_report_store *,
 	    const struct am_report_record *, size_t n, struct am_err *);
 
+/* Inserts every record next() gives (1: *out is the next record; 0:
+ * no more; -1: stop and roll back) and, when journal_id is not NULL,
+ * marks that journal done, all in one transaction. */
+typedef int am_report_next_fn(void *ctx, struct am_report_record *out);
+int	am_report_store_insert_stream(struct am_report_store *,
+	    am_report_next_fn *next, void *ctx, const char *journal_id,
+	    size_t *n, struct am_err *);
+/* Is the journal with this id already stored? */
+int	am_report_store_journal_done(struct am_report_store *,
+	    const char *journal_id, int *done, struct am_err *);
+
 typedef int am_report_record_fn(void *ctx, const struct am_report_record *);
 /* Calls fn for every record with begin <= time < end (and policy
  * domain, unless NULL), oldest first; fn returning non-zero stops. */

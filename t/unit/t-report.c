@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "report_journal.h"
 #include "report_out.h"
 #include "report_record.h"
 #include "report_store.h"
@@ -189,7 +191,7 @@ t_store(void)
 
 	snprintf(uri, sizeof(uri), "sqlite:%s/s.db", tmpdir);
 	ok(am_report_store_open(uri, &st, &err) == 0, "open a new store");
-	is_int(am_report_store_version(st), 1, "schema version 1");
+	is_int(am_report_store_version(st), 2, "schema version 2");
 	make_report(&rep, "v=DMARC1; p=reject; rua=mailto:a@example.com");
 	am_report_record_from_dmarc(&r[0], &rep);
 	r[1] = r[0];
@@ -243,7 +245,7 @@ t_store(void)
 	am_report_store_close(&st);
 	ok(st == NULL, "closed");
 	ok(am_report_store_open(uri, &st, &err) == 0 &&
-	    am_report_store_version(st) == 1, "reopen: still version 1");
+	    am_report_store_version(st) == 2, "reopen: still version 2");
 	c.n = 0;
 	ok(am_report_store_records(st, 0, 9000, NULL, t_collect_fn, &c,
 	    &err) == 0 && c.n == 3, "the records survived");
@@ -462,6 +464,101 @@ t_unpack(void)
 	am_buf_release(&b);
 }
 
+static int t_pushes;
+
+static int
+t_push(void *ctx, const struct am_report_record *r)
+{
+	(void)ctx;
+	(void)r;
+	return t_pushes++ % 2 == 0 ? 0 : -1;	/* every second refused */
+}
+
+static int
+t_count_rec(void *ctx, const struct am_report_record *r)
+{
+	(void)r;
+	(*(size_t *)ctx)++;
+	return 0;
+}
+
+static void
+t_journal(void)
+{
+	struct am_report_store	*st;
+	struct am_report_record	 r[3], back;
+	struct am_dmarc_report	 rep;
+	struct am_report_push	 push = { t_push, NULL, 0, 0, 0 };
+	struct am_err		 err;
+	char			 line[AM_REPORT_JOURNAL_LINE], uri[512];
+	char			 path[512], cmd[2048];
+	size_t			 stored, bad, n;
+	struct stat		 sb;
+
+	make_report(&rep, "v=DMARC1; p=reject; rua=mailto:a@example.com");
+	strcpy(rep.override_comment, "sp ace=%/x");
+	am_report_record_from_dmarc(&r[0], &rep);
+	ok(am_report_journal_format(&r[0], line, sizeof(line)) == 0 &&
+	    strncmp(line, "AMR1 =1000 =example.com ", 24) == 0 &&
+	    line[strlen(line) - 1] == '\n' && strchr(line, '\n') ==
+	    line + strlen(line) - 1, "journal line");
+	ok(am_report_journal_parse(line, &back) == 0 &&
+	    memcmp(&back, &r[0], sizeof(back)) == 0, "journal line back");
+	line[strlen(line) / 2] = '\0';
+	ok(am_report_journal_parse(line, &back) == -1, "a cut line: -1");
+	ok(am_report_journal_parse("AMR1 =1 =a", &back) == -1,
+	    "too few fields: -1");
+	ok(am_report_journal_format(&r[0], line, 100) == -1, "too small: -1");
+
+	am_report_push_sink(&push, &rep);
+	am_report_push_sink(&push, &rep);
+	rep.have_policy = 0;
+	am_report_push_sink(&push, &rep);
+	ok(push.pushed == 1 && push.dropped == 1 && push.no_policy == 1,
+	    "push sink: pushed, dropped (queue full), no policy counted");
+
+	snprintf(uri, sizeof(uri), "sqlite:%s/j.db", tmpdir);
+	snprintf(path, sizeof(path), "%s/journal", tmpdir);
+	r[1] = r[0];
+	r[1].time = 1001;
+	r[2] = r[0];
+	r[2].time = 1002;
+	ok(am_report_journal_append(path, r, 2, &err) == 0 &&
+	    am_report_journal_append(path, r + 2, 1, &err) == 0,
+	    "append 2, then 1");
+	ok(am_report_store_open(uri, &st, &err) == 0, "open the store");
+	ok(am_report_journal_replay(path, st, &stored, &bad, &err) == 0 &&
+	    stored == 3 && bad == 0, "replay: 3 stored");
+	ok(stat(path, &sb) != 0, "the journal is gone");
+	ok(am_report_journal_replay(path, st, &stored, &bad, &err) == 0 &&
+	    stored == 0, "no journal: nothing, 0");
+	/* a crash mid-write: the cut last line is skipped and counted */
+	ok(am_report_journal_append(path, r, 3, &err) == 0, "append 3");
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s.copy' && truncate -s -7 '%s'",
+	    path, path, path);
+	ok(system(cmd) == 0, "cut the last line");
+	ok(am_report_journal_replay(path, st, &stored, &bad, &err) == 0 &&
+	    stored == 2 && bad == 1, "replay: 2 stored, 1 cut line skipped");
+	/* a crash after the commit, before the unlink: done, not again */
+	ok(am_report_journal_append(path, r, 3, &err) == 0, "a new journal");
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s.copy'", path, path);
+	ok(system(cmd) == 0, "kept aside");
+	ok(am_report_journal_replay(path, st, &stored, &bad, &err) == 0 &&
+	    stored == 3, "replay it");
+	snprintf(cmd, sizeof(cmd), "mv '%s.copy' '%s.replay'", path, path);
+	ok(system(cmd) == 0, "the same journal left as if crashed");
+	ok(am_report_journal_replay(path, st, &stored, &bad, &err) == 0 &&
+	    stored == 0, "its id is done: nothing stored twice");
+	n = 0;
+	ok(am_report_store_records(st, 0, 5000, NULL, t_count_rec, &n,
+	    &err) == 0 && n == 8, "8 records in all (3 + 2 + 3)");
+	am_report_store_close(&st);
+	ok(am_report_journal_append(path, r, 1, &err) == 0, "a journal");
+	snprintf(uri, sizeof(uri), "sqlite:%s/no/such/dir/j.db", tmpdir);
+	ok(am_report_store_open(uri, &st, &err) == -1, "the store is down");
+	ok(stat(path, &sb) == 0, "the journal waits");
+}
+
 int
 main(void)
 {
@@ -479,6 +576,7 @@ main(void)
 	t_xml();
 	t_parse_edges();
 	t_unpack();
+	t_journal();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	(void)system(cmd);
 	return done_testing();
