@@ -67,9 +67,19 @@ static const char *const am_schema_v2[] = {
 	NULL
 };
 
+/* v3: which node builds and sends a period (am_report_store_claim) */
+static const char *const am_schema_v3[] = {
+	"CREATE TABLE am_claims ("
+	" period_begin BIGINT NOT NULL, period_end BIGINT NOT NULL,"
+	" node TEXT NOT NULL, claimed_at BIGINT NOT NULL,"
+	" PRIMARY KEY (period_begin, period_end))",
+	NULL
+};
+
 static const char *const *const am_schema_migrations[] = {
 	am_schema_v1,
 	am_schema_v2,
+	am_schema_v3,
 };
 #define AM_SCHEMA_VERSIONS \
 	((int)(sizeof(am_schema_migrations) / sizeof(am_schema_migrations[0])))

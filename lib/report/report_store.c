@@ -412,6 +412,53 @@ am_report_store_rows(struct am_report_store *st, int64_t begin,
 	return rc;
 }
 
+/* ----------------------------------------------------------- claims */
+
+static int
+am_store_claimer(void *ctx, int ncol, const char *const *v)
+{
+	char	*holder = ctx;
+
+	if (ncol > 0)
+		am_report_strlcpy(holder, v[0], 256);
+	return 1;
+}
+
+int
+am_report_store_claim(struct am_report_store *st, int64_t begin,
+    int64_t end, const char *node, int64_t now, int64_t stale, int *mine,
+    struct am_err *err)
+{
+	struct am_sql_param	 p[4];
+	char			 holder[256] = "";
+
+	*mine = 0;
+	if (am_store_exec(st, st->be->begin_sql, NULL, 0, NULL, NULL, err))
+		return -1;
+	am_store_int(&p[0], begin);
+	am_store_int(&p[1], end);
+	am_store_int(&p[2], now - stale);
+	if (am_store_exec(st, "DELETE FROM am_claims WHERE period_begin = $1"
+	    " AND period_end = $2 AND claimed_at < $3", p, 3, NULL, NULL,
+	    err) != 0)
+		goto fail;
+	am_store_text(&p[2], node);
+	am_store_int(&p[3], now);
+	if (am_store_exec(st, "INSERT INTO am_claims (period_begin,"
+	    " period_end, node, claimed_at) VALUES ($1, $2, $3, $4)"
+	    " ON CONFLICT DO NOTHING", p, 4, NULL, NULL, err) != 0 ||
+	    am_store_exec(st, "SELECT node FROM am_claims WHERE"
+	    " period_begin = $1 AND period_end = $2", p, 2, am_store_claimer,
+	    holder, err) != 0 ||
+	    am_store_exec(st, "COMMIT", NULL, 0, NULL, NULL, err) != 0)
+		goto fail;
+	*mine = strcmp(holder, node) == 0;
+	return 0;
+fail:
+	(void)am_store_exec(st, "ROLLBACK", NULL, 0, NULL, NULL, NULL);
+	return -1;
+}
+
 /* ----------------------------------------------------------- ledger */
 
 static int

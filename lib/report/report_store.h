@@ -88,6 +88,17 @@ int	am_report_store_sent_add(struct am_report_store *,
 	    const char *destination, const char *report_id, int64_t when,
 	    struct am_err *);
 
+/*
+ * am_report_store_claim - with several nodes (MX hosts) on one store,
+ * exactly one builds and sends a period: the first to claim it.  *mine
+ * is set when node holds the claim (newly or from before).  A claim
+ * older than stale seconds (its node died) is taken over.  One
+ * transaction; concurrent claims are serialized by the database.
+ */
+int	am_report_store_claim(struct am_report_store *, int64_t begin,
+	    int64_t end, const char *node, int64_t now, int64_t stale,
+	    int *mine, struct am_err *);
+
 /* Stores an imported report; *dup is set when the same (reporter org,
  * report id, period) was stored before (nothing is written then). */
 int	am_report_store_import(struct am_report_store *,

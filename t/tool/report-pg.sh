@@ -46,6 +46,16 @@ fi
 ok "postgres started on a unix socket in $tmp/sock"
 URI="postgresql:host=$tmp/sock dbname=postgres user=amtest"
 
+# the store's unit tests (schema, migrations, records, ledger, claims,
+# imports) on an empty database of this cluster
+"$bin/createdb" -h "$tmp/sock" -U amtest unit > "$tmp/out" 2>&1
+AM_TEST_PG_URI="postgresql:host=$tmp/sock dbname=unit user=amtest" \
+	"$top_builddir/t/unit/t-report" > "$tmp/unit" 2>&1
+rc=$?
+cp "$tmp/unit" "$tmp/out"
+check "t-report's store tests on PostgreSQL" \
+	sh -c "[ $rc = 0 ] && ! grep -q '^not ok' '$tmp/unit' && grep -q '^1\.\.' '$tmp/unit'"
+
 mkdir "$tmp/w" "$tmp/sent"
 cat > "$tmp/w/zone" <<'Z'
 $ORIGIN .

@@ -1,7 +1,8 @@
 /*
  * t-report - lib/report: the record and its converter, the DKIM text
  * column, periods, the SQLite store (schema, migrations, records,
- * configurations, rows, ledger, imports), the XML both ways (checked
+ * configurations, rows, ledger, claims, imports; on PostgreSQL too when
+ * AM_TEST_PG_URI names an empty database), the journal, the XML both ways (checked
  * against dmarc-xml-0.2.xsd with libxml2), gzip, the mail, unpacking
  */
 
@@ -189,9 +190,13 @@ t_store(void)
 	char				 uri[512];
 	int				 found, dup;
 
-	snprintf(uri, sizeof(uri), "sqlite:%s/s.db", tmpdir);
+	/* t/tool/report-pg.sh runs this on PostgreSQL too */
+	if (getenv("AM_TEST_PG_URI") != NULL)
+		snprintf(uri, sizeof(uri), "%s", getenv("AM_TEST_PG_URI"));
+	else
+		snprintf(uri, sizeof(uri), "sqlite:%s/s.db", tmpdir);
 	ok(am_report_store_open(uri, &st, &err) == 0, "open a new store");
-	is_int(am_report_store_version(st), 2, "schema version 2");
+	is_int(am_report_store_version(st), 3, "schema version 3");
 	make_report(&rep, "v=DMARC1; p=reject; rua=mailto:a@example.com");
 	am_report_record_from_dmarc(&r[0], &rep);
 	r[1] = r[0];
@@ -242,10 +247,20 @@ t_store(void)
 	f.end = 86400;
 	ok(am_report_store_import(st, &f, 1, &dup, &err) == 0 && !dup,
 	    "another period: not a duplicate");
+	ok(am_report_store_claim(st, 0, 86400, "mx1", 100, 3600, &found,
+	    &err) == 0 && found, "claim: mx1 first");
+	ok(am_report_store_claim(st, 0, 86400, "mx2", 200, 3600, &found,
+	    &err) == 0 && !found, "claim: not mx2's");
+	ok(am_report_store_claim(st, 0, 86400, "mx1", 300, 3600, &found,
+	    &err) == 0 && found, "claim: still mx1's");
+	ok(am_report_store_claim(st, 86400, 172800, "mx2", 300, 3600, &found,
+	    &err) == 0 && found, "claim: the next period is mx2's");
+	ok(am_report_store_claim(st, 0, 86400, "mx2", 100 + 3601, 3600,
+	    &found, &err) == 0 && found, "claim: a stale claim taken over");
 	am_report_store_close(&st);
 	ok(st == NULL, "closed");
 	ok(am_report_store_open(uri, &st, &err) == 0 &&
-	    am_report_store_version(st) == 2, "reopen: still version 2");
+	    am_report_store_version(st) == 3, "reopen: still version 3");
 	c.n = 0;
 	ok(am_report_store_records(st, 0, 9000, NULL, t_collect_fn, &c,
 	    &err) == 0 && c.n == 3, "the records survived");
