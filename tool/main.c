@@ -26,6 +26,8 @@ static const struct {
 	    "OpenDKIM and an OpenDMARC configuration" },
 	{ "check-domain", am_cmd_checkdomain, "audit a sending domain: "
 	    "DKIM, SPF, DMARC, MX, PTR, DNSBL, SMTP" },
+	{ "report", am_cmd_report, "DMARC aggregate reports: build and "
+	    "send ours, import and show others'" },
 };
 
 static int

@@ -29,6 +29,7 @@ int	am_cmd_spf(int, char **);
 int	am_cmd_eval(int, char **);
 int	am_cmd_migrate(int, char **);
 int	am_cmd_checkdomain(int, char **);
+int	am_cmd_report(int, char **);
 
 /* Opens path (or stdin when NULL or "-") as a seekable stream: stdin is
  * spooled to a temporary file.  Prints the reason and returns NULL on

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "dmarc_report.h"
 
@@ -35,6 +36,7 @@ am_dmarc_report_fill(struct am_dmarc_report *rep,
 	size_t				 i;
 
 	memset(rep, 0, sizeof(*rep));
+	rep->time = (int64_t)time(NULL);
 	am_dmarc_copy(rep->source_ip, sizeof(rep->source_ip), source_ip);
 	am_dmarc_copy(rep->header_from, sizeof(rep->header_from), r->author);
 	am_dmarc_copy(rep->envelope_from, sizeof(rep->envelope_from),

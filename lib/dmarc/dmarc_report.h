@@ -23,6 +23,8 @@
  * logs it (am_dmarc_report_log_sink), the reporting issue will store it.
  */
 
+#include <stdint.h>
+
 #include "buf.h"
 #include "dmarc.h"
 #include "log.h"
@@ -46,6 +48,7 @@ struct am_dmarc_report_auth {
 };
 
 struct am_dmarc_report {
+	int64_t				 time;	/* evaluated, s since epoch */
 	char				 source_ip[64];
 	char				 header_from[AM_DMARC_DOMAIN_MAX + 1];
 	/* "" for the null reverse-path (the SPF entry then names the
@@ -78,7 +81,7 @@ struct am_dmarc_report_sink {
 };
 
 /* Any string argument may be NULL ("").  A failing t=y record gets the
- * override policy_test_mode. */
+ * override policy_test_mode; time is set to now (time(2)). */
 void		 am_dmarc_report_fill(struct am_dmarc_report *,
 		    const struct am_dmarc_result *, const char *source_ip,
 		    const char *envelope_from, const char *envelope_to);

@@ -1,0 +1,124 @@
+#ifndef AM_REPORT_STORE_H
+#define AM_REPORT_STORE_H
+
+/*
+ * report_store - where report records, the sent-report ledger and
+ * imported reports live: SQLite (one file, WAL) or PostgreSQL, one
+ * schema for both, versioned migrations (report_schema.c)
+ *
+ * The store speaks SQL through a small backend interface
+ * (report_store_impl.h: exec a statement with text/integer parameters,
+ * rows back as text), so every query below is written once, for both
+ * backends.
+ *
+ * URIs: "sqlite:PATH" (created with the schema if missing);
+ * "postgresql:CONNINFO" (a libpq conninfo string, e.g. "host=/run/
+ * postgresql dbname=authmilter"; the schema is created on first use).
+ *
+ * Usage (the daemon's writer thread, the only caller that inserts):
+ *	am_report_store_open("sqlite:/var/lib/authmilter/reports.db", &st, &err);
+ *	am_report_store_insert(st, recs, n, &err);	(one transaction)
+ *	am_report_store_close(&st);
+ *
+ * Thread safety: one store handle per thread.  Several processes may
+ * use one database (SQLite: WAL and a busy timeout; PostgreSQL: its
+ * own locking).
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "report_feedback.h"
+#include "report_record.h"
+
+struct am_report_store;
+
+int	am_report_store_open(const char *uri, struct am_report_store **,
+	    struct am_err *);
+void	am_report_store_close(struct am_report_store **);
+/* The schema version the store is at after open (migrations applied). */
+int	am_report_store_version(struct am_report_store *);
+
+/* Inserts n records in one transaction: all or none. */
+int	am_report_store_insert(struct am_report_store *,
+	    const struct am_report_record *, size_t n, struct am_err *);
+
+/* Inserts every record next() gives (1: *out is the next record; 0:
+ * no more; -1: stop and roll back) and, when journal_id is not NULL,
+ * marks that journal done, all in one transaction. */
+typedef int am_report_next_fn(void *ctx, struct am_report_record *out);
+int	am_report_store_insert_stream(struct am_report_store *,
+	    am_report_next_fn *next, void *ctx, const char *journal_id,
+	    size_t *n, struct am_err *);
+/* Is the journal with this id already stored? */
+int	am_report_store_journal_done(struct am_report_store *,
+	    const char *journal_id, int *done, struct am_err *);
+
+typedef int am_report_record_fn(void *ctx, const struct am_report_record *);
+/* Calls fn for every record with begin <= time < end (and policy
+ * domain, unless NULL), oldest first; fn returning non-zero stops. */
+int	am_report_store_records(struct am_report_store *, int64_t begin,
+	    int64_t end, const char *policy_domain, am_report_record_fn *,
+	    void *ctx, struct am_err *);
+
+/* A policy domain with one published configuration seen in a period. */
+struct am_report_config {
+	char			 policy_domain[AM_REPORT_DOMAIN];
+	struct am_report_policy	 pol;
+	uint64_t		 messages;
+};
+typedef int am_report_config_fn(void *ctx, const struct am_report_config *);
+/* Each (policy domain, configuration) with records in [begin, end). */
+int	am_report_store_configs(struct am_report_store *, int64_t begin,
+	    int64_t end, am_report_config_fn *, void *ctx, struct am_err *);
+/* The rows (grouped records with counts) of one configuration, in a
+ * stable order, added to f. */
+int	am_report_store_rows(struct am_report_store *, int64_t begin,
+	    int64_t end, const struct am_report_config *,
+	    struct am_report_feedback *f, struct am_err *);
+
+/* The ledger of sent reports. */
+int	am_report_store_sent_find(struct am_report_store *,
+	    const char *policy_domain, int64_t begin, int64_t end,
+	    const char *destination, const char *report_id, int *found,
+	    struct am_err *);
+int	am_report_store_sent_add(struct am_report_store *,
+	    const char *policy_domain, int64_t begin, int64_t end,
+	    const char *destination, const char *report_id, int64_t when,
+	    struct am_err *);
+
+/*
+ * am_report_store_claim - with several nodes (MX hosts) on one store,
+ * exactly one builds and sends a period: the first to claim it.  *mine
+ * is set when node holds the claim (newly or from before).  A claim
+ * older than stale seconds (its node died) is taken over.  One
+ * transaction; concurrent claims are serialized by the database.
+ */
+int	am_report_store_claim(struct am_report_store *, int64_t begin,
+	    int64_t end, const char *node, int64_t now, int64_t stale,
+	    int *mine, struct am_err *);
+
+/* Stores an imported report; *dup is set when the same (reporter org,
+ * report id, period) was stored before (nothing is written then). */
+int	am_report_store_import(struct am_report_store *,
+	    const struct am_report_feedback *, int64_t when, int *dup,
+	    struct am_err *);
+
+/* An imported row with its report's identity. */
+struct am_report_irow {
+	char			 org_name[256];
+	char			 report_id[256];
+	int64_t			 begin, end;
+	char			 policy_domain[AM_REPORT_DOMAIN];
+	struct am_report_row	 row;	/* row.dkim points into the irow */
+	struct am_report_dkim	 dkim[AM_REPORT_DKIM_MAX];
+};
+typedef int am_report_irow_fn(void *ctx, const struct am_report_irow *);
+/* Imported rows of reports whose period ends after since (and of one
+ * policy domain unless NULL), by policy domain, org, source IP. */
+int	am_report_store_imported(struct am_report_store *, int64_t since,
+	    const char *policy_domain, am_report_irow_fn *, void *ctx,
+	    struct am_err *);
+
+#endif /* AM_REPORT_STORE_H */

@@ -1,0 +1,48 @@
+#ifndef AM_REPORT_CMDS_H
+#define AM_REPORT_CMDS_H
+
+/*
+ * authmilter-tool report - the DMARC report commands (aggregate,
+ * import, show) and what they share
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "report_store.h"
+#include "tool.h"
+
+#define AM_REPORT_DEFAULT_STORE	"sqlite:/var/lib/authmilter/reports.db"
+
+/*
+ * The report settings.  FIXME(config): read from the configuration file
+ * by report_conf.c's own small reader until lib/config has the options
+ * (ReportStore, ReportOrgName, ReportEmail, ReportInterval, plus
+ * ReportMaxSize and ReportSendmail); then replace am_report_conf_load()
+ * with the config snapshot's values.
+ */
+struct am_report_conf {
+	char		 store[1024];	/* ReportStore */
+	char		 org_name[256];	/* ReportOrgName */
+	char		 email[256];	/* ReportEmail */
+	char		 receiver[256];	/* the domain of ReportEmail */
+	unsigned	 interval;	/* ReportInterval, hours */
+	size_t		 max_size;	/* ReportMaxSize, gzipped octets */
+	char		 sendmail[512];	/* ReportSendmail */
+};
+
+/* Defaults, then the file when path is not NULL; 0, or -1 (printed). */
+int	am_report_conf_load(const char *path, struct am_report_conf *);
+/* Opens the store named by the configuration, or by store_uri when
+ * given; NULL on error (printed). */
+struct am_report_store *am_report_conf_store(const struct am_report_conf *,
+	    const char *store_uri);
+
+int	am_report_cmd_aggregate(int, char **);
+int	am_report_cmd_import(int, char **);
+int	am_report_cmd_show(int, char **);
+
+/* Writes s as a JSON string (with the quotes). */
+void	am_report_json_str(FILE *, const char *);
+
+#endif /* AM_REPORT_CMDS_H */
