@@ -238,7 +238,7 @@ am_dmarc_walk(struct am_dns *dns, const char *domain,
 	am_dmarc_opts_init(&opts);
 	memset(&in, 0, sizeof(in));
 	in.author = domain;
-	in.spf = AM_SPF_NONE;
+	in.spf = AM_VERDICT_NONE;
 	(void)am_dmarc_eval(dns, &opts, &in, res, NULL);
 }
 

@@ -566,26 +566,32 @@ am_dkim_reason_name(enum am_dkim_reason code)
 	return names[code];
 }
 
-const char *
-am_dkim_verdict_name(enum am_dkim_verdict verdict)
+enum am_verdict
+am_dkim_verdict_word(enum am_dkim_verdict verdict)
 {
 	switch (verdict) {
 	case AM_DKIM_NONE:
-		return "none";
+		return AM_VERDICT_NONE;
 	case AM_DKIM_PASS:
-		return "pass";
+		return AM_VERDICT_PASS;
 	case AM_DKIM_FAIL:
-		return "fail";
+		return AM_VERDICT_FAIL;
 	case AM_DKIM_NEUTRAL:
-		return "neutral";
+		return AM_VERDICT_NEUTRAL;
 	case AM_DKIM_POLICY:
-		return "policy";
+		return AM_VERDICT_POLICY;
 	case AM_DKIM_TEMPERROR:
-		return "temperror";
+		return AM_VERDICT_TEMPERROR;
 	case AM_DKIM_PERMERROR:
-		return "permerror";
+		break;
 	}
-	return "permerror";
+	return AM_VERDICT_PERMERROR;
+}
+
+const char *
+am_dkim_verdict_name(enum am_dkim_verdict verdict)
+{
+	return am_verdict_name(am_dkim_verdict_word(verdict));
 }
 
 void

@@ -43,6 +43,7 @@
 #include "dns.h"
 #include "err.h"
 #include "log.h"
+#include "verdict.h"
 
 struct am_keycache;
 
@@ -144,6 +145,8 @@ const struct am_dkim_result *am_dkim_verifier_result(
 			    const struct am_dkim_verifier *, size_t i);
 
 const char		*am_dkim_verdict_name(enum am_dkim_verdict);
+/* The shared result word (verdict.h) of a DKIM verdict. */
+enum am_verdict		 am_dkim_verdict_word(enum am_dkim_verdict);
 /* A stable token for a reason code, e.g. "no-key", for logs. */
 const char		*am_dkim_reason_name(enum am_dkim_reason);
 /* Fills an RFC 8601 resinfo for r ("dkim=pass header.d=... "). */

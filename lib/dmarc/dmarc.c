@@ -186,8 +186,8 @@ am_dmarc_idents(struct am_dmarc_ctx *ctx, const struct am_dmarc_input *in,
 		max = AM_DMARC_MAX_IDENT - 1;
 	if (in->spf_domain != NULL && in->spf_domain[0] != '\0')
 		am_dmarc_ident_add(ctx, r, 0, in->spf_domain, NULL,
-		    am_spf_verdict_name(in->spf), in->spf == AM_SPF_PASS,
-		    in->spf == AM_SPF_TEMPERROR);
+		    am_verdict_name(in->spf), in->spf == AM_VERDICT_PASS,
+		    in->spf == AM_VERDICT_TEMPERROR);
 	for (i = 0; i < in->ndkim; i++) {
 		if (in->dkim[i].d == NULL)
 			continue;
@@ -197,9 +197,9 @@ am_dmarc_idents(struct am_dmarc_ctx *ctx, const struct am_dmarc_input *in,
 			break;
 		}
 		am_dmarc_ident_add(ctx, r, 1, in->dkim[i].d, in->dkim[i].s,
-		    am_dkim_verdict_name(in->dkim[i].verdict),
-		    in->dkim[i].verdict == AM_DKIM_PASS,
-		    in->dkim[i].verdict == AM_DKIM_TEMPERROR);
+		    am_verdict_name(in->dkim[i].verdict),
+		    in->dkim[i].verdict == AM_VERDICT_PASS,
+		    in->dkim[i].verdict == AM_VERDICT_TEMPERROR);
 	}
 }
 

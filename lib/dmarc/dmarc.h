@@ -77,12 +77,11 @@
 
 #include "authres.h"
 #include "buf.h"
-#include "dkim_verify.h"
 #include "dmarc_rec.h"
 #include "dns.h"
 #include "err.h"
 #include "psl.h"
-#include "spf.h"
+#include "verdict.h"
 
 #define AM_DMARC_WALK_MAX	8	/* 4.10: queries in one walk */
 #define AM_DMARC_MAX_DKIM	10	/* signatures looked at by default */
@@ -152,12 +151,13 @@ enum am_dmarc_alignment {
 struct am_dmarc_dkim_in {
 	const char		*d;
 	const char		*s;	/* selector, for reports; may be NULL */
-	enum am_dkim_verdict	 verdict;
+	enum am_verdict		 verdict;	/* am_dkim_verdict_word() */
 };
 
 struct am_dmarc_input {
 	const char			*author;	/* A-label */
-	enum am_spf_verdict		 spf;		/* MAIL FROM identity */
+	enum am_verdict			 spf;		/* MAIL FROM identity:
+							 * am_spf_verdict_word() */
 	const char			*spf_domain;	/* NULL or "": none */
 	const struct am_dmarc_dkim_in	*dkim;
 	size_t				 ndkim;

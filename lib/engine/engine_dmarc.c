@@ -94,22 +94,23 @@ am_engine_dmarc_input(struct am_engine *e, struct am_dmarc_dkim_in *dk,
 
 	memset(di, 0, sizeof(*di));
 	if (up->have_spf) {
-		di->spf = up->spf;
+		di->spf = am_spf_verdict_word(up->spf);
 		di->spf_domain = up->spf_domain;
 	} else if (e->spf.state == AM_ENGINE_SPF_DONE) {
-		di->spf = e->spf.mailfrom.verdict;
+		di->spf = am_spf_verdict_word(e->spf.mailfrom.verdict);
 		di->spf_domain = e->spf.mailfrom.domain;
 	}
 	for (i = 0; i < up->ndkim && k < max; i++, k++) {
 		dk[k].d = up->dkim[i].d;
 		dk[k].s = NULL;
-		dk[k].verdict = up->dkim[i].verdict == AM_DKIM_PASS &&
-		    !pass_ok ? AM_DKIM_PERMERROR : up->dkim[i].verdict;
+		dk[k].verdict = am_dkim_verdict_word(up->dkim[i].verdict ==
+		    AM_DKIM_PASS && !pass_ok ? AM_DKIM_PERMERROR :
+		    up->dkim[i].verdict);
 	}
 	for (i = 0; i < e->ndkim && k < max; i++, k++) {
 		dk[k].d = e->dkim[i].d != NULL ? e->dkim[i].d : "";
 		dk[k].s = e->dkim[i].s;
-		dk[k].verdict = e->dkim[i].verdict;
+		dk[k].verdict = am_dkim_verdict_word(e->dkim[i].verdict);
 	}
 	di->dkim = dk;
 	di->ndkim = k;

@@ -24,14 +24,14 @@
 
 static enum am_spf_verdict am_spf_host(struct am_spf_eval *, const char *);
 
-static const char *const am_spf_verdict_names[] = {
-	[AM_SPF_NONE] = "none",
-	[AM_SPF_NEUTRAL] = "neutral",
-	[AM_SPF_PASS] = "pass",
-	[AM_SPF_FAIL] = "fail",
-	[AM_SPF_SOFTFAIL] = "softfail",
-	[AM_SPF_TEMPERROR] = "temperror",
-	[AM_SPF_PERMERROR] = "permerror",
+static const enum am_verdict am_spf_verdict_words[] = {
+	[AM_SPF_NONE] = AM_VERDICT_NONE,
+	[AM_SPF_NEUTRAL] = AM_VERDICT_NEUTRAL,
+	[AM_SPF_PASS] = AM_VERDICT_PASS,
+	[AM_SPF_FAIL] = AM_VERDICT_FAIL,
+	[AM_SPF_SOFTFAIL] = AM_VERDICT_SOFTFAIL,
+	[AM_SPF_TEMPERROR] = AM_VERDICT_TEMPERROR,
+	[AM_SPF_PERMERROR] = AM_VERDICT_PERMERROR,
 };
 
 static const char *const am_spf_reason_names[] = {
@@ -54,11 +54,17 @@ static const char *const am_spf_reason_names[] = {
 
 #define AM_SPF_NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
+enum am_verdict
+am_spf_verdict_word(enum am_spf_verdict v)
+{
+	return (size_t)v < AM_SPF_NELEM(am_spf_verdict_words) ?
+	    am_spf_verdict_words[v] : AM_VERDICT_PERMERROR;
+}
+
 const char *
 am_spf_verdict_name(enum am_spf_verdict v)
 {
-	return (size_t)v < AM_SPF_NELEM(am_spf_verdict_names) ?
-	    am_spf_verdict_names[v] : "permerror";
+	return am_verdict_name(am_spf_verdict_word(v));
 }
 
 const char *

@@ -58,6 +58,7 @@
 #include "authres.h"
 #include "dns.h"
 #include "err.h"
+#include "verdict.h"
 
 #define AM_SPF_MAX_LOOKUPS	10	/* 4.6.4: DNS-querying terms */
 #define AM_SPF_MAX_NAMES	10	/* 4.6.4: names from one MX/PTR */
@@ -178,6 +179,8 @@ int		 am_spf_check_host(struct am_dns *, const struct am_spf_opts *,
 		    struct am_err *);
 
 const char	*am_spf_verdict_name(enum am_spf_verdict);
+/* The shared result word (verdict.h) of an SPF verdict. */
+enum am_verdict	 am_spf_verdict_word(enum am_spf_verdict);
 const char	*am_spf_reason_name(enum am_spf_reason);
 
 /*

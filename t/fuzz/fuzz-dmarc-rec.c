@@ -99,8 +99,8 @@ static void
 evaluate(const uint8_t *data, size_t size, const struct am_dmarc_rec *rec)
 {
 	static const struct am_dmarc_dkim_in dkim[] = {
-		{ "k.j.i.h.g.f.e.d.c.b.a.two.example", "s", AM_DKIM_PASS },
-		{ "two.example", "s", AM_DKIM_TEMPERROR },
+		{ "k.j.i.h.g.f.e.d.c.b.a.two.example", "s", AM_VERDICT_PASS },
+		{ "two.example", "s", AM_VERDICT_TEMPERROR },
 	};
 	struct am_dmarc_input	 in;
 	struct am_dmarc_opts	 opts;
@@ -120,7 +120,7 @@ evaluate(const uint8_t *data, size_t size, const struct am_dmarc_rec *rec)
 		abort();
 	memset(&in, 0, sizeof(in));
 	in.author = "a.b.c.d.e.f.g.h.i.fuzz.example";
-	in.spf = AM_SPF_PASS;
+	in.spf = AM_VERDICT_PASS;
 	in.spf_domain = "x.fuzz.example";
 	in.dkim = dkim;
 	in.ndkim = 2;

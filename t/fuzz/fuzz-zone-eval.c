@@ -70,8 +70,8 @@ static void
 dmarc_one(struct am_dns *dns, const char *author)
 {
 	static const struct am_dmarc_dkim_in dkim[] = {
-		{ "c.example", "s", AM_DKIM_PASS },
-		{ "example", "s", AM_DKIM_FAIL },
+		{ "c.example", "s", AM_VERDICT_PASS },
+		{ "example", "s", AM_VERDICT_FAIL },
 	};
 	struct am_dmarc_input	 in;
 	struct am_dmarc_opts	 o;
@@ -81,7 +81,7 @@ dmarc_one(struct am_dns *dns, const char *author)
 
 	memset(&in, 0, sizeof(in));
 	in.author = author;
-	in.spf = AM_SPF_PASS;
+	in.spf = AM_VERDICT_PASS;
 	in.spf_domain = "b.example";
 	in.dkim = dkim;
 	in.ndkim = 2;

@@ -80,9 +80,9 @@ main(int argc, char **argv)
 			if (split(optarg, f, 2) != 2)
 				return usage();
 			in.spf_domain = f[0];
-			in.spf = strcmp(f[1], "pass") == 0 ? AM_SPF_PASS :
-			    strcmp(f[1], "temperror") == 0 ? AM_SPF_TEMPERROR :
-			    AM_SPF_FAIL;
+			in.spf = strcmp(f[1], "pass") == 0 ? AM_VERDICT_PASS :
+			    strcmp(f[1], "temperror") == 0 ? AM_VERDICT_TEMPERROR :
+			    AM_VERDICT_FAIL;
 			break;
 		case 'd':
 			if (in.ndkim == PROBE_MAX_DKIM || split(optarg, f, 3) != 3)
@@ -90,8 +90,8 @@ main(int argc, char **argv)
 			dk[in.ndkim].d = f[0];
 			dk[in.ndkim].s = f[1];
 			dk[in.ndkim++].verdict = strcmp(f[2], "pass") == 0 ?
-			    AM_DKIM_PASS : strcmp(f[2], "temperror") == 0 ?
-			    AM_DKIM_TEMPERROR : AM_DKIM_FAIL;
+			    AM_VERDICT_PASS : strcmp(f[2], "temperror") == 0 ?
+			    AM_VERDICT_TEMPERROR : AM_VERDICT_FAIL;
 			break;
 		default:
 			return usage();

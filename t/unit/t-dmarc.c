@@ -270,20 +270,20 @@ run(const char *zone, const struct am_dmarc_opts *opts, const char *author,
 	in.author = author;
 	if (spf != NULL) {
 		ident(spf, &in.spf_domain, &pass, &temp);
-		in.spf = pass ? AM_SPF_PASS : temp ? AM_SPF_TEMPERROR :
-		    AM_SPF_FAIL;
+		in.spf = pass ? AM_VERDICT_PASS : temp ? AM_VERDICT_TEMPERROR :
+		    AM_VERDICT_FAIL;
 	}
 	if (dkim1 != NULL) {
 		ident(dkim1, &dk[0].d, &pass, &temp);
 		dk[0].s = "sel";
-		dk[0].verdict = pass ? AM_DKIM_PASS : temp ?
-		    AM_DKIM_TEMPERROR : AM_DKIM_FAIL;
+		dk[0].verdict = pass ? AM_VERDICT_PASS : temp ?
+		    AM_VERDICT_TEMPERROR : AM_VERDICT_FAIL;
 		in.ndkim = 1;
 	}
 	if (dkim2 != NULL) {
 		ident(dkim2, &dk[1].d, &pass, &temp);
 		dk[1].s = "sel2";
-		dk[1].verdict = pass ? AM_DKIM_PASS : AM_DKIM_FAIL;
+		dk[1].verdict = pass ? AM_VERDICT_PASS : AM_VERDICT_FAIL;
 		in.ndkim = 2;
 	}
 	in.dkim = dk;
@@ -376,14 +376,14 @@ deep(void)
 		    author + 2 * 110);
 		dk[i].d = d[i];
 		dk[i].s = "s";
-		dk[i].verdict = AM_DKIM_FAIL;
+		dk[i].verdict = AM_VERDICT_FAIL;
 	}
-	dk[3].verdict = dk[7].verdict = dk[11].verdict = AM_DKIM_PASS;
+	dk[3].verdict = dk[7].verdict = dk[11].verdict = AM_VERDICT_PASS;
 	(void)am_dns_zone_load_string(dns,
 	    D("example.com", "v=DMARC1; p=reject; np=none"), NULL);
 	memset(&in, 0, sizeof(in));
 	in.author = author;
-	in.spf = AM_SPF_PASS;
+	in.spf = AM_VERDICT_PASS;
 	in.spf_domain = spf;
 	in.dkim = dk;
 	in.ndkim = 12;
@@ -468,7 +468,7 @@ dns_errors(void)
 		am_dns_zone_fail(dns, t[i].fail, t[i].st);
 		memset(&in, 0, sizeof(in));
 		in.author = t[i].author;
-		in.spf = AM_SPF_PASS;
+		in.spf = AM_VERDICT_PASS;
 		in.spf_domain = t[i].spf;
 		(void)am_dmarc_eval(dns, &opts, &in, &r, NULL);
 		snprintf(name, sizeof(name), "%s: verdict", t[i].name);
@@ -621,7 +621,7 @@ authors(void)
 {
 	static const char *const two[] = { "example.com", "example.org" };
 	static const char *const same[] = { "example.com", "EXAMPLE.com" };
-	struct am_dmarc_dkim_in	 dk = { "example.com", "s", AM_DKIM_PASS };
+	struct am_dmarc_dkim_in	 dk = { "example.com", "s", AM_VERDICT_PASS };
 	struct am_dmarc_result	 r[2];
 	struct am_dmarc_input	 in;
 	struct am_dmarc_opts	 opts;
