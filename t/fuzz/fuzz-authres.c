@@ -4,7 +4,7 @@
  * Checks, beyond "no crash": a failure says why; on success every view
  * lies inside the input, keywords are letters, digits and '-', the
  * counts are within their bounds, "none" has no results, and a value
- * rebuilt with the builder (lib/authres.c) from the parsed results
+ * rebuilt with the builder (lib/mail/authres.c) from the parsed results
  * parses again to the same methods, results and properties.
  */
 

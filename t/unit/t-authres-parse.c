@@ -113,7 +113,7 @@ test_rfc(void)
 	    "B.7 policy.expired");
 }
 
-/* What lib/authres.c writes parses back to what it was given. */
+/* What lib/mail/authres.c writes parses back to what it was given. */
 static void
 test_roundtrip(void)
 {
