@@ -692,20 +692,3 @@ am_config_macro_match(const struct am_config *cfg,
 	return 0;
 }
 
-const char *
-am_action_name(enum am_action a)
-{
-	switch (a) {
-	case AM_ACTION_ACCEPT:
-		return "accept";
-	case AM_ACTION_REJECT:
-		return "reject";
-	case AM_ACTION_TEMPFAIL:
-		return "tempfail";
-	case AM_ACTION_DISCARD:
-		return "discard";
-	case AM_ACTION_QUARANTINE:
-		return "quarantine";
-	}
-	return "?";
-}

@@ -279,6 +279,4 @@ int			 am_config_macro_match(const struct am_config *,
 			    const char *(*get)(void *ctx, const char *name),
 			    void *ctx);
 
-const char		*am_action_name(enum am_action);
-
 #endif /* AM_CONFIG_H */

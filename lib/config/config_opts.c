@@ -279,7 +279,7 @@ am_cfg_action(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
 			continue;
 		k = (size_t)snprintf(want + n, sizeof(want) - n, "%s%s",
 		    n == 0 ? "" : left == 1 ? " or " : ", ",
-		    am_action_name(order[i]));
+		    am_disposition_action_name(order[i]));
 		n = k < sizeof(want) - n ? n + k : sizeof(want) - 1;
 		left--;
 	}

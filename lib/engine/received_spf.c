@@ -5,31 +5,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "atext.h"
 #include "received_spf.h"
 
 #define AM_RSPF_FOLD	76	/* line length aim */
 
-/* RFC 5322 atext */
 static int
-am_rspf_atext(unsigned char ch)
+am_rspf_dot_atom_str(const char *s)
 {
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-	    (ch >= '0' && ch <= '9') || (ch != '\0' &&
-	    strchr("!#$%&'*+-/=?^_`{|}~", ch) != NULL);
-}
-
-static int
-am_rspf_dot_atom(const char *s)
-{
-	size_t	 i;
-
-	if (s[0] == '\0' || s[0] == '.')
-		return 0;
-	for (i = 0; s[i] != '\0'; i++)
-		if (s[i] == '.' ? s[i + 1] == '.' || s[i + 1] == '\0' :
-		    !am_rspf_atext((unsigned char)s[i]))
-			return 0;
-	return 1;
+	return am_dot_atom(s, strlen(s));
 }
 
 /* Appends s escaped for a comment or quoted-string: the delimiters get
@@ -61,7 +45,7 @@ am_rspf_kv(struct am_buf *out, size_t *col, const char *key, const char *v)
 		(void)am_buf_appendc(out, ' ');
 	before = out->len;
 	(void)am_buf_printf(out, "%s=", key);
-	if (am_rspf_dot_atom(v))
+	if (am_rspf_dot_atom_str(v))
 		(void)am_buf_appends(out, v);
 	else {
 		(void)am_buf_appendc(out, '"');

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "atext.h"
 #include "buf.h"
 #include "domain.h"
 
@@ -83,13 +84,6 @@ is_wsp(int c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-static int
-is_atext(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || (c != 0 &&
-	    strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
-}
 
 static int
 is_ctl(int c)
@@ -249,9 +243,9 @@ advance(struct parser *p)
 		t->kind = c == '"' ? T_QSTR : T_DLIT;
 		if (lex_quoted(p, t, c == '"' ? '"' : ']') == -1)
 			return -1;
-	} else if (is_atext(c) || c >= 0x80) {
+	} else if (am_atext(c) || c >= 0x80) {
 		t->kind = T_ATOM;
-		while (p->pos < p->n && (is_atext(p->s[p->pos]) ||
+		while (p->pos < p->n && (am_atext(p->s[p->pos]) ||
 		    p->s[p->pos] >= 0x80))
 			lex_octet(p, t);
 	} else if (strchr("<>@,;:.", c) != NULL) {
@@ -418,7 +412,7 @@ local_is_bare(const unsigned char *s, size_t n)
 	int	 word = 0;
 
 	for (i = 0; i < n; i++)
-		if (s[i] != '.' && !is_atext(s[i]) && s[i] < 0x80)
+		if (s[i] != '.' && !am_atext(s[i]) && s[i] < 0x80)
 			return 0;
 		else if (s[i] != '.')
 			word = 1;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "atext.h"
 #include "authres.h"
 #include "mem.h"
 
@@ -28,20 +29,6 @@ am_is_token(const char *s)
 		if (!am_is_token_char((unsigned char)*s))
 			return 0;
 	return 1;
-}
-
-/* RFC 5321/5322 dot-atom: atext runs separated by single dots. */
-
-static int
-am_is_atext(unsigned char c)
-{
-	if (c >= 'a' && c <= 'z')
-		return 1;
-	if (c >= 'A' && c <= 'Z')
-		return 1;
-	if (c >= '0' && c <= '9')
-		return 1;
-	return c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL;
 }
 
 /* Letters, digits, hyphen, and '_' (seen in DKIM selectors). */
@@ -71,7 +58,7 @@ am_is_dot_atom(const char *s, size_t n, int ldh_only)
 			continue;
 		}
 		prev_dot = 0;
-		if (ldh_only ? !am_is_ldh(c) : !am_is_atext(c))
+		if (ldh_only ? !am_is_ldh(c) : !am_atext(c))
 			return 0;
 	}
 	return !prev_dot;

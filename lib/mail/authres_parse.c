@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "atext.h"
 #include "authres.h"
 #include "err.h"
 
@@ -114,10 +115,7 @@ am_arp_is_token(int c)
 static int
 am_arp_is_pchar(int c)
 {
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9'))
-		return 1;
-	return c > 0 && strchr("!#$%&'*+-/=?^_`{|}~.@", c) != NULL;
+	return am_atext(c) || c == '.' || c == '@';
 }
 
 static int

@@ -832,9 +832,9 @@ test_macros(void)
 	ok(!am_config_macro_match(cfg, macro_get, (void *)empty),
 	    "name only: an empty value does not count");
 	am_config_unref(&cfg);
-	is_str(am_action_name(AM_ACTION_QUARANTINE), "quarantine",
+	is_str(am_disposition_action_name(AM_ACTION_QUARANTINE), "quarantine",
 	    "action name");
-	is_str(am_action_name(AM_ACTION_TEMPFAIL), "tempfail", "action name 2");
+	is_str(am_disposition_action_name(AM_ACTION_TEMPFAIL), "tempfail", "action name 2");
 }
 
 static void
