@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "mem.h"
 
 static int	 am_logfd = -1;		/* LogFile, once opened */
 
@@ -40,10 +41,27 @@ am_logdest_init(struct am_logdest *d, const struct am_config *cfg,
 		d->to_stderr = 0;	/* once is enough */
 }
 
+static void	am_logfile_write(int, enum am_log_level, const char *);
+
+/* Out of memory: syslog (its buffer is on the stack) and LogFile, never
+ * a standard error that a daemon has closed; nothing here allocates. */
+static void
+am_syslog_oom(size_t n)
+{
+	char	 line[96];
+
+	(void)snprintf(line, sizeof(line), "out of memory allocating %zu "
+	    "bytes: stopping", n);
+	syslog(LOG_MAIL | LOG_CRIT, "%s", line);
+	if (am_logfd != -1)
+		am_logfile_write(am_logfd, AM_LOG_ERROR, line);
+}
+
 void
 am_syslog_open(void)
 {
 	openlog("authmilter", LOG_PID | LOG_NDELAY, LOG_MAIL);
+	am_mem_set_oom_log(am_syslog_oom);
 }
 
 /*

@@ -8,10 +8,22 @@
 
 #include "mem.h"
 
+static void	(*am_oom_log)(size_t);
+
+void
+am_mem_set_oom_log(void (*fn)(size_t))
+{
+	am_oom_log = fn;
+}
+
 void
 am_oom(size_t n)
 {
-	fprintf(stderr, "authmilter: out of memory allocating %zu bytes\n", n);
+	if (am_oom_log != NULL)
+		am_oom_log(n);
+	else
+		fprintf(stderr, "authmilter: out of memory allocating %zu "
+		    "bytes\n", n);
 	abort();
 }
 
