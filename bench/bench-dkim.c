@@ -40,6 +40,7 @@
 #include "autoconfig.h"
 #include "bodyhash.h"
 #include "buf.h"
+#include "canon_simd.h"
 #include "dkim_sign.h"
 #include "dkim_verify.h"
 #include "dns.h"
@@ -784,9 +785,37 @@ bench_cpu_model(char *out, size_t len)
 	fclose(fp);
 }
 
+/* bench_cpu_flag - does /proc/cpuinfo list flag for the first CPU? */
+
+static int
+bench_cpu_flag(const char *flag)
+{
+	FILE	*fp = fopen("/proc/cpuinfo", "r");
+	char	 line[4096], *t, *save;
+	int	 found = 0;
+
+	if (fp == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if (strncmp(line, "flags", 5) != 0)
+			continue;
+		for (t = strtok_r(line, " \t\n", &save); t != NULL;
+		    t = strtok_r(NULL, " \t\n", &save))
+			if (strcmp(t, flag) == 0)
+				found = 1;
+		break;
+	}
+	fclose(fp);
+	return found;
+}
+
 static void
 bench_header(int quick)
 {
+	static const char *const flags[] = {
+		"sha_ni", "avx2", "bmi2", "avx512_vbmi2"
+	};
+	size_t		 i;
 	char		 date[32], cpu[128];
 	time_t		 now = time(NULL);
 	struct tm	 tm;
@@ -798,6 +827,16 @@ bench_header(int quick)
 	printf("%s; %ld cores (%s); %s; %s run, best of %d x %.2f s\n\n",
 	    date, sysconf(_SC_NPROCESSORS_ONLN), cpu, OPENSSL_VERSION_TEXT,
 	    quick ? "quick" : "full", BENCH_REPS, bench_run_s);
+	printf("CPU features:");
+	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+		printf(" %s%s", bench_cpu_flag(flags[i]) ? "" : "no ",
+		    flags[i]);
+	printf("; OPENSSL_ia32cap %s; relaxed kernel: %s (AM_CANON_KERNEL"
+	    "=%s)\n\n", getenv("OPENSSL_ia32cap") != NULL ?
+	    getenv("OPENSSL_ia32cap") : "unset",
+	    am_canon_kernel_name(am_canon_kernel_default()),
+	    getenv("AM_CANON_KERNEL") != NULL ? getenv("AM_CANON_KERNEL") :
+	    "unset");
 }
 
 /* ---------------------------------------------------------------- main */
@@ -882,13 +921,18 @@ main(int argc, char **argv)
 	struct bench_goals	 g;
 	struct am_buf		 text;
 	double			 t0 = bench_clock(CLOCK_MONOTONIC);
-	int			 quick = 0;
+	int			 quick = 0, body_only = 0, i;
 
-	if (argc == 2 && strcmp(argv[1], "--quick") == 0)
-		quick = 1;
-	else if (argc != 1) {
-		fprintf(stderr, "usage: bench-dkim [--quick]\n");
-		return 2;
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--quick") == 0)
+			quick = 1;
+		else if (strcmp(argv[i], "--body") == 0)
+			body_only = 1;
+		else {
+			fprintf(stderr, "usage: bench-dkim [--quick] "
+			    "[--body]\n");
+			return 2;
+		}
 	}
 	if (quick)
 		bench_run_s /= 10;
@@ -896,8 +940,13 @@ main(int argc, char **argv)
 	am_buf_init(&text, 4 * 1024 * 1024);
 	bench_text(&text, 2 * 1024 * 1024);
 	bench_body_table(&text, &g);
-	bench_op_table(&g);
 	am_buf_release(&text);
+	if (body_only) {
+		printf("\nrelaxed on 2 MB at %.1f%% of raw SHA-256 (CPU).\n",
+		    100 * g.relaxed_2mb);
+		return 0;
+	}
+	bench_op_table(&g);
 	printf("\nGoals (CPU time): relaxed on 2 MB at %.1f%% of raw "
 	    "SHA-256 (goal >= 80%%): %s; am_pkey at worst %.1f%% of raw "
 	    "(goal >= 90%%): %s.  Total %.1f s.\n", 100 * g.relaxed_2mb,

@@ -74,6 +74,92 @@ struct am_canon {
 	unsigned char		 out[CANON_STAGE];	/* staging for the sink */
 };
 
+/* ---------------------------------------------------------------- kernels */
+
+static const struct {
+	enum am_canon_kernel	 k;
+	const char		*name;
+} canon_kernels[] = {
+	{ AM_CANON_KERNEL_AUTO, "auto" },
+	{ AM_CANON_KERNEL_AVX512, "vbmi2" },
+	{ AM_CANON_KERNEL_AVX2_BMI2, "avx2-bmi2" },
+	{ AM_CANON_KERNEL_AVX2, "avx2" },
+	{ AM_CANON_KERNEL_SSSE3, "ssse3" },
+	{ AM_CANON_KERNEL_NONE, "portable" },
+};
+
+/* The process's choice: 0 not made yet, else 1 + the kernel. */
+static int		 canon_kernel_chosen;
+static am_canon_blk_fn	*canon_kernel_ptr;
+
+int
+am_canon_kernel_parse(const char *name, enum am_canon_kernel *out)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(canon_kernels) / sizeof(canon_kernels[0]); i++)
+		if (strcmp(name, canon_kernels[i].name) == 0) {
+			*out = canon_kernels[i].k;
+			return 0;
+		}
+	return -1;
+}
+
+const char *
+am_canon_kernel_name(enum am_canon_kernel k)
+{
+	am_canon_blk_fn	*fn;
+	size_t		 i;
+
+	if (k == AM_CANON_KERNEL_AUTO) {	/* which one it is here */
+		fn = am_canon_blk_pick(AM_CANON_KERNEL_AUTO);
+		for (i = 1; i < sizeof(canon_kernels) /
+		    sizeof(canon_kernels[0]); i++)
+			if (am_canon_blk_pick(canon_kernels[i].k) == fn)
+				return canon_kernels[i].name;
+	}
+	for (i = 0; i < sizeof(canon_kernels) / sizeof(canon_kernels[0]); i++)
+		if (canon_kernels[i].k == k)
+			return canon_kernels[i].name;
+	return "?";
+}
+
+/* canon_kernel_choose - AM_CANON_KERNEL, or AUTO; racing callers
+ * compute the same thing, so plain atomic stores are enough. */
+
+static enum am_canon_kernel
+canon_kernel_choose(void)
+{
+	enum am_canon_kernel	 k = AM_CANON_KERNEL_AUTO;
+	const char		*env = getenv("AM_CANON_KERNEL");
+	int			 v;
+
+	if ((v = __atomic_load_n(&canon_kernel_chosen, __ATOMIC_ACQUIRE)) != 0)
+		return (enum am_canon_kernel)(v - 1);
+	if (env != NULL && am_canon_kernel_parse(env, &k) == 0 &&
+	    k != AM_CANON_KERNEL_NONE && am_canon_blk_pick(k) == NULL)
+		k = AM_CANON_KERNEL_AUTO;	/* not on this CPU */
+	__atomic_store_n(&canon_kernel_ptr, am_canon_blk_pick(k),
+	    __ATOMIC_RELAXED);
+	__atomic_store_n(&canon_kernel_chosen, (int)k + 1, __ATOMIC_RELEASE);
+	return k;
+}
+
+enum am_canon_kernel
+am_canon_kernel_default(void)
+{
+	return canon_kernel_choose();
+}
+
+static am_canon_blk_fn *
+canon_kernel_fn(void)
+{
+	(void)canon_kernel_choose();
+	return __atomic_load_n(&canon_kernel_ptr, __ATOMIC_RELAXED);
+}
+
+/* ---------------------------------------------------------------- state */
+
 struct am_canon *
 am_canon_new(enum am_canon_mode mode, am_canon_sink_fn *sink, void *sink_ctx)
 {
@@ -87,7 +173,7 @@ am_canon_new(enum am_canon_mode mode, am_canon_sink_fn *sink, void *sink_ctx)
 	c->sink = sink;
 	c->sink_ctx = sink_ctx;
 	if (mode == AM_CANON_RELAXED)
-		c->blk = am_canon_blk_pick(AM_CANON_KERNEL_AUTO);
+		c->blk = canon_kernel_fn();
 	return c;
 }
 

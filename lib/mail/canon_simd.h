@@ -54,6 +54,8 @@ typedef void am_canon_blk_fn(struct am_canon_blk *);
 enum am_canon_kernel {
 	AM_CANON_KERNEL_AUTO,		/* the best this CPU runs */
 	AM_CANON_KERNEL_AVX512,		/* AVX-512 VBMI2 vpcompressb */
+	AM_CANON_KERNEL_AVX2_BMI2,	/* AVX2 masks, pext packing */
+	AM_CANON_KERNEL_AVX2,		/* AVX2 masks, pshufb + table */
 	AM_CANON_KERNEL_SSSE3,		/* pshufb and a 256-entry table */
 	AM_CANON_KERNEL_NONE		/* portable byte-level paths only */
 };
@@ -61,8 +63,27 @@ enum am_canon_kernel {
 /*
  * am_canon_blk_pick - the kernel for k, or NULL if this CPU (or this
  * build, off x86-64) has none: then canon.c runs its portable paths.
+ * AUTO is the best kernel for this CPU: vbmi2, then avx2-bmi2 (not on
+ * AMD before Zen 3, whose pdep/pext are slow), avx2, ssse3.
  */
 am_canon_blk_fn	*am_canon_blk_pick(enum am_canon_kernel k);
+
+/*
+ * am_canon_kernel_default - the kernel every new relaxed canonicalizer
+ * uses, chosen once per process: the environment variable
+ * AM_CANON_KERNEL (auto, vbmi2, avx2-bmi2, avx2, ssse3 or portable),
+ * read at the first call, or AUTO if it is unset, unknown or names a
+ * kernel this CPU cannot run (so a forced kernel never crashes).  For
+ * benchmarks and tests; thread-safe (the choice is idempotent).
+ */
+enum am_canon_kernel am_canon_kernel_default(void);
+
+/* The name of k (as AM_CANON_KERNEL spells it); AUTO resolves to the
+ * kernel it picks here, "portable" when there is none. */
+const char	*am_canon_kernel_name(enum am_canon_kernel k);
+/* The kernel a name stands for; -1 if none. */
+int		 am_canon_kernel_parse(const char *name,
+		    enum am_canon_kernel *out);
 
 /*
  * am_canon_set_kernel - for tests: make c use kernel k from now on.

@@ -340,7 +340,9 @@ static const struct {
 } kernels[] = {
 	{ AM_CANON_KERNEL_NONE, "portable" },
 	{ AM_CANON_KERNEL_SSSE3, "ssse3" },
-	{ AM_CANON_KERNEL_AVX512, "avx512" },
+	{ AM_CANON_KERNEL_AVX2, "avx2" },
+	{ AM_CANON_KERNEL_AVX2_BMI2, "avx2-bmi2" },
+	{ AM_CANON_KERNEL_AVX512, "vbmi2" },
 };
 
 static int
