@@ -70,6 +70,7 @@ struct am_canon {
 	int			 wrote;		/* emitted any body bytes */
 	int			 ended;		/* am_canon_body_end() was called */
 	am_canon_blk_fn		*blk;		/* relaxed block kernel, or NULL */
+	am_canon_scan_fn	*scan;		/* vector scan, or NULL */
 	size_t			 outlen;
 	unsigned char		 out[CANON_STAGE];	/* staging for the sink */
 };
@@ -91,6 +92,7 @@ static const struct {
 /* The process's choice: 0 not made yet, else 1 + the kernel. */
 static int		 canon_kernel_chosen;
 static am_canon_blk_fn	*canon_kernel_ptr;
+static am_canon_scan_fn	*canon_scan_ptr;
 
 int
 am_canon_kernel_parse(const char *name, enum am_canon_kernel *out)
@@ -131,15 +133,18 @@ static enum am_canon_kernel
 canon_kernel_choose(void)
 {
 	enum am_canon_kernel	 k = AM_CANON_KERNEL_AUTO;
-	const char		*env = getenv("AM_CANON_KERNEL");
+	const char		*env;
 	int			 v;
 
 	if ((v = __atomic_load_n(&canon_kernel_chosen, __ATOMIC_ACQUIRE)) != 0)
 		return (enum am_canon_kernel)(v - 1);
+	env = getenv("AM_CANON_KERNEL");
 	if (env != NULL && am_canon_kernel_parse(env, &k) == 0 &&
 	    k != AM_CANON_KERNEL_NONE && am_canon_blk_pick(k) == NULL)
 		k = AM_CANON_KERNEL_AUTO;	/* not on this CPU */
 	__atomic_store_n(&canon_kernel_ptr, am_canon_blk_pick(k),
+	    __ATOMIC_RELAXED);
+	__atomic_store_n(&canon_scan_ptr, am_canon_scan_pick(k),
 	    __ATOMIC_RELAXED);
 	__atomic_store_n(&canon_kernel_chosen, (int)k + 1, __ATOMIC_RELEASE);
 	return k;
@@ -151,30 +156,31 @@ am_canon_kernel_default(void)
 	return canon_kernel_choose();
 }
 
-static am_canon_blk_fn *
-canon_kernel_fn(void)
-{
-	(void)canon_kernel_choose();
-	return __atomic_load_n(&canon_kernel_ptr, __ATOMIC_RELAXED);
-}
-
 /* ---------------------------------------------------------------- state */
 
 struct am_canon *
 am_canon_new(enum am_canon_mode mode, am_canon_sink_fn *sink, void *sink_ctx)
 {
-	struct am_canon	*c;
+	struct am_canon	*c = am_malloc(sizeof(*c));
 
+	am_canon_reset(c, mode, sink, sink_ctx);
+	return c;
+}
+
+void
+am_canon_reset(struct am_canon *c, enum am_canon_mode mode,
+    am_canon_sink_fn *sink, void *sink_ctx)
+{
 	assert(mode == AM_CANON_SIMPLE || mode == AM_CANON_RELAXED);
 	assert(sink != NULL);
-	c = am_malloc(sizeof(*c));
 	memset(c, 0, offsetof(struct am_canon, out));
 	c->mode = mode;
 	c->sink = sink;
 	c->sink_ctx = sink_ctx;
+	(void)canon_kernel_choose();
 	if (mode == AM_CANON_RELAXED)
-		c->blk = canon_kernel_fn();
-	return c;
+		c->blk = __atomic_load_n(&canon_kernel_ptr, __ATOMIC_RELAXED);
+	c->scan = __atomic_load_n(&canon_scan_ptr, __ATOMIC_RELAXED);
 }
 
 int
@@ -186,6 +192,7 @@ am_canon_set_kernel(struct am_canon *c, enum am_canon_kernel k)
 		return -1;
 	if (c->mode == AM_CANON_RELAXED)
 		c->blk = fn;
+	c->scan = am_canon_scan_pick(k);
 	return 0;
 }
 
@@ -373,11 +380,18 @@ canon_anomaly(int relaxed, const unsigned char *p)
 /* canon_scan - length of the leading run of n bytes that needs no work */
 
 static size_t
-canon_scan(int relaxed, const unsigned char *p, size_t n)
+canon_scan(const struct am_canon *c, int relaxed, const unsigned char *p,
+    size_t n)
 {
 	canon_vec	 m0, m1;
 	size_t		 i = 0, j;
+	int		 found;
 
+	if (c->scan != NULL && n > 64) {
+		i = c->scan(relaxed, p, n, &found);
+		if (found)
+			return i;
+	}
 	/* Two vectors at a time: bytes i..i+31, peeking at i+32. */
 	for (; n - i > 2 * CANON_VEC; i += 2 * CANON_VEC) {
 		m0 = canon_vec_mask(relaxed, p + i);
@@ -650,7 +664,7 @@ am_canon_body(struct am_canon *c, const void *vp, size_t len)
 					canon_step(c, *p++);
 				continue;
 			}
-			k = canon_scan(relaxed, p, (size_t)(end - p));
+			k = canon_scan(c, relaxed, p, (size_t)(end - p));
 			if (canon_bare_lf(relaxed, p + k, end)) {
 				/* Common in files with Unix line ends. */
 				canon_run(c, p, k + 1);

@@ -69,6 +69,17 @@ enum am_canon_kernel {
 am_canon_blk_fn	*am_canon_blk_pick(enum am_canon_kernel k);
 
 /*
+ * am_canon_scan_pick - the fast path's anomaly scan for kernel k (both
+ * modes), or NULL for canon.c's portable one: AVX2, for the avx2,
+ * avx2-bmi2 and vbmi2 kernels (and AUTO where AVX2 runs).  It returns
+ * the offset of the first anomaly, with *found set, or, with *found
+ * clear, how far it got (it stops with 64 bytes or fewer left).
+ */
+typedef size_t am_canon_scan_fn(int relaxed, const unsigned char *p,
+		    size_t n, int *found);
+am_canon_scan_fn *am_canon_scan_pick(enum am_canon_kernel k);
+
+/*
  * am_canon_kernel_default - the kernel every new relaxed canonicalizer
  * uses, chosen once per process: the environment variable
  * AM_CANON_KERNEL (auto, vbmi2, avx2-bmi2, avx2, ssse3 or portable),

@@ -610,6 +610,67 @@ blk_avx2_bmi2(struct am_canon_blk *b)
 	blk_settle(b, p, o, &k);
 }
 
+/* ---------------------------------------------------------------- scan */
+
+/*
+ * The fast path's anomaly scan (canon.c, canon_scan) 64 bytes a step
+ * with AVX2, for simple mode above all, where it is all the work there
+ * is.  The same test as canon_vec_mask(), on 32 bytes and the 32 after
+ * each by one.
+ */
+
+__attribute__((target("avx2,bmi")))
+static inline uint32_t
+scan_mask32(int relaxed, const unsigned char *q)
+{
+	__m256i	 b = _mm256_loadu_si256((const __m256i *)(const void *)q);
+	__m256i	 nx = _mm256_loadu_si256((const __m256i *)(const void *)
+		    (q + 1));
+	__m256i	 cr = _mm256_set1_epi8('\r'), lf = _mm256_set1_epi8('\n');
+	__m256i	 sp = _mm256_set1_epi8(' '), m;
+
+	m = _mm256_xor_si256(_mm256_cmpeq_epi8(b, cr),
+	    _mm256_cmpeq_epi8(nx, lf));
+	m = _mm256_or_si256(m, _mm256_and_si256(_mm256_cmpeq_epi8(b, lf),
+	    _mm256_cmpeq_epi8(nx, cr)));
+	if (relaxed) {
+		m = _mm256_or_si256(m, _mm256_cmpeq_epi8(b,
+		    _mm256_set1_epi8('\t')));
+		m = _mm256_or_si256(m, _mm256_and_si256(_mm256_cmpeq_epi8(b,
+		    sp), _mm256_cmpeq_epi8(_mm256_min_epu8(nx, sp), nx)));
+	}
+	return (uint32_t)_mm256_movemask_epi8(m);
+}
+
+__attribute__((target("avx2,bmi")))
+static size_t
+scan_avx2(int relaxed, const unsigned char *p, size_t n, int *found)
+{
+	uint64_t	 m;
+	size_t		 i;
+
+	for (i = 0; n - i > 64; i += 64) {	/* bytes i..i+63, peek i+64 */
+		m = scan_mask32(relaxed, p + i) |
+		    (uint64_t)scan_mask32(relaxed, p + i + 32) << 32;
+		if (m != 0) {
+			*found = 1;
+			return i + _tzcnt_u64(m);
+		}
+	}
+	*found = 0;
+	return i;
+}
+
+am_canon_scan_fn *
+am_canon_scan_pick(enum am_canon_kernel k)
+{
+	__builtin_cpu_init();
+	if (k == AM_CANON_KERNEL_NONE || k == AM_CANON_KERNEL_SSSE3 ||
+	    !__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("bmi"))
+		return NULL;
+	return scan_avx2;
+}
+
 /* ---------------------------------------------------------------- choice */
 
 /*
@@ -659,6 +720,13 @@ am_canon_blk_pick(enum am_canon_kernel k)
 }
 
 #else /* not x86-64: no kernels, canon.c runs its portable paths */
+
+am_canon_scan_fn *
+am_canon_scan_pick(enum am_canon_kernel k)
+{
+	(void)k;
+	return NULL;
+}
 
 am_canon_blk_fn *
 am_canon_blk_pick(enum am_canon_kernel k)
