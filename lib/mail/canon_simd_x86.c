@@ -511,26 +511,27 @@ __attribute__((target(BLK_AVX2)))
 static inline unsigned char *
 blk_pack32_avx2(unsigned char *o, __m256i v, uint32_t keep)
 {
-	unsigned	 k0 = keep & 0xff, k1 = (keep >> 8) & 0xff;
-	unsigned	 k2 = (keep >> 16) & 0xff, k3 = keep >> 24;
 	__m256i		 s;
 	__m128i		 lo, hi;
 
-	s = _mm256_set_epi64x((long long)blk_tab[k3], (long long)blk_tab[k2],
-	    (long long)blk_tab[k1], (long long)blk_tab[k0]);
+	s = _mm256_set_epi64x((long long)blk_tab[keep >> 24],
+	    (long long)blk_tab[(keep >> 16) & 0xff],
+	    (long long)blk_tab[(keep >> 8) & 0xff],
+	    (long long)blk_tab[keep & 0xff]);
 	s = _mm256_add_epi8(s, _mm256_set_epi64x(0x0808080808080808LL, 0,
 	    0x0808080808080808LL, 0));
 	v = _mm256_shuffle_epi8(v, s);
 	lo = _mm256_castsi256_si128(v);
 	hi = _mm256_extracti128_si256(v, 1);
+	/* Offsets from prefixes of keep: no chain of adds through o. */
 	_mm_storeu_si128((__m128i *)(void *)o, lo);
-	o += __builtin_popcount(k0);
-	_mm_storeh_pi((__m64 *)(void *)o, _mm_castsi128_ps(lo));
-	o += __builtin_popcount(k1);
-	_mm_storeu_si128((__m128i *)(void *)o, hi);
-	o += __builtin_popcount(k2);
-	_mm_storeh_pi((__m64 *)(void *)o, _mm_castsi128_ps(hi));
-	return o + __builtin_popcount(k3);
+	_mm_storeh_pi((__m64 *)(void *)(o + __builtin_popcount(keep & 0xff)),
+	    _mm_castsi128_ps(lo));
+	_mm_storeu_si128((__m128i *)(void *)(o +
+	    __builtin_popcount(keep & 0xffff)), hi);
+	_mm_storeh_pi((__m64 *)(void *)(o +
+	    __builtin_popcount(keep & 0xffffff)), _mm_castsi128_ps(hi));
+	return o + __builtin_popcount(keep);
 }
 
 __attribute__((target(BLK_AVX2)))
