@@ -34,9 +34,11 @@
  * arm64, plain scalar code elsewhere.  No #ifdef is needed.
  *
  * Faster still, in relaxed mode, is a block kernel (canon_simd.h):
- * 64 bytes at a time with no branch per byte, chosen at run time for
- * the CPU (AVX-512 VBMI2 or SSSE3 on x86-64; none elsewhere, then
- * c->blk is NULL).  It runs whenever nothing is pending and stops for
+ * 64 bytes at a time with no branch per byte, chosen once per process
+ * for the CPU (AVX-512 VBMI2, AVX2 with or without BMI2, or SSSE3 on
+ * x86-64; none elsewhere, then c->blk is NULL), or forced with the
+ * environment variable AM_CANON_KERNEL.  Where AVX2 runs, canon_scan()
+ * also has an AVX2 version (c->scan), 64 bytes a step.  It runs whenever nothing is pending and stops for
  * what it cannot do (bare LF, held-back empty lines), which the paths
  * above then take, for one block or, after a bare LF, CANON_LF_RETRY
  * bytes, so a body with Unix line ends goes no slower than without it.

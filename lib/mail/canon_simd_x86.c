@@ -13,7 +13,8 @@
  * WSP runs whose next non-WSP byte starts a line end.  The first byte
  * of every other run is kept and, HT or SP, goes out as SP.  The kept
  * bytes are packed into the output: vpcompressb with AVX-512 VBMI2,
- * pshufb with a 256-entry table per 8 bytes with SSSE3.
+ * pshufb with a 256-entry table per 8 bytes with AVX2 (two 16-byte
+ * lanes per pshufb) and SSSE3.
  *
  * trail flows backwards, from a line end to the WSP before it, which
  * carries in an add cannot do.  With BMI2, pext gathers one bit per
