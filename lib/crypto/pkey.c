@@ -332,7 +332,7 @@ am_pkey_verify(EVP_PKEY *pk, const char *mdname, const unsigned char *data,
 		/* a malformed signature (negative) is just invalid */
 		r = EVP_DigestVerify(op.ctx, sig, siglen, data, len) == 1;
 	}
-	am_pkey_ctx_done(&op, pk, r != -1);
+	am_pkey_ctx_done(&op, pk, r == 1);	/* kept only after success */
 	ERR_clear_error();
 	return r;
 }
