@@ -4,7 +4,8 @@
 /*
  * canon_simd - block kernels for relaxed body canonicalization
  *
- * Private to canon.c (and t-canon, which forces each kernel in turn).
+ * Private to canon.c; t-canon and fuzz-canon force each kernel in turn
+ * (am_canon_set_kernel), bench-dkim prints which one ran.
  * A kernel takes 64 input bytes at a time and, without a branch per
  * byte, works out which bytes relaxed canonicalization keeps (a WSP
  * byte goes if the byte before it is WSP, or if its run ends at a line
