@@ -10,6 +10,10 @@
 #     same config (OpenDKIM syntax): Mode sv, relaxed/relaxed, the same
 #     key, InternalHosts 127.0.0.1, Nameservers 127.0.0.1@$DNS_PORT,
 #     no syslog.
+#   - bench/null-milter, the libmilter floor: a filter that does nothing
+#     but negotiates the same protocol options as authmilter (no-reply
+#     headers, SMFIP_SKIP, the same actions), takes the body and inserts
+#     one header at the end (see bench/null-milter.c).
 # Then runs bench-milter for each milter x {sign, verify} x {2 KB, 200 KB}
 # x {1, 8} connections, $DURATION seconds each, and prints a markdown
 # table. Signing: client 127.0.0.1, unsigned corpus, every message must
@@ -25,6 +29,9 @@
 #         must be configured; bench-milter and authmilter are made there)
 # Env:    DURATION=5 (seconds per row)  CONNS="1 8"  DNS_PORT=10153
 #         W=scratch dir (default: mktemp -d)  KEEP=1 keep W
+#         AUTHMILTER_BIN=an authmilter binary built elsewhere (say, from
+#         the commit before a change, to compare in one run); default
+#         BUILDDIR/milter/authmilter
 # Needs:  opendkim, nsd, openssl, python3. Runs in about 2 minutes.
 set -euo pipefail
 
@@ -46,10 +53,12 @@ done
 [ -f "$BUILD/Makefile" ] || die "$BUILD is not a configured build directory"
 make -s -C "$BUILD" bench/bench-milter >/dev/null || die "cannot build bench-milter"
 BM=$BUILD/bench/bench-milter
+NULLM=$BUILD/bench/null-milter
+make -s -C "$BUILD" bench/null-milter >/dev/null 2>&1 || NULLM=
 
 W=${W:-$(mktemp -d /tmp/bench-milter.XXXXXX)}
 case $W in /*) ;; *) die "W must be absolute";; esac
-mkdir -p "$W"/{dns,corpus,signed,od,am}
+mkdir -p "$W"/{dns,corpus,signed,od,am,null}
 chmod 755 "$W"
 
 # ---------------------------------------------------------------- teardown
@@ -243,8 +252,10 @@ start_opendkim() {
 }
 
 start_authmilter() {
-    local s=$W/am/am.sock p=$W/am/am.pid bin=$BUILD/milter/authmilter pid
-    if ! make -s -C "$BUILD" milter/authmilter >"$W/am/make.log" 2>&1; then
+    local s=$W/am/am.sock p=$W/am/am.pid bin=${AUTHMILTER_BIN:-$BUILD/milter/authmilter} pid
+    if [ -n "${AUTHMILTER_BIN:-}" ]; then
+        [ -x "$bin" ] || { log "SKIP authmilter: $bin is not executable"; return 1; }
+    elif ! make -s -C "$BUILD" milter/authmilter >"$W/am/make.log" 2>&1; then
         log "SKIP authmilter: milter/authmilter does not build (see below)"
         tail -5 "$W/am/make.log" >&2
         return 1
@@ -271,11 +282,25 @@ start_authmilter() {
     MILTERS+=(authmilter)
 }
 
+# The floor: measured, but neither signs nor verifies.
+start_null() {
+    local s=$W/null/null.sock pid
+    [ -n "$NULLM" ] || { log "SKIP null-milter: it does not build"; return 1; }
+    "$NULLM" -p "unix:$s" >"$W/null/stderr" 2>&1 &
+    pid=$!
+    STARTED+=("$pid:$(readlink -f "$NULLM")")
+    wait_socket "$s" "$pid" || { log "SKIP null-milter: no socket"; return 1; }
+    PID[null]=$pid; SOCK[null]=$s
+}
+
 log "starting opendkim"
 start_opendkim || log "SKIP opendkim"
-log "starting authmilter"
+log "starting authmilter${AUTHMILTER_BIN:+ ($AUTHMILTER_BIN)}"
 start_authmilter || true
 [ "${#MILTERS[@]}" -gt 0 ] || die "no milter works"
+log "starting null-milter"
+MEASURED=("${MILTERS[@]}")
+if start_null; then MEASURED+=(null); fi
 
 # The verifying corpus: signed once by the first milter, used by all.
 log "signing the corpus with ${MILTERS[0]}"
@@ -324,6 +349,7 @@ row() {
     local m=$1 mode=$2 size=$3 c=$4 dir=corpus addr=127.0.0.1 exp=DKIM-Signature: r
     local d0 d1
     if [ "$mode" = verify ]; then dir=signed; addr=192.0.2.1; exp=dkim=pass; fi
+    if [ "$m" = null ]; then exp=X-Null-Milter:; fi
     d0=$(dns_ticks)
     r=$("$BM" --socket "unix:${SOCK[$m]}" --conns "$c" --duration "$DURATION" \
         --pid "${PID[$m]}" --client-addr "$addr" --expect "$exp" \
@@ -348,21 +374,39 @@ row() {
             (n > 0 ? dns * 1000 / hz / n : 0), ok }'
 }
 
-log "measuring: ${MILTERS[*]}, ${DURATION} s per row"
+log "measuring: ${MEASURED[*]}, ${DURATION} s per row"
 {
     echo "| milter | mode | size | conns | msg/s | p50 ms | p99 ms | milter CPU ms/msg | milter peak RSS MB | client CPU ms/msg | NSD CPU ms/msg | ok |"
     echo "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|"
     for mode in sign verify; do
         for size in 2k 200k; do
             for c in $CONNS; do
-                for m in "${MILTERS[@]}"; do
+                for m in "${MEASURED[@]}"; do
                     row "$m" "$mode" "$size" "$c"
                 done
             done
         done
     done
 } | tee "$W/table.md"
-for m in opendkim authmilter; do
-    case " ${MILTERS[*]} " in *" $m "*) ;; *) echo; echo "($m: not measured, see the log above)";; esac
+for m in opendkim authmilter null; do
+    case " ${MEASURED[*]} " in *" $m "*) ;; *) echo; echo "($m: not measured, see the log above)";; esac
 done
+# authmilter against the floor, row by row: CPU per message above the
+# null milter's, and messages per second as a share of its.
+if [ -n "${PID[null]:-}" ] && [ -n "${PID[authmilter]:-}" ]; then
+    echo
+    echo "| mode | size | conns | authmilter CPU ms/msg | null CPU ms/msg | authmilter - null | authmilter msg/s | null msg/s | authmilter / null msg/s |"
+    echo "|---|---|--:|--:|--:|--:|--:|--:|--:|"
+    awk -F'|' '{ for (i = 2; i <= NF; i++) gsub(/^ +| +$|\*/, "", $i) }
+        $2 == "authmilter" || $2 == "null" {
+            k = $3 "|" $4 "|" $5; rate[$2, k] = $6; cpu[$2, k] = $9
+            if ($2 == "authmilter") keys[++n] = k }
+        END { for (i = 1; i <= n; i++) { k = keys[i]; split(k, f, "|")
+            if (cpu["null", k] == "" || rate["null", k] <= 0) continue
+            share = 100 * rate["authmilter", k] / rate["null", k]
+            printf "| %s | %s | %s | %.2f | %.2f | %.2f | %.0f | %.0f | %.0f%% |\n",
+                f[1], f[2], f[3], cpu["authmilter", k], cpu["null", k],
+                cpu["authmilter", k] - cpu["null", k], rate["authmilter", k],
+                rate["null", k], share } }' "$W/table.md"
+fi
 log "done"

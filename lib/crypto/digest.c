@@ -1,7 +1,15 @@
 /*
  * digest - message digests through OpenSSL's EVP interface
+ *
+ * The EVP_MDs are fetched from the default provider once per process
+ * (pthread_once) and kept: EVP_sha256() would make every
+ * EVP_DigestInit_ex do an implicit fetch, a locked name lookup that
+ * costs as much as hashing a few hundred bytes.  A digest's
+ * EVP_MD_CTX lives as long as the digest: am_digest_reset() starts it
+ * over for the next message instead of freeing and allocating it.
  */
 
+#include <pthread.h>
 #include <stdlib.h>
 
 #include <openssl/evp.h>
@@ -13,10 +21,27 @@ struct am_digest {
 	EVP_MD_CTX	*ctx;
 };
 
-static const EVP_MD *
-am_digest_md(enum am_digest_alg alg)
+static const EVP_MD	*am_digest_mds[2];	/* by enum am_digest_alg */
+static pthread_once_t	 am_digest_once = PTHREAD_ONCE_INIT;
+
+static void
+am_digest_fetch(void)
 {
-	return alg == AM_DIGEST_SHA1 ? EVP_sha1() : EVP_sha256();
+	EVP_MD	*md;
+
+	/* Never freed: they live as long as the process. */
+	md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	am_digest_mds[AM_DIGEST_SHA256] = md != NULL ? md : EVP_sha256();
+	md = EVP_MD_fetch(NULL, "SHA1", NULL);
+	am_digest_mds[AM_DIGEST_SHA1] = md != NULL ? md : EVP_sha1();
+}
+
+const EVP_MD *
+am_digest_evp(enum am_digest_alg alg)
+{
+	(void)pthread_once(&am_digest_once, am_digest_fetch);
+	return am_digest_mds[alg == AM_DIGEST_SHA1 ? AM_DIGEST_SHA1 :
+	    AM_DIGEST_SHA256];
 }
 
 struct am_digest *
@@ -24,13 +49,19 @@ am_digest_new(enum am_digest_alg alg)
 {
 	struct am_digest	*d = am_malloc(sizeof(*d));
 
-	d->ctx = EVP_MD_CTX_new();
-	if (d->ctx == NULL || EVP_DigestInit_ex(d->ctx, am_digest_md(alg),
-	    NULL) != 1) {
+	if ((d->ctx = EVP_MD_CTX_new()) == NULL)
+		am_oom(sizeof(EVP_MD_CTX *));
+	am_digest_reset(d, alg);
+	return d;
+}
+
+void
+am_digest_reset(struct am_digest *d, enum am_digest_alg alg)
+{
+	if (EVP_DigestInit_ex2(d->ctx, am_digest_evp(alg), NULL) != 1) {
 		/* Only an allocation failure gets here. */
 		am_oom(sizeof(EVP_MD_CTX *));
 	}
-	return d;
 }
 
 void

@@ -51,6 +51,12 @@ int	am_pkey_public_eq(const EVP_PKEY *, const EVP_PKEY *);
  * Sign and verify the canonical header data of a DKIM signature: for
  * RSA, RSASSA-PKCS1-v1_5 with the named hash over data; for Ed25519,
  * PureEdDSA over the SHA-256 hash of data (RFC 8463 section 3).
+ *
+ * Thread safety: callable from any thread, on keys shared between
+ * threads.  Each thread keeps one signing/verifying context (freed at
+ * thread exit) that stays set up for the last key the thread used with
+ * success, so that thread holds a reference to that key until it signs
+ * or verifies with another one, or exits.
  */
 int	am_pkey_sign(EVP_PKEY *, const char *mdname, const unsigned char *data,
 	    size_t len, struct am_buf *sig_out, struct am_err *);

@@ -174,31 +174,32 @@ am_fold_item(struct am_buf *f, size_t *col, const char *text, size_t len)
 	*col += len;
 }
 
-/* h=a:b:c; folded after colons. */
+/* h=a:b:c; folded after colons (no fold before the first name). */
 
 static void
 am_fold_hlist(struct am_buf *f, size_t *col, char **names, size_t n)
 {
-	struct am_buf	 item;
-	size_t		 i;
+	size_t	 i, len;
 
-	am_buf_init(&item, 256);
 	for (i = 0; i < n; i++) {
-		am_buf_reset(&item);
-		(void)am_buf_printf(&item, "%s%s%s", i == 0 ? "h=" : "",
-		    names[i], i + 1 == n ? ";" : ":");
-		if (i == 0)
-			am_fold_item(f, col, am_buf_str(&item), item.len);
-		else if (*col + item.len > AM_SIGN_LINE) {
+		len = (i == 0 ? 2 : 0) + strlen(names[i]) + 1;
+		if (i == 0) {			/* as am_fold_item() */
+			if (*col + 1 + len > AM_SIGN_LINE) {
+				(void)am_buf_appends(f, "\r\n\t");
+				*col = 8;
+			} else {
+				(void)am_buf_appendc(f, ' ');
+				(*col)++;
+			}
+			(void)am_buf_append(f, "h=", 2);
+		} else if (*col + len > AM_SIGN_LINE) {
 			(void)am_buf_appends(f, "\r\n\t");
-			(void)am_buf_append(f, item.data, item.len);
-			*col = 8 + item.len;
-		} else {
-			(void)am_buf_append(f, item.data, item.len);
-			*col += item.len;
+			*col = 8;
 		}
+		(void)am_buf_appends(f, names[i]);
+		(void)am_buf_appendc(f, i + 1 == n ? ';' : ':');
+		*col += len;
 	}
-	am_buf_release(&item);
 }
 
 /* Base64 value folded across lines; no spaces inside a line. */

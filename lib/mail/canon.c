@@ -34,9 +34,11 @@
  * arm64, plain scalar code elsewhere.  No #ifdef is needed.
  *
  * Faster still, in relaxed mode, is a block kernel (canon_simd.h):
- * 64 bytes at a time with no branch per byte, chosen at run time for
- * the CPU (AVX-512 VBMI2 or SSSE3 on x86-64; none elsewhere, then
- * c->blk is NULL).  It runs whenever nothing is pending and stops for
+ * 64 bytes at a time with no branch per byte, chosen once per process
+ * for the CPU (AVX-512 VBMI2, AVX2 with or without BMI2, or SSSE3 on
+ * x86-64; none elsewhere, then c->blk is NULL), or forced with the
+ * environment variable AM_CANON_KERNEL.  Where AVX2 runs, canon_scan()
+ * also has an AVX2 version (c->scan), 64 bytes a step.  It runs whenever nothing is pending and stops for
  * what it cannot do (bare LF, held-back empty lines), which the paths
  * above then take, for one block or, after a bare LF, CANON_LF_RETRY
  * bytes, so a body with Unix line ends goes no slower than without it.
@@ -70,25 +72,117 @@ struct am_canon {
 	int			 wrote;		/* emitted any body bytes */
 	int			 ended;		/* am_canon_body_end() was called */
 	am_canon_blk_fn		*blk;		/* relaxed block kernel, or NULL */
+	am_canon_scan_fn	*scan;		/* vector scan, or NULL */
 	size_t			 outlen;
 	unsigned char		 out[CANON_STAGE];	/* staging for the sink */
 };
 
+/* ---------------------------------------------------------------- kernels */
+
+static const struct {
+	enum am_canon_kernel	 k;
+	const char		*name;
+} canon_kernels[] = {
+	{ AM_CANON_KERNEL_AUTO, "auto" },
+	{ AM_CANON_KERNEL_AVX512, "vbmi2" },
+	{ AM_CANON_KERNEL_AVX2_BMI2, "avx2-bmi2" },
+	{ AM_CANON_KERNEL_AVX2, "avx2" },
+	{ AM_CANON_KERNEL_SSSE3, "ssse3" },
+	{ AM_CANON_KERNEL_NONE, "portable" },
+};
+
+/* The process's choice: 0 not made yet, else 1 + the kernel. */
+static int		 canon_kernel_chosen;
+static am_canon_blk_fn	*canon_kernel_ptr;
+static am_canon_scan_fn	*canon_scan_ptr;
+
+int
+am_canon_kernel_parse(const char *name, enum am_canon_kernel *out)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(canon_kernels) / sizeof(canon_kernels[0]); i++)
+		if (strcmp(name, canon_kernels[i].name) == 0) {
+			*out = canon_kernels[i].k;
+			return 0;
+		}
+	return -1;
+}
+
+const char *
+am_canon_kernel_name(enum am_canon_kernel k)
+{
+	am_canon_blk_fn	*fn;
+	size_t		 i;
+
+	if (k == AM_CANON_KERNEL_AUTO) {	/* which one it is here */
+		fn = am_canon_blk_pick(AM_CANON_KERNEL_AUTO);
+		for (i = 1; i < sizeof(canon_kernels) /
+		    sizeof(canon_kernels[0]); i++)
+			if (am_canon_blk_pick(canon_kernels[i].k) == fn)
+				return canon_kernels[i].name;
+	}
+	for (i = 0; i < sizeof(canon_kernels) / sizeof(canon_kernels[0]); i++)
+		if (canon_kernels[i].k == k)
+			return canon_kernels[i].name;
+	return "?";
+}
+
+/* canon_kernel_choose - AM_CANON_KERNEL, or AUTO; racing callers
+ * compute the same thing, so plain atomic stores are enough. */
+
+static enum am_canon_kernel
+canon_kernel_choose(void)
+{
+	enum am_canon_kernel	 k = AM_CANON_KERNEL_AUTO;
+	const char		*env;
+	int			 v;
+
+	if ((v = __atomic_load_n(&canon_kernel_chosen, __ATOMIC_ACQUIRE)) != 0)
+		return (enum am_canon_kernel)(v - 1);
+	env = getenv("AM_CANON_KERNEL");
+	if (env != NULL && am_canon_kernel_parse(env, &k) == 0 &&
+	    k != AM_CANON_KERNEL_NONE && am_canon_blk_pick(k) == NULL)
+		k = AM_CANON_KERNEL_AUTO;	/* not on this CPU */
+	__atomic_store_n(&canon_kernel_ptr, am_canon_blk_pick(k),
+	    __ATOMIC_RELAXED);
+	__atomic_store_n(&canon_scan_ptr, am_canon_scan_pick(k),
+	    __ATOMIC_RELAXED);
+	__atomic_store_n(&canon_kernel_chosen, (int)k + 1, __ATOMIC_RELEASE);
+	return k;
+}
+
+enum am_canon_kernel
+am_canon_kernel_default(void)
+{
+	return canon_kernel_choose();
+}
+
+/* ---------------------------------------------------------------- state */
+
 struct am_canon *
 am_canon_new(enum am_canon_mode mode, am_canon_sink_fn *sink, void *sink_ctx)
 {
-	struct am_canon	*c;
+	struct am_canon	*c = am_malloc(sizeof(*c));
 
+	am_canon_reset(c, mode, sink, sink_ctx);
+	return c;
+}
+
+void
+am_canon_reset(struct am_canon *c, enum am_canon_mode mode,
+    am_canon_sink_fn *sink, void *sink_ctx)
+{
 	assert(mode == AM_CANON_SIMPLE || mode == AM_CANON_RELAXED);
 	assert(sink != NULL);
-	c = am_malloc(sizeof(*c));
 	memset(c, 0, offsetof(struct am_canon, out));
 	c->mode = mode;
 	c->sink = sink;
 	c->sink_ctx = sink_ctx;
+	(void)canon_kernel_choose();
 	if (mode == AM_CANON_RELAXED)
-		c->blk = am_canon_blk_pick(AM_CANON_KERNEL_AUTO);
-	return c;
+		c->blk = __atomic_load_n(&canon_kernel_ptr, __ATOMIC_RELAXED);
+	c->scan = __atomic_load_n(&canon_scan_ptr, __ATOMIC_RELAXED);
 }
 
 int
@@ -100,6 +194,7 @@ am_canon_set_kernel(struct am_canon *c, enum am_canon_kernel k)
 		return -1;
 	if (c->mode == AM_CANON_RELAXED)
 		c->blk = fn;
+	c->scan = am_canon_scan_pick(k);
 	return 0;
 }
 
@@ -287,11 +382,18 @@ canon_anomaly(int relaxed, const unsigned char *p)
 /* canon_scan - length of the leading run of n bytes that needs no work */
 
 static size_t
-canon_scan(int relaxed, const unsigned char *p, size_t n)
+canon_scan(const struct am_canon *c, int relaxed, const unsigned char *p,
+    size_t n)
 {
 	canon_vec	 m0, m1;
 	size_t		 i = 0, j;
+	int		 found;
 
+	if (c->scan != NULL && n > 64) {
+		i = c->scan(relaxed, p, n, &found);
+		if (found)
+			return i;
+	}
 	/* Two vectors at a time: bytes i..i+31, peeking at i+32. */
 	for (; n - i > 2 * CANON_VEC; i += 2 * CANON_VEC) {
 		m0 = canon_vec_mask(relaxed, p + i);
@@ -564,7 +666,7 @@ am_canon_body(struct am_canon *c, const void *vp, size_t len)
 					canon_step(c, *p++);
 				continue;
 			}
-			k = canon_scan(relaxed, p, (size_t)(end - p));
+			k = canon_scan(c, relaxed, p, (size_t)(end - p));
 			if (canon_bare_lf(relaxed, p + k, end)) {
 				/* Common in files with Unix line ends. */
 				canon_run(c, p, k + 1);

@@ -25,11 +25,14 @@
  *	while (more input)
  *		am_canon_body(c, p, n);
  *	am_canon_body_end(c);
+ *	am_canon_reset(c, mode, sink, sink_ctx);	(next body, no allocation)
+ *	...
  *	am_canon_free(&c);
  *
  * Ownership: the canonicalizer does not own sink_ctx.
  * Errors: none; every byte sequence has a canonical form.
- * Thread safety: one canonicalizer per message; no shared state.
+ * Thread safety: one canonicalizer per message; the only shared state
+ * is the relaxed block kernel, chosen once per process (canon_simd.h).
  */
 
 #include <stddef.h>
@@ -48,6 +51,9 @@ struct am_canon;
 
 struct am_canon	*am_canon_new(enum am_canon_mode, am_canon_sink_fn *,
 		    void *sink_ctx);
+/* Makes c a new canonicalizer, as am_canon_new() would, reusing it. */
+void		 am_canon_reset(struct am_canon *, enum am_canon_mode,
+		    am_canon_sink_fn *, void *sink_ctx);
 void		 am_canon_body(struct am_canon *, const void *, size_t);
 void		 am_canon_body_end(struct am_canon *);
 void		 am_canon_free(struct am_canon **);

@@ -4,7 +4,8 @@
 /*
  * canon_simd - block kernels for relaxed body canonicalization
  *
- * Private to canon.c (and t-canon, which forces each kernel in turn).
+ * Private to canon.c; t-canon and fuzz-canon force each kernel in turn
+ * (am_canon_set_kernel), bench-dkim prints which one ran.
  * A kernel takes 64 input bytes at a time and, without a branch per
  * byte, works out which bytes relaxed canonicalization keeps (a WSP
  * byte goes if the byte before it is WSP, or if its run ends at a line
@@ -54,6 +55,8 @@ typedef void am_canon_blk_fn(struct am_canon_blk *);
 enum am_canon_kernel {
 	AM_CANON_KERNEL_AUTO,		/* the best this CPU runs */
 	AM_CANON_KERNEL_AVX512,		/* AVX-512 VBMI2 vpcompressb */
+	AM_CANON_KERNEL_AVX2_BMI2,	/* AVX2 masks, pext packing */
+	AM_CANON_KERNEL_AVX2,		/* AVX2 masks, pshufb + table */
 	AM_CANON_KERNEL_SSSE3,		/* pshufb and a 256-entry table */
 	AM_CANON_KERNEL_NONE		/* portable byte-level paths only */
 };
@@ -61,8 +64,38 @@ enum am_canon_kernel {
 /*
  * am_canon_blk_pick - the kernel for k, or NULL if this CPU (or this
  * build, off x86-64) has none: then canon.c runs its portable paths.
+ * AUTO is the best kernel for this CPU: vbmi2, then avx2-bmi2 (not on
+ * AMD before Zen 3, whose pdep/pext are slow), avx2, ssse3.
  */
 am_canon_blk_fn	*am_canon_blk_pick(enum am_canon_kernel k);
+
+/*
+ * am_canon_scan_pick - the fast path's anomaly scan for kernel k (both
+ * modes), or NULL for canon.c's portable one: AVX2, for the avx2,
+ * avx2-bmi2 and vbmi2 kernels (and AUTO where AVX2 runs).  It returns
+ * the offset of the first anomaly, with *found set, or, with *found
+ * clear, how far it got (it stops with 64 bytes or fewer left).
+ */
+typedef size_t am_canon_scan_fn(int relaxed, const unsigned char *p,
+		    size_t n, int *found);
+am_canon_scan_fn *am_canon_scan_pick(enum am_canon_kernel k);
+
+/*
+ * am_canon_kernel_default - the kernel every new relaxed canonicalizer
+ * uses, chosen once per process: the environment variable
+ * AM_CANON_KERNEL (auto, vbmi2, avx2-bmi2, avx2, ssse3 or portable),
+ * read at the first call, or AUTO if it is unset, unknown or names a
+ * kernel this CPU cannot run (so a forced kernel never crashes).  For
+ * benchmarks and tests; thread-safe (the choice is idempotent).
+ */
+enum am_canon_kernel am_canon_kernel_default(void);
+
+/* The name of k (as AM_CANON_KERNEL spells it); AUTO resolves to the
+ * kernel it picks here, "portable" when there is none. */
+const char	*am_canon_kernel_name(enum am_canon_kernel k);
+/* The kernel a name stands for; -1 if none. */
+int		 am_canon_kernel_parse(const char *name,
+		    enum am_canon_kernel *out);
 
 /*
  * am_canon_set_kernel - for tests: make c use kernel k from now on.

@@ -1,7 +1,11 @@
 /*
  * fuzz-canon - libFuzzer target for body and header canonicalization
  *
- * Input: one byte of split seed, one byte of mode, then the data.
+ * Input: one byte of split seed, one byte of mode and kernel, then the
+ * data.  Bit 0 of the second byte is the mode; the rest of it, modulo
+ * 6, forces a relaxed block kernel (canon_simd.h: auto, vbmi2,
+ * avx2-bmi2, avx2, ssse3, portable), so every kernel this CPU has gets
+ * fuzzed; one the CPU lacks leaves the process's default in place.
  * The data is canonicalized whole and again in chunks whose sizes
  * come from the seed (zero-length chunks included); the outputs must
  * be equal.  Beyond that, properties every canonical body has: each
@@ -17,8 +21,10 @@
 
 #include "buf.h"
 #include "canon.h"
+#include "canon_simd.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
 
 static void
 to_buf(void *ctx, const unsigned char *p, size_t n)
@@ -27,11 +33,24 @@ to_buf(void *ctx, const unsigned char *p, size_t n)
 		__builtin_trap();	/* output is at most 2n + 2 */
 }
 
+static enum am_canon_kernel kernel;	/* this input's, from byte 1 */
+
+/* canon_open - a canonicalizer with this input's kernel */
+
+static struct am_canon *
+canon_open(enum am_canon_mode mode, struct am_buf *out)
+{
+	struct am_canon	*c = am_canon_new(mode, to_buf, out);
+
+	(void)am_canon_set_kernel(c, kernel);	/* -1: not on this CPU */
+	return c;
+}
+
 static void
 canon_chunks(enum am_canon_mode mode, const uint8_t *p, size_t n,
     unsigned seed, struct am_buf *out)
 {
-	struct am_canon	*c = am_canon_new(mode, to_buf, out);
+	struct am_canon	*c = canon_open(mode, out);
 	uint32_t	 r = seed * 2654435761u + 1;
 	size_t		 off = 0, k, maxk;
 
@@ -115,6 +134,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	seed = data[0];
 	mode = (data[1] & 1) ? AM_CANON_RELAXED : AM_CANON_SIMPLE;
+	kernel = (enum am_canon_kernel)((data[1] >> 1) % 6);
 	data += 2;
 	size -= 2;
 
@@ -127,7 +147,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		__builtin_trap();
 	am_buf_reset(&whole);
 	{
-		struct am_canon	*c = am_canon_new(mode, to_buf, &whole);
+		struct am_canon	*c = canon_open(mode, &whole);
 
 		am_canon_body(c, data, size);
 		am_canon_body_end(c);

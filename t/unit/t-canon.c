@@ -340,7 +340,9 @@ static const struct {
 } kernels[] = {
 	{ AM_CANON_KERNEL_NONE, "portable" },
 	{ AM_CANON_KERNEL_SSSE3, "ssse3" },
-	{ AM_CANON_KERNEL_AVX512, "avx512" },
+	{ AM_CANON_KERNEL_AVX2, "avx2" },
+	{ AM_CANON_KERNEL_AVX2_BMI2, "avx2-bmi2" },
+	{ AM_CANON_KERNEL_AVX512, "vbmi2" },
 };
 
 static int
@@ -518,11 +520,11 @@ diff_body(unsigned char *p, size_t cap)
 /*
  * test_differential - random bodies, whole and in random chunks,
  * against ref() and against the byte-at-a-time path (1-byte chunks,
- * where no kernel runs)
+ * where no kernel runs); in simple mode they test the kernel's scan
  */
 
 static void
-test_differential(const char *kname)
+test_differential(const char *kname, enum am_canon_mode mode)
 {
 	enum { N = 4000, CAP = 3000 };
 	unsigned char		*in = malloc(CAP);
@@ -540,17 +542,17 @@ test_differential(const char *kname)
 	for (i = 0; i < N; i++) {
 		len = diff_body(in, CAP);
 		bytes += len;
-		ref(AM_CANON_RELAXED, in, len, &want);
+		ref(mode, in, len, &want);
 		kernel = AM_CANON_KERNEL_NONE;
-		run(AM_CANON_RELAXED, in, len, 1, &slow);
+		run(mode, in, len, 1, &slow);
 		kernel = k;
 		if (!same(&slow, &want))
 			badslow++;
-		run(AM_CANON_RELAXED, in, len, len, &got);
+		run(mode, in, len, len, &got);
 		if (!same(&got, &want))
 			bad++;
 		am_buf_reset(&got);
-		c = am_canon_new(AM_CANON_RELAXED, to_buf, &got);
+		c = am_canon_new(mode, to_buf, &got);
 		(void)am_canon_set_kernel(c, k);
 		for (off = 0; off < len; off += n) {
 			n = diff_rng(3) == 0 ? diff_rng(70) : diff_rng(700);
@@ -563,8 +565,9 @@ test_differential(const char *kname)
 		if (!same(&got, &want))
 			badcut++;
 	}
-	snprintf(msg, sizeof(msg), "%s: %d random bodies (%zu bytes): "
-	    "byte at a time = reference", kname, N, bytes);
+	snprintf(msg, sizeof(msg), "%s: %d random bodies (%zu bytes), %s: "
+	    "byte at a time = reference", kname, N, bytes,
+	    am_canon_name(mode));
 	is_int(badslow, 0, msg);
 	snprintf(msg, sizeof(msg), "%s: ... whole = reference", kname);
 	is_int(bad, 0, msg);
@@ -596,7 +599,8 @@ test_kernels(void)
 		}
 		kernel = kernels[i].k;
 		test_block_edges(kernels[i].name);
-		test_differential(kernels[i].name);
+		test_differential(kernels[i].name, AM_CANON_RELAXED);
+		test_differential(kernels[i].name, AM_CANON_SIMPLE);
 	}
 	kernel = AM_CANON_KERNEL_AUTO;
 }
