@@ -205,10 +205,20 @@ am_authres_prop(struct am_authres *r, const char *ptype, const char *property,
 		b[AM_AUTHRES_B_MAX] = '\0';
 		value = b;
 	}
-	am_buf_init(&v, AM_AUTHRES_VALUE_MAX + 64);
-	(void)am_buf_printf(&v, " %.20s.%.20s=", ptype, property);
+	/* A ptype or property is a keyword: written whole or not at all
+	 * (a cut one could end in '-', or name another property). */
+	if (strlen(ptype) > AM_AUTHRES_KEY_MAX ||
+	    strlen(property) > AM_AUTHRES_KEY_MAX) {
+		(void)snprintf(note, sizeof(note), "a property omitted: its "
+		    "name is %zu octets", strlen(ptype) + strlen(property));
+		am_authres_comment(r, note);
+		return;
+	}
+	am_buf_init(&v, AM_AUTHRES_VALUE_MAX + 2 * AM_AUTHRES_KEY_MAX + 8);
+	(void)am_buf_printf(&v, " %s.%s=", ptype, property);
 	am_authres_value(&v, value);
-	if (v.err || v.len > AM_AUTHRES_VALUE_MAX + 42) {
+	if (v.err || v.len > AM_AUTHRES_VALUE_MAX + strlen(ptype) +
+	    strlen(property) + 3) {
 		/* Too long to be useful in a header: say so, not drop it. */
 		(void)snprintf(note, sizeof(note), "%.20s.%.20s omitted: "
 		    "%zu octets", ptype, property, strlen(value));

@@ -37,9 +37,12 @@
  *				(the verifier gives the shortest unique
  *				prefix of at least 8; signatures that share
  *				a longer prefix are duplicates or forged)
- *	AM_AUTHRES_VALUE_MAX	a property (" ptype.prop=value") longer than
- *				this, as written, is left out and a comment
+ *	AM_AUTHRES_VALUE_MAX	a property value longer than this, as
+ *				written, is left out and a comment
  *				"(header.i omitted: N octets)" says so
+ *	AM_AUTHRES_KEY_MAX	a ptype or property name longer than this
+ *				is left out with its value, and a comment
+ *				says so (a keyword is never cut)
  *	AM_AUTHRES_TEXT_MAX	a reason or comment is cut at this many
  *				octets and ends in "..."
  *
@@ -48,6 +51,7 @@
  */
 #define AM_AUTHRES_B_MAX	32
 #define AM_AUTHRES_VALUE_MAX	400
+#define AM_AUTHRES_KEY_MAX	64
 #define AM_AUTHRES_TEXT_MAX	200
 
 struct am_authres {
