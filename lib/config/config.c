@@ -68,6 +68,7 @@ struct am_cfg_seen {
 	const char	*opt;
 	const char	*file;
 	unsigned	 line;
+	int		 errors;	/* it had errors */
 };
 
 struct am_cfg_seenset {
@@ -379,7 +380,7 @@ am_cfg_where(const struct am_cfg_ctx *c, const char *name,
 
 int
 am_cfg_seen_find(const struct am_cfg_ctx *c, const char *key,
-    const char **opt, const char **file, unsigned *line)
+    const char **opt, const char **file, unsigned *line, int *errors)
 {
 	const struct am_cfg_seenset	*ss;
 	size_t				 i;
@@ -391,6 +392,7 @@ am_cfg_seen_find(const struct am_cfg_ctx *c, const char *key,
 			*opt = ss->v[i].opt;
 			*file = ss->v[i].file;
 			*line = ss->v[i].line;
+			*errors = ss->v[i].errors;
 			return 1;
 		}
 	return 0;
@@ -398,7 +400,7 @@ am_cfg_seen_find(const struct am_cfg_ctx *c, const char *key,
 
 void
 am_cfg_seen_add(const struct am_cfg_ctx *c, const char *key,
-    const char *opt)
+    const char *opt, int errors)
 {
 	struct am_cfg_seenset	*ss;
 	struct am_cfg_seen	*e;
@@ -411,6 +413,7 @@ am_cfg_seen_add(const struct am_cfg_ctx *c, const char *key,
 	e->opt = opt;
 	e->file = c->file;
 	e->line = c->line;
+	e->errors = errors;
 }
 
 /* am_cfg_basedir_apply - BaseDirectory, once every line is read: it

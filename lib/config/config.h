@@ -97,6 +97,8 @@ struct am_config_dkim {
 	struct am_keyset	*keysets;	/* KeyTable, or Domain+
 						 * KeyFile */
 	size_t			 nkeysets;
+	int			 keytable_wild;	/* KeyTable refile: key set
+						 * names are patterns */
 	struct am_signtable	*signtable;	/* SigningTable; may be NULL */
 	int			 subdomains;	/* SubDomains */
 	int			 multiple_signatures; /* MultipleSignatures */

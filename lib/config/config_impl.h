@@ -176,14 +176,15 @@ void	am_cfg_where(const struct am_cfg_ctx *, const char *name,
 	    const char **file, unsigned *line);
 
 /*
- * Host list files read with errors (config.c): am_cfg_seen_find() says
- * which option read the data set key ("file:PATH", "refile:PATH") first
- * and where; am_cfg_seen_add() records one, with c's file and line.
+ * Host list files already read (config.c): am_cfg_seen_find() says
+ * which option read the data set key ("file:PATH", "refile:PATH") first,
+ * where, and whether it had errors; am_cfg_seen_add() records one, with
+ * c's file and line.
  */
 int	am_cfg_seen_find(const struct am_cfg_ctx *, const char *key,
-	    const char **opt, const char **file, unsigned *line);
+	    const char **opt, const char **file, unsigned *line, int *errors);
 void	am_cfg_seen_add(const struct am_cfg_ctx *, const char *key,
-	    const char *opt);
+	    const char *opt, int errors);
 
 /* yes/no/true/false/1/0/on/off (y, n, t, f too): 0, or -1. */
 int	am_cfg_parse_bool(const char *, int *);

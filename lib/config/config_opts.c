@@ -289,33 +289,43 @@ am_cfg_action(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
 /* ---------------------------------------------------------------- peers */
 
 /*
- * am_cfg_peers - a host list.  Its errors name the option and the
- * config line (the diagnostics' option context); a file another option
- * read with errors already (ExternalIgnoreList and InternalHosts naming
- * the same TrustedHosts) gets one line here, not its errors again.
+ * am_cfg_peers - a host list.  Its problems name the option and the
+ * config line (the diagnostics' option context).  A file another option
+ * read already (ExternalIgnoreList and InternalHosts naming the same
+ * TrustedHosts) is not reported again: its errors make one line here,
+ * its warnings none.
  */
 static int
 am_cfg_peers(struct am_cfg_ctx *c, const struct am_cfg_opt *o, void *field,
     const char *v)
 {
 	struct am_peerlist	**pl = field, *n;
+	struct am_diag		  mute = { NULL, 0, 0, NULL, NULL, 0 };
+	struct am_diag		 *d = c->diag;
 	unsigned		  before = c->diag->errors;
 	const char		 *opt, *file;
 	unsigned		  line;
+	int			  seen = 0, bad = 0;
 	char			 *key = am_dataset_key(v, c->basedir);
 
-	if (key != NULL && am_cfg_seen_find(c, key, &opt, &file, &line)) {
+	if (key != NULL && (seen = am_cfg_seen_find(c, key, &opt, &file,
+	    &line, &bad)) && bad) {
 		am_diag_error(c->diag, c->file, c->line, "%s: %s: not applied: "
 		    "its errors are reported above, for %s at %s:%u", o->name,
 		    strchr(key, ':') + 1, opt, file, line);
 		free(key);
 		return -1;
 	}
-	am_diag_context(c->diag, o->name, c->file, c->line);
-	n = am_peerlist_load(v, c->basedir, c->file, c->line, c->diag);
-	am_diag_context(c->diag, NULL, NULL, 0);
-	if (c->diag->errors != before && key != NULL)
-		am_cfg_seen_add(c, key, o->name);
+	if (seen)
+		d = &mute;
+	am_diag_context(d, o->name, c->file, c->line);
+	n = am_peerlist_load(v, c->basedir, c->file, c->line, d);
+	am_diag_context(d, NULL, NULL, 0);
+	if (seen && mute.errors > 0)		/* it changed meanwhile */
+		am_diag_error(c->diag, c->file, c->line, "%s: %s: not "
+		    "applied: it has errors", o->name, strchr(key, ':') + 1);
+	else if (!seen && key != NULL)
+		am_cfg_seen_add(c, key, o->name, c->diag->errors != before);
 	free(key);
 	if (n == NULL)
 		return -1;
