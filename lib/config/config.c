@@ -4,8 +4,10 @@
  *
  * Loading happens in passes so that every problem is found in one go:
  *  1. read the file (and its Include files) into a list of
- *     "option value file:line", reporting unknown, refused, repeated
- *     and empty options;
+ *     "option value file:line", reporting unknown, refused and empty
+ *     options; a repeated option replaces the earlier value (the last
+ *     one wins, as in OpenDKIM and OpenDMARC) with a warning; then
+ *     BaseDirectory, if given, becomes the base of relative paths;
  *  2. set every default, then apply On-Default, then the others;
  *  3. apply command-line overrides;
  *  4. run each feature's check over its whole part of the config
@@ -15,7 +17,8 @@
  * walks the tables and has no fixed number of options.
  * Relative paths (KeyFile, KeyTable and SigningTable files, key files
  * named "./x" or "../x", Include) are taken from the directory of the
- * main config file, whatever the current directory is.
+ * main config file (BaseDirectory's, when set; Include excepted),
+ * whatever the current directory is.
  */
 
 #include <sys/stat.h>

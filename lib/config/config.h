@@ -41,7 +41,8 @@
 struct am_psl;
 
 /* A set of peers: addresses, CIDR blocks and host names, each possibly
- * negated with '!' (InternalHosts, ExternalIgnoreList). Opaque. */
+ * negated with '!', or a refile: list of patterns matched as OpenDKIM
+ * does (InternalHosts, ExternalIgnoreList, IgnoreHosts). Opaque. */
 struct am_peerlist;
 
 /* One signing key, loaded. */
