@@ -4,8 +4,10 @@
  *
  * Loading happens in passes so that every problem is found in one go:
  *  1. read the file (and its Include files) into a list of
- *     "option value file:line", reporting unknown, refused, repeated
- *     and empty options;
+ *     "option value file:line", reporting unknown, refused and empty
+ *     options; a repeated option replaces the earlier value (the last
+ *     one wins, as in OpenDKIM and OpenDMARC) with a warning; then
+ *     BaseDirectory, if given, becomes the base of relative paths;
  *  2. set every default, then apply On-Default, then the others;
  *  3. apply command-line overrides;
  *  4. run each feature's check over its whole part of the config
@@ -15,8 +17,11 @@
  * walks the tables and has no fixed number of options.
  * Relative paths (KeyFile, KeyTable and SigningTable files, key files
  * named "./x" or "../x", Include) are taken from the directory of the
- * main config file, whatever the current directory is.
+ * main config file (BaseDirectory's, when set; Include excepted),
+ * whatever the current directory is.
  */
+
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <libgen.h>
@@ -51,6 +56,27 @@ struct am_cfg_loader {
 	char			**files;	/* names, for file:line */
 	size_t			 nfiles;
 	size_t			*first;		/* per option: item + 1 */
+	char			*basedir_set;	/* BaseDirectory, as written */
+	const char		*basedir_file;
+	unsigned		 basedir_line;
+	char			*basedir_own;	/* resolved, when set */
+	struct am_cfg_seenset	*seen;		/* host list files read */
+};
+
+/* A host list file that had errors, and the option that read it first:
+ * another option naming the same file gets one line, not the same
+ * errors again. */
+struct am_cfg_seen {
+	char		*key;		/* "file:PATH" or "refile:PATH" */
+	const char	*opt;
+	const char	*file;
+	unsigned	 line;
+	int		 errors;	/* it had errors */
+};
+
+struct am_cfg_seenset {
+	struct am_cfg_seen	*v;
+	size_t			 n;
 };
 
 static const char *
@@ -68,10 +94,11 @@ static int am_cfg_read(struct am_cfg_loader *, const char *path,
 /* am_cfg_known - an option we do not take: refuse, warn, or accept */
 
 static void
-am_cfg_known(struct am_cfg_loader *ld, const char *name, const char *file,
-    unsigned line)
+am_cfg_known(struct am_cfg_loader *ld, const char *name, const char *value,
+    const char *file, unsigned line)
 {
 	const struct am_cfg_other	*o = am_cfg_other_find(name);
+	int				 b;
 
 	if (o == NULL)
 		am_diag_error(&ld->diag, file, line, "unknown option \"%s\"",
@@ -81,6 +108,37 @@ am_cfg_known(struct am_cfg_loader *ld, const char *name, const char *file,
 	else if (o->what == AM_CFG_NOEFFECT)
 		am_diag_warn(&ld->diag, file, line, "%s is accepted but has no "
 		    "effect: %s", o->name, o->why);
+	else if (o->what != AM_CFG_OFFONLY)
+		return;
+	else if (am_cfg_parse_bool(value, &b) == -1)
+		am_diag_error(&ld->diag, file, line, "%s: bad value \"%s\": "
+		    "want yes or no", o->name, AM_DIAG_Q(value));
+	else if (b)
+		am_diag_error(&ld->diag, file, line, "%s %s: authmilter does "
+		    "not %s yet; set it to no, or remove the line", o->name,
+		    AM_DIAG_Q(value), o->why);
+	else
+		am_diag_warn(&ld->diag, file, line, "%s %s is accepted: it "
+		    "turns off what authmilter does not do yet (%s)", o->name,
+		    AM_DIAG_Q(value), o->why);
+}
+
+/* am_cfg_basedir - BaseDirectory (OpenDKIM's): where relative paths of
+ * tables and keys are taken from instead of the config file's directory;
+ * the last one wins, as for every option */
+
+static void
+am_cfg_basedir(struct am_cfg_loader *ld, const char *value,
+    const char *file, unsigned line)
+{
+	if (ld->basedir_set != NULL)
+		am_diag_warn(&ld->diag, file, line, "BaseDirectory is set "
+		    "again (before: %s:%u); the last one wins, as in OpenDKIM",
+		    ld->basedir_file, ld->basedir_line);
+	free(ld->basedir_set);
+	ld->basedir_set = am_strdup(value);
+	ld->basedir_file = file;
+	ld->basedir_line = line;
 }
 
 static void
@@ -95,14 +153,26 @@ am_cfg_item(struct am_cfg_loader *ld, char *name, char *value,
 		(void)am_cfg_read(ld, value, file, line, depth + 1);
 		return;
 	}
-	if ((o = am_cfg_opt_find(name, &idx)) == NULL) {
-		am_cfg_known(ld, name, file, line);
+	if (strcasecmp(name, "BaseDirectory") == 0) {
+		am_cfg_basedir(ld, value, file, line);
 		return;
 	}
+	if ((o = am_cfg_opt_find(name, &idx)) == NULL) {
+		am_cfg_known(ld, name, value, file, line);
+		return;
+	}
+	/* OpenDKIM and OpenDMARC use the last value of a repeated option
+	 * (a tutorial's "append these lines" repeats Debian's): so do we,
+	 * in the place of the first, and say so. */
 	if (ld->first[idx] != 0) {
 		it = &ld->items[ld->first[idx] - 1];
-		am_diag_error(&ld->diag, file, line, "%s is already set at "
-		    "%s:%u", o->name, it->file, it->line);
+		am_diag_warn(&ld->diag, file, line, "%s is set again (before: "
+		    "%s:%u); the last one wins, as in OpenDKIM and OpenDMARC",
+		    o->name, it->file, it->line);
+		free(it->value);
+		it->value = am_strdup(value);
+		it->file = file;
+		it->line = line;
 		return;
 	}
 	if (ld->nitems >= AM_CFG_MAXLINES) {
@@ -126,6 +196,7 @@ static int
 am_cfg_name_known(const char *name)
 {
 	return strcasecmp(name, "Include") == 0 ||
+	    strcasecmp(name, "BaseDirectory") == 0 ||
 	    am_cfg_opt_find(name, NULL) != NULL ||
 	    am_cfg_other_find(name) != NULL;
 }
@@ -308,6 +379,71 @@ am_cfg_where(const struct am_cfg_ctx *c, const char *name,
 	*line = it != NULL ? it->line : 0;
 }
 
+/* ---------------------------------------------------------------- seen */
+
+int
+am_cfg_seen_find(const struct am_cfg_ctx *c, const char *key,
+    const char **opt, const char **file, unsigned *line, int *errors)
+{
+	const struct am_cfg_seenset	*ss;
+	size_t				 i;
+
+	if (c->ld == NULL || (ss = c->ld->seen) == NULL)
+		return 0;
+	for (i = 0; i < ss->n; i++)
+		if (strcmp(ss->v[i].key, key) == 0) {
+			*opt = ss->v[i].opt;
+			*file = ss->v[i].file;
+			*line = ss->v[i].line;
+			*errors = ss->v[i].errors;
+			return 1;
+		}
+	return 0;
+}
+
+void
+am_cfg_seen_add(const struct am_cfg_ctx *c, const char *key,
+    const char *opt, int errors)
+{
+	struct am_cfg_seenset	*ss;
+	struct am_cfg_seen	*e;
+
+	if (c->ld == NULL || (ss = c->ld->seen) == NULL)
+		return;
+	ss->v = am_realloc(ss->v, (ss->n + 1) * sizeof(*ss->v));
+	e = &ss->v[ss->n++];
+	e->key = am_strdup(key);
+	e->opt = opt;
+	e->file = c->file;
+	e->line = c->line;
+	e->errors = errors;
+}
+
+/* am_cfg_basedir_apply - BaseDirectory, once every line is read: it
+ * must name a directory (OpenDKIM changes to it, and stops if it
+ * cannot) */
+
+static void
+am_cfg_basedir_apply(struct am_cfg_loader *ld)
+{
+	struct stat	 st;
+
+	if (ld->basedir_set == NULL)
+		return;
+	ld->basedir_own = am_path_resolve(ld->basedir, ld->basedir_set);
+	if (stat(ld->basedir_own, &st) == -1) {
+		am_diag_error(&ld->diag, ld->basedir_file, ld->basedir_line,
+		    "BaseDirectory %s: %s", ld->basedir_own, strerror(errno));
+		return;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		am_diag_error(&ld->diag, ld->basedir_file, ld->basedir_line,
+		    "BaseDirectory %s: not a directory", ld->basedir_own);
+		return;
+	}
+	ld->basedir = ld->basedir_own;
+}
+
 /* am_cfg_check_all - each feature's check over its whole part */
 
 static void
@@ -360,6 +496,13 @@ am_cfg_loader_release(struct am_cfg_loader *ld)
 		free(ld->files[i]);
 	free(ld->files);
 	free(ld->first);
+	free(ld->basedir_set);
+	free(ld->basedir_own);
+	for (i = 0; ld->seen != NULL && i < ld->seen->n; i++)
+		free(ld->seen->v[i].key);
+	if (ld->seen != NULL)
+		free(ld->seen->v);
+	free(ld->seen);
 }
 
 static struct am_config *
@@ -397,7 +540,9 @@ am_cfg_build(const char *path, const struct am_config_overrides *ov,
 	cfg = am_cfg_new(path);
 	ld.first = am_calloc(cfg->priv->nraw, sizeof(*ld.first));
 	ld.basedir = cfg->priv->basedir;
+	ld.seen = am_calloc(1, sizeof(*ld.seen));
 	if ((r = am_cfg_read(&ld, path, path, 0, 0)) == 0) {
+		am_cfg_basedir_apply(&ld);
 		am_cfg_apply_all(&ld, cfg, ov);
 		am_cfg_check_all(&ld, cfg, ov);
 	}

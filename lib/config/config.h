@@ -41,7 +41,8 @@
 struct am_psl;
 
 /* A set of peers: addresses, CIDR blocks and host names, each possibly
- * negated with '!' (InternalHosts, ExternalIgnoreList). Opaque. */
+ * negated with '!', or a refile: list of patterns matched as OpenDKIM
+ * does (InternalHosts, ExternalIgnoreList, IgnoreHosts). Opaque. */
 struct am_peerlist;
 
 /* One signing key, loaded. */
@@ -97,6 +98,8 @@ struct am_config_dkim {
 	struct am_keyset	*keysets;	/* KeyTable, or Domain+
 						 * KeyFile */
 	size_t			 nkeysets;
+	int			 keytable_wild;	/* KeyTable refile: key set
+						 * names are patterns */
 	struct am_signtable	*signtable;	/* SigningTable; may be NULL */
 	int			 subdomains;	/* SubDomains */
 	int			 multiple_signatures; /* MultipleSignatures */

@@ -120,7 +120,10 @@ struct am_cfg_feature {
 enum am_cfg_known {
 	AM_CFG_REFUSED,		/* error: we do not do this */
 	AM_CFG_NOEFFECT,	/* warning: accepted, ignored */
-	AM_CFG_ALWAYS		/* accepted silently: we always do this */
+	AM_CFG_ALWAYS,		/* accepted silently: we always do this */
+	AM_CFG_OFFONLY		/* a Boolean asking for what we do not do
+				 * (why: "send ..."): no is a warning, yes
+				 * an error */
 };
 
 struct am_cfg_other {
@@ -171,6 +174,20 @@ void	am_cfg_set_shown(struct am_config *, const char *name,
 int	am_cfg_is_set(const struct am_cfg_ctx *, const char *name);
 void	am_cfg_where(const struct am_cfg_ctx *, const char *name,
 	    const char **file, unsigned *line);
+
+/*
+ * Host list files already read (config.c): am_cfg_seen_find() says
+ * which option read the data set key ("file:PATH", "refile:PATH") first,
+ * where, and whether it had errors; am_cfg_seen_add() records one, with
+ * c's file and line.
+ */
+int	am_cfg_seen_find(const struct am_cfg_ctx *, const char *key,
+	    const char **opt, const char **file, unsigned *line, int *errors);
+void	am_cfg_seen_add(const struct am_cfg_ctx *, const char *key,
+	    const char *opt, int errors);
+
+/* yes/no/true/false/1/0/on/off (y, n, t, f too): 0, or -1. */
+int	am_cfg_parse_bool(const char *, int *);
 
 /* Checks shared by several features' tables (config_opts.c). */
 int	am_cfg_bad(struct am_cfg_ctx *, const struct am_cfg_opt *,

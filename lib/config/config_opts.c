@@ -109,8 +109,8 @@ am_cfg_bad(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
 
 /* ---------------------------------------------------------------- scalars */
 
-static int
-am_cfg_bool(const char *v, int *out)
+int
+am_cfg_parse_bool(const char *v, int *out)
 {
 	static const char *const yes[] = { "yes", "y", "true", "t", "on",
 	    "1", NULL };
@@ -172,7 +172,7 @@ static int
 am_cfg_list_fits(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
     const char *entry, const char *value)
 {
-	struct am_diag		 mute = { NULL, 0, 0 };
+	struct am_diag		 mute = { NULL, 0, 0, NULL, NULL, 0 };
 	struct am_cfg_ctx	 m = *c;
 	char			**one = am_calloc(2, sizeof(*one));
 
@@ -288,13 +288,45 @@ am_cfg_action(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
 
 /* ---------------------------------------------------------------- peers */
 
+/*
+ * am_cfg_peers - a host list.  Its problems name the option and the
+ * config line (the diagnostics' option context).  A file another option
+ * read already (ExternalIgnoreList and InternalHosts naming the same
+ * TrustedHosts) is not reported again: its errors make one line here,
+ * its warnings none.
+ */
 static int
-am_cfg_peers(struct am_cfg_ctx *c, void *field, const char *v)
+am_cfg_peers(struct am_cfg_ctx *c, const struct am_cfg_opt *o, void *field,
+    const char *v)
 {
 	struct am_peerlist	**pl = field, *n;
+	struct am_diag		  mute = { NULL, 0, 0, NULL, NULL, 0 };
+	struct am_diag		 *d = c->diag;
 	unsigned		  before = c->diag->errors;
+	const char		 *opt, *file;
+	unsigned		  line;
+	int			  seen = 0, bad = 0;
+	char			 *key = am_dataset_key(v, c->basedir);
 
-	n = am_peerlist_load(v, c->basedir, c->file, c->line, c->diag);
+	if (key != NULL && (seen = am_cfg_seen_find(c, key, &opt, &file,
+	    &line, &bad)) && bad) {
+		am_diag_error(c->diag, c->file, c->line, "%s: %s: not applied: "
+		    "its errors are reported above, for %s at %s:%u", o->name,
+		    strchr(key, ':') + 1, opt, file, line);
+		free(key);
+		return -1;
+	}
+	if (seen)
+		d = &mute;
+	am_diag_context(d, o->name, c->file, c->line);
+	n = am_peerlist_load(v, c->basedir, c->file, c->line, d);
+	am_diag_context(d, NULL, NULL, 0);
+	if (seen && mute.errors > 0)		/* it changed meanwhile */
+		am_diag_error(c->diag, c->file, c->line, "%s: %s: not "
+		    "applied: it has errors", o->name, strchr(key, ':') + 1);
+	else if (!seen && key != NULL)
+		am_cfg_seen_add(c, key, o->name, c->diag->errors != before);
+	free(key);
 	if (n == NULL)
 		return -1;
 	if (c->diag->errors != before) {	/* not applied, as above */
@@ -316,7 +348,7 @@ am_cfg_apply(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
 
 	switch (o->type) {
 	case AM_CFG_BOOL:
-		if (am_cfg_bool(value, &b) == -1)
+		if (am_cfg_parse_bool(value, &b) == -1)
 			return am_cfg_bad(c, o, value, "yes or no");
 		*(int *)field = b;
 		return 0;
@@ -338,7 +370,10 @@ am_cfg_apply(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
 		*sp = old;
 		return -1;
 	case AM_CFG_LIST:
-		if (am_cfg_list(c, o, value, &nv) == -1)
+		am_diag_context(c->diag, o->name, c->file, c->line);
+		b = am_cfg_list(c, o, value, &nv);
+		am_diag_context(c->diag, NULL, NULL, 0);
+		if (b == -1)
 			return -1;
 		vp = field;
 		ov = *vp;
@@ -351,7 +386,7 @@ am_cfg_apply(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
 		*vp = ov;
 		return -1;
 	case AM_CFG_PEERS:
-		return am_cfg_peers(c, field, value);
+		return am_cfg_peers(c, o, field, value);
 	case AM_CFG_ACTION:
 		return am_cfg_action(c, o, field, value);
 	case AM_CFG_FN:

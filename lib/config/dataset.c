@@ -77,16 +77,55 @@ am_diag_excerpt(struct am_diag_quote *q, const char *s)
 	return am_diag_escape(s, AM_DIAG_EXCERPT, 1, q->s, sizeof(q->s));
 }
 
+void
+am_diag_context(struct am_diag *d, const char *opt, const char *file,
+    unsigned line)
+{
+	d->opt = opt;
+	d->optfile = file;
+	d->optline = line;
+}
+
+/* am_diag_where - the option context to add to a message about
+ * file:line: the prefix (the option's name, for a message about the
+ * config line that named the set) or the suffix (for any other place) */
+
+static void
+am_diag_where(const struct am_diag *d, const char *file, unsigned line,
+    const char *msg, char *pre, size_t presz, char *suf, size_t sufsz)
+{
+	char	 raw[300];
+	size_t	 n;
+
+	pre[0] = suf[0] = '\0';
+	if (d->opt == NULL)
+		return;
+	n = strlen(d->opt);
+	if (file != NULL && d->optfile != NULL && line == d->optline &&
+	    strcmp(file, d->optfile) == 0) {
+		if (strncmp(msg, d->opt, n) != 0 || msg[n] != ':')
+			(void)snprintf(pre, presz, "%s: ", d->opt);
+		return;
+	}
+	if (d->optfile != NULL && d->optline > 0)
+		(void)snprintf(raw, sizeof(raw), " (%s at %s:%u)", d->opt,
+		    d->optfile, d->optline);
+	else
+		(void)snprintf(raw, sizeof(raw), " (%s)", d->opt);
+	am_diag_escape(raw, sufsz, 0, suf, sufsz);
+}
+
 static void
 am_diag_v(struct am_diag *d, enum am_log_level level, const char *file,
     unsigned line, const char *fmt, va_list ap)
 {
-	char	 raw[900], msg[900], where[300];
+	char	 raw[900], msg[900], where[300], pre[80], suf[300];
 
 	(void)vsnprintf(raw, sizeof(raw), fmt, ap);
 	/* Whatever a message quotes, no control character reaches the
 	 * log (no forged lines), and no message is longer than this. */
 	am_diag_escape(raw, sizeof(raw), 0, msg, sizeof(msg));
+	am_diag_where(d, file, line, msg, pre, sizeof(pre), suf, sizeof(suf));
 	if (level == AM_LOG_ERROR)
 		d->errors++;
 	else
@@ -94,11 +133,12 @@ am_diag_v(struct am_diag *d, enum am_log_level level, const char *file,
 	if (file != NULL)
 		am_diag_escape(file, 200, 0, where, sizeof(where));
 	if (file != NULL && line > 0)
-		am_log(d->log, level, "%s:%u: %s", where, line, msg);
+		am_log(d->log, level, "%s:%u: %s%s%s", where, line, pre, msg,
+		    suf);
 	else if (file != NULL)
-		am_log(d->log, level, "%s: %s", where, msg);
+		am_log(d->log, level, "%s: %s%s%s", where, pre, msg, suf);
 	else
-		am_log(d->log, level, "%s", msg);
+		am_log(d->log, level, "%s%s%s", pre, msg, suf);
 }
 
 void
@@ -352,6 +392,28 @@ am_dataset_kind(const char *spec, enum am_dataset_kind *kind,
 	else
 		*kind = AM_DATASET_LIST;
 	return 0;
+}
+
+char *
+am_dataset_key(const char *spec, const char *basedir)
+{
+	enum am_dataset_kind	 kind;
+	const char		*rest;
+	char			*path, *full, *key;
+	size_t			 n;
+
+	if (am_dataset_kind(spec, &kind, &rest) == -1 ||
+	    kind == AM_DATASET_LIST)
+		return NULL;
+	path = am_strdup(rest);
+	full = am_path_resolve(basedir, am_trim(path));
+	n = strlen(full) + 8;
+	key = am_malloc(n);
+	(void)snprintf(key, n, "%s:%s", kind == AM_DATASET_REFILE ? "refile" :
+	    "file", full);
+	free(path);
+	free(full);
+	return key;
 }
 
 int

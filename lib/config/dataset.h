@@ -30,12 +30,26 @@
 
 #include "log.h"
 
-/* Where problems go: each is logged "file:line: message" and counted. */
+/*
+ * Where problems go: each is logged "file:line: message" and counted.
+ * While a data set named by an option is read, opt/optfile/optline say
+ * which option and which config line named it: a message about that
+ * line starts with the option's name, a message about a line of the
+ * data set ends with "(Option at config:line)", so that every table
+ * error names the option and the config line that led to it.
+ */
 struct am_diag {
 	const struct am_log	*log;
 	unsigned		 errors;
 	unsigned		 warnings;
+	const char		*opt;		/* NULL: no option context */
+	const char		*optfile;
+	unsigned		 optline;
 };
+
+/* Sets (opt non-NULL) or clears (NULL) the option context. */
+void	am_diag_context(struct am_diag *, const char *opt, const char *file,
+	    unsigned line);
 
 /*
  * Diagnostics never carry control characters (each is written \xNN)
@@ -106,6 +120,13 @@ void	am_dataset_free(struct am_dataset **);
 int	am_dataset_unfit(const struct am_dataset *,
 	    int (*fit)(const struct am_dataset_entry *), const char *what,
 	    const char *file, unsigned line, struct am_diag *);
+
+/*
+ * am_dataset_key - what names the file of a data set: "file:PATH" or
+ * "refile:PATH" with PATH resolved, or NULL for an inline list or a
+ * type we do not support.  The caller frees it.
+ */
+char	*am_dataset_key(const char *spec, const char *basedir);
 
 /* Wildcard match of a refile: pattern, case-insensitive. */
 int	am_dataset_wildmatch(const char *pattern, const char *s);

@@ -3,6 +3,9 @@
  * every signing key at config load, check it, keep it in an EVP_PKEY
  *
  * A KeyTable line is "keyname domain:selector:key", as in OpenDKIM;
+ * in a refile: KeyTable the key name is a pattern ('*' any run of
+ * characters), and a name the SigningTable gives takes the first entry
+ * whose pattern matches it, in file order (OpenDKIM's refile: lookup);
  * our extension: several "domain:selector:key" triples separated by
  * commas make one key set that signs once per key (RSA and Ed25519
  * dual signing).  The key is a file when it starts with '/', "./" or
@@ -30,6 +33,9 @@
 #include "pkey.h"
 
 #define AM_KEY_MAXFILE	(64 * 1024)
+
+static const struct am_keyset *am_keyset_named(const struct am_config *,
+    const char *);
 
 /* am_key_unsafe - why the file or its directory is unsafe, or NULL */
 
@@ -337,15 +343,11 @@ am_keytable_load(struct am_config *cfg, const struct am_dataset *ds,
 	struct am_keyset		*ks;
 	size_t				 i;
 
-	if (ds->kind == AM_DATASET_REFILE) {
-		am_diag_error(diag, ds->path, 0, "a KeyTable cannot be a "
-		    "refile: data set");
-		return;
-	}
+	cfg->dkim.keytable_wild = ds->kind == AM_DATASET_REFILE;
 	cfg->dkim.keysets = am_calloc(ds->n + 1, sizeof(*cfg->dkim.keysets));
 	for (i = 0; i < ds->n; i++) {
 		e = &ds->entries[i];
-		if ((dup = am_keyset_find(cfg, e->key)) != NULL) {
+		if ((dup = am_keyset_named(cfg, e->key)) != NULL) {
 			am_diag_error(diag, e->file, e->line, "key name %s is "
 			    "already defined", AM_DIAG_Q(e->key));
 			continue;
@@ -387,13 +389,28 @@ am_keytable_keyfile(struct am_config *cfg, const char *file,
 	cfg->dkim.nkeysets = 1;
 }
 
-const struct am_keyset *
-am_keyset_find(const struct am_config *cfg, const char *name)
+/* am_keyset_named - the key set written with exactly this name */
+
+static const struct am_keyset *
+am_keyset_named(const struct am_config *cfg, const char *name)
 {
 	size_t	 i;
 
 	for (i = 0; i < cfg->dkim.nkeysets; i++)
 		if (strcmp(cfg->dkim.keysets[i].name, name) == 0)
+			return &cfg->dkim.keysets[i];
+	return NULL;
+}
+
+const struct am_keyset *
+am_keyset_find(const struct am_config *cfg, const char *name)
+{
+	size_t	 i;
+
+	if (!cfg->dkim.keytable_wild)
+		return am_keyset_named(cfg, name);
+	for (i = 0; i < cfg->dkim.nkeysets; i++)
+		if (am_dataset_wildmatch(cfg->dkim.keysets[i].name, name))
 			return &cfg->dkim.keysets[i];
 	return NULL;
 }

@@ -14,6 +14,7 @@
 #define REFUSE(n, why)		{ n, AM_CFG_REFUSED, why }
 #define NOEFFECT(n, why)	{ n, AM_CFG_NOEFFECT, why }
 #define ALWAYS(n, why)		{ n, AM_CFG_ALWAYS, why }
+#define OFFONLY(n, what)	{ n, AM_CFG_OFFONLY, what }
 #define NOTSUP			"not supported by authmilter"
 
 const struct am_cfg_other am_cfg_others[] = {
@@ -55,8 +56,6 @@ const struct am_cfg_other am_cfg_others[] = {
 	NOEFFECT("StatisticsPolicyScript", "no statistics"),
 	NOEFFECT("StatisticsPrefix", "no statistics"),
 	NOEFFECT("AnonymousStatistics", "no statistics"),
-	REFUSE("BaseDirectory", "relative paths are taken from the "
-	    "configuration file's directory"),
 	REFUSE("ChangeRootDirectory", NOTSUP "; use the service manager "
 	    "(systemd RootDirectory=)"),
 	REFUSE("PeerList", NOTSUP "; have the MTA skip the milter for those "
@@ -81,8 +80,13 @@ const struct am_cfg_other am_cfg_others[] = {
 	REFUSE("RedirectFailuresTo", NOTSUP),
 	REFUSE("RemoveOldSignatures", NOTSUP),
 	REFUSE("ReplaceHeaders", NOTSUP), REFUSE("ReplaceRules", NOTSUP),
-	REFUSE("ReportAddress", NOTSUP), REFUSE("ReportBccAddress", NOTSUP),
-	REFUSE("RequestReports", NOTSUP), REFUSE("SendReports", NOTSUP),
+	/* Reports: a switch that turns off what we do not do is a warning;
+	 * what only a report would use has no effect. */
+	OFFONLY("SendReports", "send RFC 6651 DKIM failure reports"),
+	OFFONLY("RequestReports", "request RFC 6651 DKIM failure reports "
+	    "with r=y"),
+	NOEFFECT("ReportAddress", "no DKIM failure reports are sent"),
+	NOEFFECT("ReportBccAddress", "no DKIM failure reports are sent"),
 	REFUSE("StrictHeaders", NOTSUP "; see RejectBadFrom"),
 	REFUSE("ResignAll", NOTSUP), REFUSE("ResignMailTo", NOTSUP),
 	REFUSE("SelectCanonicalizationHeader", NOTSUP),
@@ -119,22 +123,30 @@ const struct am_cfg_other am_cfg_others[] = {
 	{ NULL, AM_CFG_REFUSED, NULL }
 };
 
-#define NOREPORTS		NOTSUP " yet: DMARC reports are a later " \
-				"release (each message's report record is " \
-				"logged)"
+#define NOFAILREP	"no DMARC failure reports are sent"
 
 const struct am_cfg_other am_cfg_others_dmarc[] = {
 	REFUSE("CopyFailuresTo", NOTSUP),
 	REFUSE("DomainWhitelist", NOTSUP " (no ARC)"),
 	REFUSE("DomainWhitelistFile", NOTSUP " (no ARC)"),
 	REFUSE("DomainWhitelistSize", NOTSUP " (no ARC)"),
-	REFUSE("FailureReports", NOREPORTS),
-	REFUSE("FailureReportsBcc", NOREPORTS),
-	REFUSE("FailureReportsOnNone", NOREPORTS),
-	REFUSE("FailureReportsSentBy", NOREPORTS),
-	REFUSE("HistoryFile", NOREPORTS),
-	REFUSE("IgnoreMailTo", NOREPORTS),
-	REFUSE("RecordAllMessages", NOREPORTS),
-	REFUSE("ReportCommand", NOREPORTS),
+	/* Failure reports: no yet; a switch that turns them off is a
+	 * warning, what only they would use has no effect. */
+	OFFONLY("FailureReports", "send DMARC failure reports"),
+	OFFONLY("FailureReportsOnNone", "send DMARC failure reports"),
+	NOEFFECT("FailureReportsBcc", NOFAILREP),
+	NOEFFECT("FailureReportsSentBy", NOFAILREP),
+	NOEFFECT("ReportCommand", NOFAILREP),
+	/* Aggregate reports: OpenDMARC's history file, the input of
+	 * opendmarc-import and opendmarc-reports, is replaced by the
+	 * report store. */
+	NOEFFECT("HistoryFile", "nothing is written to it: authmilter's "
+	    "report store replaces it (ReportStore; authmilter-tool report "
+	    "builds and sends the aggregate reports instead of "
+	    "opendmarc-import and opendmarc-reports)"),
+	NOEFFECT("RecordAllMessages", "no history file is written (see "
+	    "HistoryFile)"),
+	REFUSE("IgnoreMailTo", NOTSUP " yet: DMARC reports are a later "
+	    "release"),
 	{ NULL, AM_CFG_REFUSED, NULL }
 };

@@ -406,13 +406,14 @@ am_cfg_signtable(struct am_cfg_ctx *c)
 	size_t				 i;
 
 	am_cfg_where(c, "SigningTable", &file, &line);
+	am_diag_context(c->diag, "SigningTable", file, line);
 	if (am_dataset_load(cfg->dkim.signingtable, c->basedir, file, line,
 	    c->diag, &ds) == -1)
-		return;
+		goto out;
 	if (am_dataset_unfit(ds, am_cfg_signtable_fit, "SigningTable", file,
 	    line, c->diag)) {
 		am_dataset_free(&ds);
-		return;
+		goto out;
 	}
 	cfg->dkim.signtable = am_signtable_new(ds, c->diag);
 	am_dataset_free(&ds);
@@ -423,6 +424,8 @@ am_cfg_signtable(struct am_cfg_ctx *c)
 			am_diag_error(c->diag, e->file, e->line, "key name "
 			    "\"%s\" is not in the KeyTable", e->keyname);
 	}
+out:
+	am_diag_context(c->diag, NULL, NULL, 0);
 }
 
 static void
@@ -446,15 +449,20 @@ am_cfg_keytable(struct am_cfg_ctx *c)
 	if (cfg->dkim.signingtable == NULL)
 		am_diag_error(c->diag, file, line, "KeyTable needs a "
 		    "SigningTable to say which key signs which mail");
+	am_diag_context(c->diag, "KeyTable", file, line);
 	if (am_dataset_load(cfg->dkim.keytable, c->basedir, file, line,
-	    c->diag, &ds) == -1)
+	    c->diag, &ds) == -1) {
+		am_diag_context(c->diag, NULL, NULL, 0);
 		return;
+	}
 	if (am_dataset_unfit(ds, am_cfg_keytable_fit, "KeyTable", file, line,
 	    c->diag)) {
+		am_diag_context(c->diag, NULL, NULL, 0);
 		am_dataset_free(&ds);
 		return;
 	}
 	am_keytable_load(cfg, ds, c->basedir, c->diag);
+	am_diag_context(c->diag, NULL, NULL, 0);
 	am_dataset_free(&ds);
 	if (cfg->dkim.signingtable != NULL)
 		am_cfg_signtable(c);

@@ -513,8 +513,10 @@ test_errors(void)
 	}
 	ok(logged("errors.conf:3: unknown option \"Bogus\""),
 	    "unknown option named");
-	ok(logged("errors.conf:8: Mode is already set at "),
-	    "repeated option");
+	ok(logged("errors.conf:8: Domain: \"bad..domain\""), "bad domain");
+	ok(logged("errors.conf:14: SPFMode is set again (before: ") &&
+	    logged("/errors.conf:13); the last one wins"),
+	    "repeated option: a warning naming both lines");
 	ok(logged("errors.conf:6: LDAPUseTLS: not supported"),
 	    "refused option named");
 	ok(logged("errors.conf:11: Selector: missing value"),
@@ -559,6 +561,21 @@ test_others(void)
 			    am_cfg_others[i].name);
 			ok(cfg != NULL && c.errors == 0 && c.warnings == 0,
 			    name);
+			break;
+		case AM_CFG_OFFONLY:
+			snprintf(name, sizeof(name), "%s yes refused",
+			    am_cfg_others[i].name);
+			snprintf(text, sizeof(text), "c.conf:1: %s yes: "
+			    "authmilter does not ", am_cfg_others[i].name);
+			ok(cfg == NULL && c.errors == 1 && logged(text), name);
+			am_config_unref(&cfg);
+			snprintf(text, sizeof(text), "%s no\n",
+			    am_cfg_others[i].name);
+			cfg = load(text, &c);
+			snprintf(name, sizeof(name), "%s no: warning",
+			    am_cfg_others[i].name);
+			ok(cfg != NULL && c.errors == 0 && c.warnings == 1 &&
+			    logged("is accepted: it turns off"), name);
 			break;
 		}
 		am_config_unref(&cfg);
@@ -844,12 +861,13 @@ test_include(void)
 	struct am_diag		 c;
 
 	write_file("inc.conf", "Mode v\nBogusInInclude 1\n", 0644);
-	cfg = load("Include ./inc.conf\nMode sv\n", &c);
+	cfg = load("Include ./inc.conf\nMode sv\nBogus2 x\n", &c);
 	ok(cfg == NULL && c.errors == 2, "Include: errors inside and after");
 	ok(logged("inc.conf:2: unknown option"), "Include: file:line "
 	    "of the included file");
-	ok(logged("c.conf:2: Mode is already set at "),
-	    "Include: repeated option across files");
+	ok(logged("c.conf:2: Mode is set again (before: ") &&
+	    logged("inc.conf:1); the last one wins") && c.warnings == 1,
+	    "Include: repeated option across files: a warning naming both");
 	write_file("loop.conf", "Include ./loop.conf\n", 0644);
 	cfg = load("Include ./loop.conf\n", &c);
 	ok(cfg == NULL && c.errors == 1 && logged("nested more than 5"),

@@ -1,6 +1,8 @@
 /*
  * t-peerlist - InternalHosts / ExternalIgnoreList matching: addresses,
- * CIDR blocks, IPv6, host names and domains, '!' and precedence
+ * CIDR blocks, IPv6, host names and domains, '!' and precedence; '*'
+ * in a file: list (literal, warned), and refile: lists matched as
+ * OpenDKIM matches them (its lookups against the patterns, '!' first)
  */
 
 #include <sys/types.h>
@@ -158,8 +160,108 @@ test_errors(void)
 	is_int(d.errors, 2, "each bad entry reported");
 	is_int(am_peerlist_count(pl), 2, "good entries kept");
 	am_peerlist_free(&pl);
-	pl = load("refile:/x", &d);
-	ok(pl == NULL && d.errors >= 1, "refile: refused for hosts");
+	pl = load("refile:/nonexistent", &d);
+	ok(pl == NULL && d.errors == 1, "refile: a file that cannot be read: "
+	    "one error");
+}
+
+static int
+logged(const char *s)
+{
+	return strstr(am_buf_str(&logbuf), s) != NULL;
+}
+
+/* The tutorial's TrustedHosts as a refile: loads, with a warning for
+ * each entry that does not do what it seems to, and matches as in
+ * OpenDKIM. */
+static void
+test_refile_tutorial(void)
+{
+	struct am_peerlist	*pl;
+	struct am_diag		 d;
+
+	pl = load("refile:t/unit/data/config/trusted.refile", &d);
+	ok(pl != NULL && d.errors == 0, "tutorial refile: loads");
+	is_int(am_peerlist_count(pl), 4, "tutorial refile: 4 entries");
+	is_int(d.warnings, 2, "tutorial refile: two warnings");
+	ok(logged("trusted.refile:4: \"192.168.0.1/24\" never matches in a "
+	    "refile: list: host bits are set, and OpenDKIM looks up "
+	    "\"192.168.0.0/24\""), "tutorial refile: host bits warned, "
+	    "file:line");
+	ok(logged("trusted.refile:6: \"*.example.com\": a pattern starting "
+	    "with '*' also matches the negated lookups") &&
+	    logged("write \".example.com\" to take in every host under that "
+	    "domain"), "tutorial refile: leading '*' warned, with the fix");
+	is_int(match(pl, "127.0.0.1", NULL), 1, "tutorial refile: 127.0.0.1");
+	is_int(match(pl, "10.0.0.1", "localhost"), 1,
+	    "tutorial refile: localhost by name");
+	is_int(match(pl, "127.0.0.2", NULL), 0, "tutorial refile: 127.0.0.2 "
+	    "not");
+	is_int(match(pl, "192.168.0.1", NULL), 0, "tutorial refile: "
+	    "192.168.0.1/24 never matches (as in OpenDKIM)");
+	is_int(match(pl, "10.0.0.1", "mail.example.com"), 0,
+	    "tutorial refile: *.example.com does not take mail.example.com "
+	    "in (as in OpenDKIM)");
+	is_int(match(pl, "127.0.0.1", "mail.example.com"), 1,
+	    "tutorial refile: ... which is still tried by address");
+	am_peerlist_free(&pl);
+}
+
+static void
+test_refile(void)
+{
+	struct am_peerlist	*pl;
+	struct am_diag		 d;
+
+	pl = load("refile:t/unit/data/config/hosts.refile", &d);
+	ok(pl != NULL && d.errors == 0 && d.warnings == 0,
+	    "refile: loads, no warning");
+	is_int(match(pl, "10.1.2.3", NULL), 1, "refile: 10.1.* matches an "
+	    "address");
+	is_int(match(pl, "10.2.2.3", NULL), 0, "refile: 10.1.* only");
+	is_int(match(pl, "203.0.113.1", "a.b.corp.example"), 1,
+	    "refile: .corp.example matches a host under it");
+	is_int(match(pl, "203.0.113.1", "corp.example"), 0,
+	    "refile: .corp.example is not corp.example");
+	is_int(match(pl, "203.0.113.1", "MAIL.example.NET"), 1,
+	    "refile: a name, any case");
+	is_int(match(pl, "203.0.113.1", "mail.corp.example"), 0,
+	    "refile: !name keeps it out");
+	is_int(match(pl, "192.0.2.1", NULL), 1, "refile: network/bits");
+	is_int(match(pl, "192.0.2.66", NULL), 0, "refile: !address inside "
+	    "the network");
+	is_int(match(pl, "198.51.100.7", NULL), 1, "refile: [address]");
+	is_int(match(pl, "2001:db8::5", NULL), 1, "refile: IPv6 network");
+	is_int(match(pl, "2001:db9::5", NULL), 0, "refile: IPv6 outside");
+	is_int(match(pl, "::ffff:10.1.0.1", NULL), 1, "refile: v4-mapped "
+	    "address tried as IPv4");
+	is_int(match(pl, NULL, NULL), 0, "refile: nothing known: no match");
+	am_peerlist_free(&pl);
+
+	pl = load("refile:t/unit/data/config/signing.file", &d);
+	ok(pl == NULL && d.errors == 1 && logged("is not a host list"),
+	    "refile: a file of other things is not read");
+}
+
+/* '*' in a file: list is an ordinary character, as in OpenDKIM. */
+static void
+test_star_file(void)
+{
+	struct am_peerlist	*pl;
+	struct am_diag		 d;
+
+	pl = load("file:t/unit/data/config/star-hosts.txt", &d);
+	ok(pl != NULL && d.errors == 0 && am_peerlist_count(pl) == 3,
+	    "file: '*.example.com' is accepted");
+	ok(d.warnings == 1 && logged("star-hosts.txt:2: \"*.example.com\": "
+	    "'*' is not a wildcard in a file: host list") &&
+	    logged("write \".example.com\" for every host under that "
+	    "domain"), "file: '*' warned, with the fix, file:line");
+	is_int(match(pl, "203.0.113.1", "mail.example.com"), 0,
+	    "file: '*.example.com' matches no real host (as in OpenDKIM)");
+	is_int(match(pl, "203.0.113.1", "mail.example.org"), 1,
+	    "file: .example.org does");
+	am_peerlist_free(&pl);
 }
 
 static void
@@ -196,6 +298,9 @@ main(void)
 	test_cases();
 	test_errors();
 	test_file();
+	test_refile_tutorial();
+	test_refile();
+	test_star_file();
 	am_buf_release(&logbuf);
 	return done_testing();
 }
