@@ -339,8 +339,13 @@ am_metrics_thread(void *arg)
 		if (p[1].revents != 0)
 			break;
 		if ((c = accept4(am_mx.fd, NULL, NULL, SOCK_CLOEXEC |
-		    SOCK_NONBLOCK)) == -1)
+		    SOCK_NONBLOCK)) == -1) {
+			/* Out of descriptors: do not spin on the backlog. */
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM)
+				(void)poll(NULL, 0, 100);
 			continue;
+		}
 		am_metrics_serve(c);
 		(void)close(c);
 	}
