@@ -41,10 +41,10 @@ static const struct am_cfg_opt am_cfg_daemon_opts[] = {
 	    am_cfg_check_nonempty),
 	AM_CFG_NUM("MilterTimeout", AM_CFG_UINT, OFF(daemon.milter_timeout),
 	    "600", 1, 86400),
-	AM_CFG_ROW("Background", AM_CFG_BOOL, OFF(daemon.background), "yes",
-	    NULL),
 	AM_CFG_ROW("MetricsSocket", AM_CFG_STR, OFF(daemon.metrics_socket),
 	    NULL, am_cfg_metrics_socket),
+	AM_CFG_ROW("Background", AM_CFG_BOOL, OFF(daemon.background), "yes",
+	    NULL),
 };
 
 const struct am_cfg_table am_cfg_table_daemon =
