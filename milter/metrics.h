@@ -16,8 +16,9 @@
  * listens at start, with the milter socket (as root, before the
  * process daemonizes and drops its privileges: a bind failure stops
  * the start with the milter socket's exit code, and a port below 1024
- * works as it does for Socket); am_metrics_start(), after the fork,
- * starts one thread that serves one connection at a time: HTTP/1.0
+ * works as it does for Socket); am_metrics_start(), after the fork
+ * and the switch to UserID (the thread never runs as root), starts one
+ * thread that serves one connection at a time: HTTP/1.0
  * "GET /metrics" (anything else: 404, 405 or 400), the request at most
  * 4 KiB and the whole exchange at most 2 s, then the connection is
  * closed.  That thread takes no lock a milter thread holds for long
