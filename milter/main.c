@@ -34,6 +34,7 @@
 
 #include "callbacks.h"
 #include "daemon.h"
+#include "metrics.h"
 #include "snapshot.h"
 
 #define AM_DEFAULT_CONFIG	SYSCONFDIR "/authmilter.conf"
@@ -711,6 +712,7 @@ am_run(const char *socket, const struct am_log *log, struct am_reloader *rl)
 		am_log(log, AM_LOG_ERROR, "cannot start threads");
 		return MI_FAILURE;
 	}
+	am_metrics_start(log);		/* MetricsSocket's thread */
 	am_log(log, AM_LOG_INFO, "authmilter %s started", PACKAGE_VERSION);
 	for (;;) {
 		if (sigwait(&set, &sig) != 0)
@@ -740,6 +742,7 @@ am_cleanup(const struct am_config *cfg, const struct am_log *log)
 		am_log(log, AM_LOG_WARN, "%s: %s", path, strerror(errno));
 	am_made_socket = 0;
 	am_remove_pidfile(cfg->daemon.pidfile, log);
+	am_metrics_stop();		/* MetricsSocket's thread and socket */
 }
 
 /* Opens the socket, daemonizes, writes the pid file, drops privileges. */
@@ -748,7 +751,8 @@ static int
 am_start(struct am_config *cfg, const struct am_args *a,
     const struct am_log *log)
 {
-	if (am_open_socket(cfg, log) == -1)
+	if (am_open_socket(cfg, log) == -1 ||
+	    am_metrics_open(cfg, log) == -1)	/* MetricsSocket: bound here */
 		return AM_EXIT_OSERR;
 	if (!a->params.foreground && cfg->daemon.background && am_daemonize() == -1) {
 		am_log(log, AM_LOG_ERROR, "cannot daemonize: %s",

@@ -14,6 +14,7 @@
 #include "dkim_sign.h"
 #include "dmarc_report.h"
 #include "mem.h"
+#include "metrics.h"
 #include "session.h"
 #include "snapshot.h"
 
@@ -413,6 +414,7 @@ am_msg_log_final(struct am_msg *m)
 	    am_buf_str(&m->logline), am_disposition_action_name(
 	    m->disp.action), m->dec.kind == AM_DECIDE_VERIFY && r->ndel ?
 	    "; removed forged Authentication-Results" : "");
+	am_metrics_message(m->dec.kind, &m->disp, m->engine);	/* metrics */
 }
 
 void

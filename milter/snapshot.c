@@ -10,6 +10,7 @@
 
 #include "dns.h"
 #include "mem.h"
+#include "metrics.h"
 #include "snapshot.h"
 
 /*
@@ -71,6 +72,7 @@ am_snapshot_load(const struct am_snapshot_params *p, const struct am_log *log,
 	}
 	if (p->test_now != 0)
 		cfg->dkim.verify.now = p->test_now;
+	am_metrics_config_loaded(cfg);
 	return cfg;
 }
 
@@ -132,6 +134,7 @@ am_snapshot_reload(const struct am_log *log)
 		pthread_mutex_unlock(&am_snap.reload);
 		am_log(log, AM_LOG_ERROR, "reload failed, keeping the running "
 		    "configuration: %s", err.msg);
+		am_metrics_reload(0);
 		return -1;
 	}
 	pthread_mutex_lock(&am_snap.lock);
@@ -142,6 +145,7 @@ am_snapshot_reload(const struct am_log *log)
 	if (old != NULL)
 		am_config_unref(&old);	/* messages in flight keep theirs */
 	am_log(log, AM_LOG_INFO, "reloaded %s", am_snap.params.path);
+	am_metrics_reload(1);
 	return 0;
 }
 

@@ -194,6 +194,7 @@ struct am_config_daemon {
 	char			*logfile;	/* LogFile: a path, or "stderr" */
 	unsigned		 milter_timeout; /* MilterTimeout, seconds */
 	int			 background;	/* Background */
+	char			*metrics_socket; /* MetricsSocket: NULL off */
 };
 
 struct am_config {

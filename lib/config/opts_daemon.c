@@ -6,6 +6,9 @@
  * nothing here logs to syslog.
  */
 
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
@@ -19,7 +22,7 @@
 #define OFF(f)	offsetof(struct am_config, f)
 
 static am_cfg_check_fn am_cfg_socket, am_cfg_userid, am_cfg_umask,
-    am_cfg_facility;
+    am_cfg_facility, am_cfg_metrics_socket;
 
 static const struct am_cfg_opt am_cfg_daemon_opts[] = {
 	AM_CFG_ROW("Socket", AM_CFG_STR, OFF(daemon.socket),
@@ -38,6 +41,8 @@ static const struct am_cfg_opt am_cfg_daemon_opts[] = {
 	    am_cfg_check_nonempty),
 	AM_CFG_NUM("MilterTimeout", AM_CFG_UINT, OFF(daemon.milter_timeout),
 	    "600", 1, 86400),
+	AM_CFG_ROW("MetricsSocket", AM_CFG_STR, OFF(daemon.metrics_socket),
+	    NULL, am_cfg_metrics_socket),
 	AM_CFG_ROW("Background", AM_CFG_BOOL, OFF(daemon.background), "yes",
 	    NULL),
 };
@@ -88,6 +93,43 @@ am_cfg_socket(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
 	}
 	return am_cfg_bad(c, o, v, "unix:PATH, local:PATH, inet:PORT@HOST "
 	    "or inet6:PORT@HOST");
+}
+
+/*
+ * MetricsSocket: inet:PORT@ADDR or inet6:PORT@ADDR, the address a
+ * numeric one of that family (inet6's may be in brackets), never a
+ * name and never left out: the endpoint listens only where told.
+ */
+static int
+am_cfg_metrics_socket(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
+    void *field, const char *v)
+{
+	unsigned char	 a[16];
+	char		 addr[64];
+	const char	*rest, *at;
+	size_t		 n;
+	int		 v6 = strncasecmp(v, "inet6:", 6) == 0;
+
+	if (!v6 && strncasecmp(v, "inet:", 5) != 0)
+		goto bad;
+	rest = v + (v6 ? 6 : 5);
+	if ((at = strchr(rest, '@')) == NULL ||
+	    am_cfg_port(rest, (size_t)(at - rest)) == -1)
+		goto bad;
+	n = strlen(++at);
+	if (v6 && n >= 2 && at[0] == '[' && at[n - 1] == ']') {
+		at++;
+		n -= 2;
+	}
+	if (n == 0 || n >= sizeof(addr))
+		goto bad;
+	memcpy(addr, at, n);
+	addr[n] = '\0';
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, addr, a) == 1)
+		return 0;
+bad:
+	return am_cfg_bad(c, o, v, "inet:PORT@IPv4-ADDRESS or "
+	    "inet6:PORT@IPv6-ADDRESS with PORT 1 to 65535");
 }
 
 static int

@@ -338,6 +338,46 @@ am_dns_same(const struct am_dns_job *a, const struct am_dns_job *b)
 	    memcmp(a->q.wire, b->q.wire, a->q.wire_len) == 0;
 }
 
+/* The histogram's upper bounds (authmilter.8, METRICS). */
+const uint64_t am_dns_lat_bound_us[AM_DNS_LAT_NB] = {
+	1000, 5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000,
+	2500000, 5000000, 10000000
+};
+
+static uint64_t
+am_dns_now_us(void)
+{
+	struct timespec	 ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000 + 1;
+}
+
+/* am_dns_stats_add - n questions answered by the implementation in us */
+
+static void
+am_dns_stats_add(struct am_dns_stats *st, struct am_dns_job **jobs, size_t n,
+    uint64_t us)
+{
+	size_t	 i, b;
+
+	for (b = 0; b < AM_DNS_LAT_NB && us > am_dns_lat_bound_us[b]; b++)
+		;
+	__atomic_add_fetch(&st->lat[b], n, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&st->lat_sum_us, us * n, __ATOMIC_RELAXED);
+	for (i = 0; i < n; i++)
+		if ((unsigned)jobs[i]->res->status < AM_DNS_STATS_NSTATUS)
+			__atomic_add_fetch(&st->status[jobs[i]->res->status],
+			    1, __ATOMIC_RELAXED);
+}
+
+void
+am_dns_stats_attach(struct am_dns *dns, struct am_dns_stats *st)
+{
+	if (dns != NULL)
+		dns->stats = st;
+}
+
 /* am_dns_dispatch - the implementation answers the distinct jobs */
 
 static void
@@ -364,6 +404,7 @@ am_dns_resolve(struct am_dns *dns, struct am_dns_job **jobs, size_t n,
 	struct am_dns_job	**todo;
 	struct am_dns_result	*res;
 	size_t			 i, j, m = 0;
+	uint64_t		 t0;
 	int			 cut;
 
 	todo = am_calloc(n > 0 ? n : 1, sizeof(*todo));
@@ -374,6 +415,9 @@ am_dns_resolve(struct am_dns *dns, struct am_dns_job **jobs, size_t n,
 		if (dns->cache != NULL && am_dns_cache_get(dns->cache,
 		    jobs[i]->q.text, jobs[i]->q.type, jobs[i]->res)) {
 			jobs[i]->done = 1;
+			if (dns->stats != NULL)
+				__atomic_add_fetch(&dns->stats->cache_hits, 1,
+				    __ATOMIC_RELAXED);
 			continue;
 		}
 		for (j = 0; j < m && !am_dns_same(todo[j], jobs[i]); j++)
@@ -383,7 +427,10 @@ am_dns_resolve(struct am_dns *dns, struct am_dns_job **jobs, size_t n,
 		else
 			todo[m++] = jobs[i];
 	}
+	t0 = dns->stats != NULL && m > 0 ? am_dns_now_us() : 0;
 	am_dns_dispatch(dns, todo, m, deadline);
+	if (t0 != 0)
+		am_dns_stats_add(dns->stats, todo, m, am_dns_now_us() - t0);
 	cut = deadline != 0 && am_dns_now() >= deadline;
 	for (i = 0; i < m; i++) {
 		res = todo[i]->res;

@@ -201,4 +201,32 @@ unsigned	 am_dns_message_left_ms(const struct am_dns *);
 /* Number of lookups answered so far (tests count queries with it). */
 unsigned long	 am_dns_query_count(const struct am_dns *);
 
+/*
+ * am_dns_stats - counters a shared resolver adds to (the daemon's
+ * metrics, authmilter.8 METRICS): the questions its implementation
+ * answered (cache misses), by status; how long each batch of them took
+ * (every question of a batch of am_dns_query_many() is charged the
+ * batch's time); and the questions its cache answered.  Plain counters
+ * updated with relaxed atomic adds (no lock); read them with
+ * __atomic_load_n.  The histogram's buckets are cumulative only when
+ * written out: lat[i] counts times <= am_dns_lat_bound_us[i] and above
+ * the bound before; lat[AM_DNS_LAT_NB] counts the rest.
+ */
+#define AM_DNS_STATS_NSTATUS		7	/* enum am_dns_status values */
+#define AM_DNS_LAT_NB		12
+extern const uint64_t	 am_dns_lat_bound_us[AM_DNS_LAT_NB];
+struct am_dns_stats {
+	uint64_t	 status[AM_DNS_STATS_NSTATUS];
+	uint64_t	 lat[AM_DNS_LAT_NB + 1];
+	uint64_t	 lat_sum_us;
+	uint64_t	 cache_hits;
+};
+/*
+ * am_dns_stats_attach - count dns's lookups in st (borrowed; must
+ * outlive dns; NULL: stop counting).  On a shared resolver, not a
+ * message view (a view's lookups are counted by the resolver it views).
+ * Call before the resolver is shared.
+ */
+void		 am_dns_stats_attach(struct am_dns *, struct am_dns_stats *);
+
 #endif /* AM_DNS_H */

@@ -68,6 +68,7 @@ struct am_dns {
 	const struct am_dns_ops	*ops;
 	unsigned long		 queries;	/* atomic: __atomic builtins */
 	struct am_dns_cache	*cache;		/* NULL: no shared cache */
+	struct am_dns_stats	*stats;		/* borrowed; NULL: none */
 };
 
 /* dns_cache.c: the shared answer cache behind am_dns_cache_enable(). */

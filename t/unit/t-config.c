@@ -259,6 +259,7 @@ static const struct {
 	{ "Background", "", "no", "x", 0 },
 	{ "LogFile", "", "/var/log/authmilter.log", "", 0 },
 	{ "MilterTimeout", "", "120", "0", 0 },
+	{ "MetricsSocket", "", "inet6:9779@[::1]", "inet:9779@localhost", 0 },
 };
 
 static void
