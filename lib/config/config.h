@@ -134,6 +134,7 @@ struct am_config_ar {
 	char			**remove_from;	/* RemoveARFrom */
 	int			 remove_all;	/* RemoveARAll */
 	int			 software_header; /* SoftwareHeader */
+	int			 iprev;		/* IPRev (RFC 8601 2.7.3) */
 };
 
 /* DNS (opts_dns.c). */

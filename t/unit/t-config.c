@@ -212,6 +212,7 @@ static const struct {
 	{ "AuthservID", "", "mx.example.net", "has;semicolon", 0 },
 	{ "RemoveARFrom", "", "mx.example.net, .example.org", "bad..host", 0 },
 	{ "RemoveARAll", "", "yes", "all", 0 },
+	{ "IPRev", "", "yes", "perhaps", 0 },
 	{ "On-Default", "", "reject", "maybe", 0 },
 	{ "On-BadSignature", "", "r", "explode", 0 },
 	{ "On-DNSError", "", "accept", "a-ok", 0 },
