@@ -192,6 +192,10 @@ struct am_config_daemon {
 	char			*logfile;	/* LogFile: a path, or "stderr" */
 	unsigned		 milter_timeout; /* MilterTimeout, seconds */
 	int			 background;	/* Background */
+	int			 selfcheck;	/* SelfCheck */
+	unsigned		 selfcheck_interval; /* SelfCheckInterval,
+						 * hours; 0: at start and
+						 * reload only */
 };
 
 struct am_config {

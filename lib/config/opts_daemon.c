@@ -38,6 +38,10 @@ static const struct am_cfg_opt am_cfg_daemon_opts[] = {
 	    am_cfg_check_nonempty),
 	AM_CFG_NUM("MilterTimeout", AM_CFG_UINT, OFF(daemon.milter_timeout),
 	    "600", 1, 86400),
+	AM_CFG_ROW("SelfCheck", AM_CFG_BOOL, OFF(daemon.selfcheck), "yes",
+	    NULL),
+	AM_CFG_NUM("SelfCheckInterval", AM_CFG_UINT,
+	    OFF(daemon.selfcheck_interval), "24", 0, 8760),
 	AM_CFG_ROW("Background", AM_CFG_BOOL, OFF(daemon.background), "yes",
 	    NULL),
 };

@@ -258,6 +258,8 @@ static const struct {
 	{ "SyslogFacility", "", "local3", "kern", 0 },
 	{ "LogWhy", "", "yes", "x", 0 },
 	{ "Background", "", "no", "x", 0 },
+	{ "SelfCheck", "", "no", "x", 0 },
+	{ "SelfCheckInterval", "", "6", "9000", 0 },
 	{ "LogFile", "", "/var/log/authmilter.log", "", 0 },
 	{ "MilterTimeout", "", "120", "0", 0 },
 };
