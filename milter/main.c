@@ -35,6 +35,7 @@
 #include "callbacks.h"
 #include "daemon.h"
 #include "metrics.h"
+#include "selfcheck.h"
 #include "snapshot.h"
 
 #define AM_DEFAULT_CONFIG	SYSCONFDIR "/authmilter.conf"
@@ -714,6 +715,7 @@ am_run(const char *socket, const struct am_log *log, struct am_reloader *rl)
 	}
 	am_metrics_start(log);		/* MetricsSocket's thread */
 	am_log(log, AM_LOG_INFO, "authmilter %s started", PACKAGE_VERSION);
+	am_selfcheck_start();		/* self-audit: selfcheck.h */
 	for (;;) {
 		if (sigwait(&set, &sig) != 0)
 			continue;
@@ -727,6 +729,7 @@ am_run(const char *socket, const struct am_log *log, struct am_reloader *rl)
 	am_stop_milter(socket, milter);
 	am_reloader_poke(rl, 1);
 	pthread_join(reload, NULL);
+	am_selfcheck_stop();
 	return run.rc;
 }
 

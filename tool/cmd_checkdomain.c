@@ -34,7 +34,7 @@
 #include "domain.h"
 #include "mem.h"
 #include "pkey.h"
-#include "signtable.h"
+#include "signdomains.h"
 #include "tool.h"
 
 #define AM_CD_MAX	32	/* of each repeatable option */
@@ -180,95 +180,29 @@ am_cd_load_keys(const struct am_cd_args *a, EVP_PKEY **pk)
 }
 
 /* The keys that sign for domain: the command line's, then the config's
- * with d= that domain or "%". */
+ * with d= that domain or "%" (signdomains.h). */
 static size_t
 am_cd_keys_for(const struct am_cd_args *a, EVP_PKEY **pk,
     const struct am_config *cfg, const char *domain,
     struct am_audit_key *out)
 {
-	const struct am_key	*k;
-	size_t			 i, j, n = 0;
+	const struct am_key	*k[AM_CD_MAXKEYS];
+	size_t			 i, n = 0, nk;
 
 	for (i = 0; i < a->nsel && n < AM_CD_MAXKEYS; i++) {
 		out[n].selector = a->selectors[i];
 		out[n++].pkey = pk[i];
 	}
-	for (i = 0; cfg != NULL && i < cfg->dkim.nkeysets; i++)
-		for (j = 0; j < cfg->dkim.keysets[i].nkeys && n < AM_CD_MAXKEYS;
-		    j++) {
-			k = &cfg->dkim.keysets[i].keys[j];
-			if (strcmp(k->domain, "%") != 0 &&
-			    !am_domain_eq(k->domain, domain))
-				continue;
-			out[n].selector = k->selector;
-			out[n++].pkey = k->pkey;
-		}
+	nk = cfg != NULL ? am_signdomains_keys(cfg, domain, k,
+	    AM_CD_MAXKEYS - n) : 0;
+	for (i = 0; i < nk; i++) {
+		out[n].selector = k[i]->selector;
+		out[n++].pkey = k[i]->pkey;
+	}
 	return n;
 }
 
 /* ---------------------------------------------------------------- domains */
-
-static void
-am_cd_add_domain(char ***list, size_t *n, const char *d)
-{
-	struct am_err	 err;
-	char		*al;
-	size_t		 i;
-
-	if ((al = am_domain_to_alabel(d, strlen(d), &err)) == NULL)
-		return;
-	for (i = 0; i < *n; i++)
-		if (strcmp((*list)[i], al) == 0) {
-			free(al);
-			return;
-		}
-	*list = am_realloc(*list, (*n + 1) * sizeof(**list));
-	(*list)[(*n)++] = al;
-}
-
-/* Does the keyset named name hold a key with d=% (the From domain)? */
-static int
-am_cd_keyset_is_from(const struct am_config *cfg, const char *name)
-{
-	size_t	 i, j;
-
-	for (i = 0; i < cfg->dkim.nkeysets; i++)
-		if (strcmp(cfg->dkim.keysets[i].name, name) == 0)
-			for (j = 0; j < cfg->dkim.keysets[i].nkeys; j++)
-				if (strcmp(cfg->dkim.keysets[i].keys[j].domain,
-				    "%") == 0)
-					return 1;
-	return 0;
-}
-
-/*
- * The domains a d=% key signs for: the host part of each SigningTable
- * key that names it ("*@example.com", "example.com", "user@.example.com"
- * give example.com); patterns with other wildcards are skipped.
- */
-static void
-am_cd_from_domains(const struct am_config *cfg, char ***out, size_t *nout)
-{
-	const struct am_signtable_entry	*e;
-	const char			*h;
-	size_t				 i, n;
-
-	n = cfg->dkim.signtable != NULL ? am_signtable_count(cfg->dkim.signtable) : 0;
-	for (i = 0; i < n; i++) {
-		e = am_signtable_entry(cfg->dkim.signtable, i);
-		if (strcmp(e->keyname, "%") != 0 &&
-		    !am_cd_keyset_is_from(cfg, e->keyname))
-			continue;
-		h = strrchr(e->key, '@') != NULL ? strrchr(e->key, '@') + 1 :
-		    e->key;
-		if (strncmp(h, "*.", 2) == 0)
-			h += 2;
-		else if (*h == '.')
-			h++;
-		if (*h != '\0' && strpbrk(h, "*?[]()\\^$+|{}") == NULL)
-			am_cd_add_domain(out, nout, h);
-	}
-}
 
 /* The domains to audit, A-labels; -1 reported. */
 static int
@@ -277,7 +211,7 @@ am_cd_domains(const struct am_cd_args *a, const struct am_config *cfg,
 {
 	struct am_err	 err;
 	char		*al;
-	size_t		 i, j;
+	size_t		 i;
 
 	*out = NULL;
 	*nout = 0;
@@ -287,19 +221,11 @@ am_cd_domains(const struct am_cd_args *a, const struct am_config *cfg,
 			am_tool_errx("%s: %s", a->domains[i], err.msg);
 			return -1;
 		}
-		am_cd_add_domain(out, nout, al);
+		am_signdomains_add(out, nout, al);
 		free(al);
 	}
-	for (i = 0; a->ndomains == 0 && cfg != NULL && i < cfg->dkim.nkeysets; i++)
-		for (j = 0; j < cfg->dkim.keysets[i].nkeys; j++)
-			if (strcmp(cfg->dkim.keysets[i].keys[j].domain, "%") != 0)
-				am_cd_add_domain(out, nout,
-				    cfg->dkim.keysets[i].keys[j].domain);
-	for (i = 0; a->ndomains == 0 && cfg != NULL && cfg->dkim.domains != NULL &&
-	    cfg->dkim.domains[i] != NULL; i++)
-		am_cd_add_domain(out, nout, cfg->dkim.domains[i]);
 	if (a->ndomains == 0 && cfg != NULL)
-		am_cd_from_domains(cfg, out, nout);
+		am_signdomains(cfg, out, nout);
 	if (*nout == 0) {
 		am_tool_errx("%s: no signing domain found; give a DOMAIN",
 		    a->config);

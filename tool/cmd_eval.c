@@ -62,7 +62,8 @@ struct am_eval_args {
 	const char		*file;
 	int			 psl;
 	/* Set on the command line; they win over the config file. */
-	int			 set_reject, set_annotate, set_temperror;
+	int			 set_reject, set_annotate, set_temperror,
+				 set_iprev;
 	int			 reject, annotate, temperror_tempfail;
 };
 
@@ -76,7 +77,7 @@ am_eval_usage(void)
 	    "\t[--now UNIXTIME] [-c CONFIG] [--rcpt ADDRESS] "
 	    "[--dmarc-mode walk|psl]\n"
 	    "\t[--psl FILE] [--reject-failures] [--annotate-only]\n"
-	    "\t[--temperror tempfail|accept] [FILE]\n");
+	    "\t[--temperror tempfail|accept] [--iprev] [FILE]\n");
 	return AM_TOOL_EXIT_USAGE;
 }
 
@@ -113,6 +114,7 @@ am_eval_opt(int c, char *arg, struct am_eval_args *a)
 	case 'p': a->psl_path = arg; return 0;
 	case 'R': a->set_reject = a->reject = 1; return 0;
 	case 'A': a->set_annotate = a->annotate = 1; return 0;
+	case 'I': a->set_iprev = 1; return 0;
 	case 'm':
 		return am_eval_choice("--dmarc-mode", arg, "psl", "walk",
 		    &a->psl);
@@ -148,6 +150,7 @@ am_eval_parse(int argc, char **argv, struct am_eval_args *a)
 		{ "reject-failures", no_argument, NULL, 'R' },
 		{ "annotate-only", no_argument, NULL, 'A' },
 		{ "temperror", required_argument, NULL, 'e' },
+		{ "iprev", no_argument, NULL, 'I' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int	 c;
@@ -181,6 +184,8 @@ am_eval_apply_args(struct am_eval_args *a)
 		a->opts.annotate_only = a->annotate;
 	if (a->set_temperror)
 		a->opts.temperror_tempfail = a->temperror_tempfail;
+	if (a->set_iprev)
+		a->opts.iprev = 1;
 }
 
 static int
@@ -326,7 +331,7 @@ am_eval_client(const struct am_eval_args *a, const struct am_config *cfg,
 	 * IgnoreAuthenticatedClients yes). */
 	memset(out, 0, sizeof(*out));
 	out->ip = a->env.ip;
-	out->spf_skip = out->exempt = auth;
+	out->spf_skip = out->exempt = out->iprev_skip = auth;
 	if (auth)
 		(void)snprintf(out->exempt_why, sizeof(out->exempt_why),
 		    "authenticated client");

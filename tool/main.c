@@ -16,6 +16,8 @@ static const struct {
 	{ "sign", am_cmd_sign, "sign a message with one or more DKIM keys" },
 	{ "verify", am_cmd_verify, "verify the DKIM signatures of a message" },
 	{ "keygen", am_cmd_keygen, "make a DKIM key pair and its DNS record" },
+	{ "keys", am_cmd_keys, "staged DKIM key rotation: rotate, status, "
+	    "activate, revoke, delete" },
 	{ "testkey", am_cmd_testkey, "check published DKIM keys against "
 	    "the private keys" },
 	{ "spf", am_cmd_spf, "evaluate SPF (RFC 7208) for a client and "

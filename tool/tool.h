@@ -24,6 +24,7 @@
 int	am_cmd_sign(int, char **);
 int	am_cmd_verify(int, char **);
 int	am_cmd_keygen(int, char **);
+int	am_cmd_keys(int, char **);
 int	am_cmd_testkey(int, char **);
 int	am_cmd_spf(int, char **);
 int	am_cmd_eval(int, char **);

@@ -137,6 +137,7 @@ struct am_config_ar {
 	char			**remove_from;	/* RemoveARFrom */
 	int			 remove_all;	/* RemoveARAll */
 	int			 software_header; /* SoftwareHeader */
+	int			 iprev;		/* IPRev (RFC 8601 2.7.3) */
 };
 
 /* DNS (opts_dns.c). */
@@ -195,6 +196,10 @@ struct am_config_daemon {
 	unsigned		 milter_timeout; /* MilterTimeout, seconds */
 	int			 background;	/* Background */
 	char			*metrics_socket; /* MetricsSocket: NULL off */
+	int			 selfcheck;	/* SelfCheck */
+	unsigned		 selfcheck_interval; /* SelfCheckInterval,
+						 * hours; 0: at start and
+						 * reload only */
 };
 
 struct am_config {

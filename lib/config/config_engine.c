@@ -38,6 +38,7 @@ am_config_engine_opts(const struct am_config *cfg, struct am_engine_opts *o)
 	o->spf_softfail = cfg->spf.softfail_action;
 	o->spf_temperror = cfg->spf.temperror_action;
 	o->spf_received = cfg->spf.received_header;
+	o->iprev = cfg->ar.iprev;
 
 	o->dmarc = cfg->dmarc.mode;
 	o->dmarc_opts.mode = cfg->dmarc.psl != NULL ? AM_DMARC_MODE_PSL :
@@ -115,8 +116,8 @@ am_config_engine_client(const struct am_config *cfg,
 
 	memset(out, 0, sizeof(*out));
 	out->ip = c->sa != NULL ? c->addr : NULL;
-	out->spf_skip = cfg->spf.skip_trusted &&
-	    am_config_client_trusted(cfg, c, why, sizeof(why));
+	out->iprev_skip = am_config_client_trusted(cfg, c, why, sizeof(why));
+	out->spf_skip = cfg->spf.skip_trusted && out->iprev_skip;
 	out->exempt = am_config_exempt(cfg, c, out->exempt_why,
 	    sizeof(out->exempt_why));
 }

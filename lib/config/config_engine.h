@@ -8,7 +8,8 @@
  *
  * am_config_engine_opts: every option the engine has (AuthservID, the
  * verifier's limits, On-*, RemoveARFrom/RemoveARAll, SPFMode,
- * SPFTimeout, SPFExplanation, SPF*Action, SPFReceivedHeader, DMARCMode,
+ * SPFTimeout, SPFExplanation, SPF*Action, SPFReceivedHeader, IPRev,
+ * DMARCMode,
  * DMARCDiscovery/PublicSuffixList, RejectFailures,
  * HoldQuarantinedMessages, TemporaryErrorAction, RequiredHeaders,
  * RejectMultiValueFrom, RejectString, TrustedAuthservIDs,
@@ -16,7 +17,8 @@
  *
  * am_config_engine_client: what the configuration makes of the client
  * (struct am_client, as the MTA described it): SPF skipped for a
- * trusted client with SPFSkipTrusted; DMARC never enforced for a client
+ * trusted client with SPFSkipTrusted; iprev never checked for a trusted
+ * client; DMARC never enforced for a client
  * in InternalHosts or IgnoreHosts, or an authenticated one with
  * IgnoreAuthenticatedClients.
  *

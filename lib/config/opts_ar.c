@@ -29,6 +29,7 @@ static const struct am_cfg_opt am_cfg_ar_opts[] = {
 	    am_cfg_hosts),
 	AM_CFG_ROW("RemoveARAll", AM_CFG_BOOL, OFF(ar.remove_all), "no",
 	    NULL),
+	AM_CFG_ROW("IPRev", AM_CFG_BOOL, OFF(ar.iprev), "no", NULL),
 };
 
 static const struct am_cfg_opt am_cfg_ar_header_opts[] = {

@@ -43,6 +43,10 @@ static const struct am_cfg_opt am_cfg_daemon_opts[] = {
 	    "600", 1, 86400),
 	AM_CFG_ROW("MetricsSocket", AM_CFG_STR, OFF(daemon.metrics_socket),
 	    NULL, am_cfg_metrics_socket),
+	AM_CFG_ROW("SelfCheck", AM_CFG_BOOL, OFF(daemon.selfcheck), "yes",
+	    NULL),
+	AM_CFG_NUM("SelfCheckInterval", AM_CFG_UINT,
+	    OFF(daemon.selfcheck_interval), "24", 0, 8760),
 	AM_CFG_ROW("Background", AM_CFG_BOOL, OFF(daemon.background), "yes",
 	    NULL),
 };

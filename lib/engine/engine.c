@@ -86,6 +86,7 @@ const struct am_disposition *
 am_engine_mailfrom(struct am_engine *e, struct am_engine_conn *conn,
     const char *helo, const char *arg)
 {
+	am_engine_iprev_check(e, conn);
 	am_engine_spf_check(e, conn, helo, arg);
 	if (am_disposition_refuses(&e->spf.disp)) {
 		e->refused = 1;
@@ -287,6 +288,9 @@ am_engine_eom(struct am_engine *e)
 		if (e->opts.spf_received)
 			am_engine_spf_received(e, &e->rspf);
 	}
+	/* iprev goes with the other results, never alone. */
+	if (e->ar.len > 0)
+		am_engine_iprev_authres(e, &e->ar);
 	am_engine_ar_check(e, &e->ar, "Authentication-Results");
 	am_engine_ar_check(e, &e->rspf, "Received-SPF");
 	if (e->dmarc_done) {
@@ -366,6 +370,7 @@ am_engine_logline(const struct am_engine *e, struct am_buf *line)
 {
 	(void)am_buf_appends(line, am_buf_str(&e->facts));
 	am_engine_spf_logline(e, line);
+	am_engine_iprev_logline(e, line);
 	am_engine_dmarc_logline(e, line);
 }
 

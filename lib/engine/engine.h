@@ -16,7 +16,9 @@
  *		the next HELO (am_engine_conn_helo);
  *   client	am_engine_client: its address, and what the config
  *		mapping made of it (SPF skipped, DMARC not enforced);
- *   MAIL FROM	am_engine_mailfrom: SPF of both identities (MAIL FROM,
+ *   MAIL FROM	am_engine_mailfrom: iprev of the client address
+ *		(opts.iprev; once per connection, kept in conn; not for a
+ *		trusted client), then SPF of both identities (MAIL FROM,
  *		or postmaster@HELO for the null sender, and HELO) under
  *		one time budget (the MAIL FROM check may use all of it,
  *		HELO gets what is left), and SPF's contribution to the
@@ -105,6 +107,9 @@ struct am_engine_opts {
 	enum am_action		 spf_fail, spf_softfail, spf_temperror;
 	int			 spf_received;	/* add Received-SPF */
 
+	/* iprev (RFC 8601 2.7.3), once per connection at MAIL FROM. */
+	int			 iprev;		/* check it */
+
 	/* DMARC. */
 	int			 dmarc;
 	struct am_dmarc_opts	 dmarc_opts;	/* mode walk|psl, budget */
@@ -127,15 +132,43 @@ struct am_engine_opts {
 struct am_engine_client {
 	const char	*ip;		/* printable; NULL or "": unknown */
 	int		 spf_skip;	/* trusted, SPFSkipTrusted */
+	int		 iprev_skip;	/* trusted: no iprev check */
 	int		 exempt;	/* DMARC never enforced */
 	char		 exempt_why[160]; /* "authenticated client" ... */
 };
 
-/* Per connection: the HELO name and its SPF result. */
+/*
+ * iprev (RFC 8601 2.7.3, engine_iprev.c): the client address's PTR
+ * names (at most AM_IPREV_MAXPTR), each looked up forward (A or AAAA);
+ * pass when one of them gives the address back; fail when they all
+ * resolve and none does (or a forward name does not exist); temperror
+ * when a lookup failed for a reason that may clear up and nothing
+ * passed; permerror when the address has no PTR record.
+ */
+#define AM_IPREV_MAXPTR		10
+enum am_iprev_verdict {
+	AM_IPREV_NONE,		/* not checked */
+	AM_IPREV_PASS,
+	AM_IPREV_FAIL,
+	AM_IPREV_TEMPERROR,
+	AM_IPREV_PERMERROR
+};
+struct am_engine_iprev {
+	enum am_iprev_verdict	 verdict;
+	char			 ip[64];	/* the address checked */
+	char			 name[256];	/* the confirmed name (pass),
+						 * else the first PTR name */
+	char			 why[200];	/* what was seen */
+};
+
+/* Per connection: the HELO name and its SPF result; the iprev result
+ * of the client address (kept unless it is a temperror). */
 struct am_engine_conn {
 	char			 helo[AM_SPF_IDENTITY_MAX + 1]; /* "": none */
 	int			 helo_done;	/* helo_res is for helo */
 	struct am_spf_result	 helo_res;
+	int			 iprev_done;	/* iprev is for iprev.ip */
+	struct am_engine_iprev	 iprev;
 };
 
 struct am_engine_result {
@@ -172,6 +205,14 @@ void		 am_engine_client(struct am_engine *,
  */
 const struct am_disposition *am_engine_mailfrom(struct am_engine *,
 		    struct am_engine_conn *, const char *helo, const char *arg);
+/* The iprev result of the message's client (verdict AM_IPREV_NONE
+ * when not checked); valid after am_engine_mailfrom. */
+const struct am_engine_iprev *am_engine_iprev(const struct am_engine *);
+const char	*am_iprev_verdict_name(enum am_iprev_verdict);
+/* The reverse-lookup name of ip ("4.3.2.1.in-addr.arpa", nibbles under
+ * ip6.arpa; an IPv4-mapped IPv6 address as IPv4).  -1: not an address
+ * or out too small. */
+int		 am_engine_iprev_rname(const char *ip, char *out, size_t size);
 /* Were SPF results found at MAIL FROM (something to add at the end)? */
 int		 am_engine_spf_checked(const struct am_engine *);
 void		 am_engine_rcpt(struct am_engine *, const char *arg);

@@ -56,6 +56,7 @@ struct am_engine {
 	char				 rcpt_domain[256];
 
 	struct am_engine_spf		 spf;
+	struct am_engine_iprev		 iprev;
 
 	/* Headers, until the end of headers. */
 	struct am_hdrs			*hdrs;
@@ -99,6 +100,11 @@ void	am_engine_spf_check(struct am_engine *, struct am_engine_conn *,
 void	am_engine_spf_authres(const struct am_engine *, struct am_buf *);
 void	am_engine_spf_received(const struct am_engine *, struct am_buf *);
 void	am_engine_spf_logline(const struct am_engine *, struct am_buf *);
+
+/* engine_iprev.c */
+void	am_engine_iprev_check(struct am_engine *, struct am_engine_conn *);
+void	am_engine_iprev_authres(const struct am_engine *, struct am_buf *);
+void	am_engine_iprev_logline(const struct am_engine *, struct am_buf *);
 
 /* engine_dkim.c */
 enum am_outcome am_engine_outcome_of(const struct am_dkim_result *,

@@ -76,6 +76,11 @@ _dmarc.quar IN TXT "v=DMARC1; p=quarantine"
 _dmarc.monitor IN TXT "v=DMARC1; p=none"
 _dmarc.flaky IN TXT "v=DMARC1; p=reject"
 ;@fail _dmarc.flaky.spf.example. SERVFAIL
+mail IN A 198.51.100.1
+liar IN A 192.0.2.1
+1.100.51.198.in-addr.arpa. IN PTR mail.spf.example.
+2.100.51.198.in-addr.arpa. IN PTR liar.spf.example.
+;@fail 4.100.51.198.in-addr.arpa. SERVFAIL
 ZONE
 zones=$fix/dkim.zone:$fix/spf.zone
 
@@ -171,6 +176,16 @@ pcase() {
 	fi
 }
 
+# phas NAME TEXT: the last case's daemon output holds TEXT
+phas() {
+	n=$((n + 1))
+	if grep -qF -- "$2" "$cdir/$((n - 1)).daemon"; then
+		echo "ok $n - $1"
+	else
+		echo "not ok $n - $1"
+	fi
+}
+
 # ---------------------------------------------------------------- cases
 if config base "Mode v"; then
 	pcase "signed, dkim=pass, SPF pass" signed
@@ -244,6 +259,20 @@ SPFExplanation custom: %{i} refused for %{d}"; then
 	pcase "SPF temperror: tempfail at MAIL FROM" monitor from=a@temp.spf.example
 	pcase "SPF pass: Received-SPF added" monitor
 	pcase "SPF HELO fail, MAIL FROM pass: Received-SPF" monitor helo=badhelo.spf.example
+fi
+if config iprev "Mode v
+IPRev yes"; then
+	pcase "IPRev: pass (PTR confirmed)" signed
+	phas "IPRev: the daemon wrote iprev=pass" \
+		"iprev=pass policy.iprev=198.51.100.1 (mail.spf.example)"
+	pcase "IPRev: fail (PTR name elsewhere)" monitor ip=198.51.100.2
+	phas "IPRev: the daemon wrote iprev=fail" \
+		"iprev=fail policy.iprev=198.51.100.2 (liar.spf.example)"
+	pcase "IPRev: permerror (no PTR)" quar ip=198.51.100.3
+	phas "IPRev: the daemon wrote iprev=permerror" \
+		"iprev=permerror policy.iprev=198.51.100.3"
+	pcase "IPRev: temperror (PTR SERVFAIL)" monitor ip=198.51.100.4
+	pcase "IPRev: authenticated client not checked" bank auth=alice
 fi
 if config dkim "Mode v
 On-BadSignature reject

@@ -188,6 +188,22 @@ zone c37 '_dmarc.xn--bcher-kva.example. TXT "v=DMARC1; p=quarantine"'
 msg c37 'From: x@bücher.example'
 ev c37 c37
 want "37 IDN author: header.from is the A-label" '.*dmarc=fail .*header\.from=xn--bcher-kva\.example policy\.dmarc=quarantine$' 'quarantine'
+# iprev (--iprev, as IPRev yes): forward-confirmed PTR, and one that is not.
+zone c40 "$EXR" '10.2.0.192.in-addr.arpa. PTR mx.example.com.' \
+	'66.2.0.192.in-addr.arpa. PTR mx.example.com.' \
+	'1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa. PTR v6.example.com.' \
+	'v6.example.com. AAAA 2001:db8::1'
+ev c40 c33 --sender '<>' --helo mx.example.com --ip 192.0.2.10 --iprev
+want "iprev pass: the PTR name resolves back" \
+	'.*spf=pass smtp\.helo=mx\.example\.com; iprev=pass policy\.iprev=192\.0\.2\.10 \(mx\.example\.com\); dmarc=pass' 'accept'
+ev c40 c33 --iprev
+want "iprev fail: the PTR name resolves elsewhere" \
+	'.*iprev=fail policy\.iprev=192\.0\.2\.66 \(mx\.example\.com\); dmarc=fail' 'quarantine'
+ev c40 c33 --ip 2001:db8::1 --iprev
+want "iprev pass over IPv6, the address quoted" \
+	'.*iprev=pass policy\.iprev="2001:db8::1" \(v6\.example\.com\)' 'quarantine'
+ev c40 c33
+want "iprev: not written without --iprev" '[^i]*(i[^p][^i]*)*$' 'quarantine'
 
 # Every first line parses with python3-authres.
 /usr/bin/python3 - "$tmp/headers" "$n" <<'PY'
