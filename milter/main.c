@@ -201,30 +201,24 @@ static int	am_lookup_user(const char *, char *, size_t, uid_t *, gid_t *,
 		    int *);
 
 /*
- * The directory a unix socket goes into must exist, or its parent must:
- * then it is created at start (mode 0750, owned by UserID's user and
- * group, as a service manager's RuntimeDirectory would be), and -n (cfg
- * NULL) says so.  mkdir never follows a link; a link planted in its
- * place makes mkdir fail.
+ * am_dir_ready - the directory a file of ours goes into (the socket, the
+ * PidFile, the LogFile) must exist, or its parent must: then it is made
+ * at start (mode 0750, owned by UserID's user and group, as a service
+ * manager's RuntimeDirectory would be), and -n (create 0) says so.
+ * mkdir never follows a link; a link planted in its place makes it fail.
  */
 static int
-am_socket_dir_ok(const char *path, const struct am_config *cfg,
+am_dir_ready(const char *what, const char *path, const struct am_config *cfg,
     int create, const struct am_log *log)
 {
-	char		 dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	char		 parent[sizeof(dir)], user[256];
+	char		 dir[4096], parent[4096], user[256];
 	const char	*slash = strrchr(path, '/'), *ps;
 	struct stat	 st;
 	uid_t		 uid;
 	gid_t		 gid;
 	int		 eg;
 
-	if (strlen(path) >= sizeof(dir)) {
-		am_log(log, AM_LOG_ERROR, "socket path %s: longer than %zu "
-		    "octets", path, sizeof(dir) - 1);
-		return -1;
-	}
-	if (slash == NULL)
+	if (slash == NULL || strlen(path) >= sizeof(dir))
 		return 0;
 	(void)snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 :
 	    (int)(slash - path), path);
@@ -234,37 +228,52 @@ am_socket_dir_ok(const char *path, const struct am_config *cfg,
 		    (int)(ps - dir), dir);
 		if (stat(parent, &st) == 0 && S_ISDIR(st.st_mode)) {
 			if (!create) {
-				am_log(log, AM_LOG_INFO, "socket directory "
-				    "%s: not there yet, created at start",
-				    dir);
+				am_log(log, AM_LOG_INFO, "%s directory %s: not "
+				    "there yet, created at start", what, dir);
 				return 0;
 			}
 			if (mkdir(dir, 0750) == -1) {
-				am_log(log, AM_LOG_ERROR, "socket directory "
-				    "%s: cannot create: %s", dir,
+				am_log(log, AM_LOG_ERROR, "%s directory %s: "
+				    "cannot create: %s", what, dir,
 				    strerror(errno));
 				return -1;
 			}
-			if (cfg->daemon.userid != NULL && am_lookup_user(cfg->daemon.userid,
-			    user, sizeof(user), &uid, &gid, &eg) == 0 &&
+			if (cfg->daemon.userid != NULL &&
+			    am_lookup_user(cfg->daemon.userid, user,
+			    sizeof(user), &uid, &gid, &eg) == 0 &&
 			    lchown(dir, uid, gid) == -1)
-				am_log(log, AM_LOG_WARN, "socket directory %s: "
-				    "chown: %s", dir, strerror(errno));
-			am_log(log, AM_LOG_INFO, "socket directory %s created",
-			    dir);
+				am_log(log, AM_LOG_WARN, "%s directory %s: "
+				    "chown: %s", what, dir, strerror(errno));
+			am_log(log, AM_LOG_INFO, "%s directory %s created",
+			    what, dir);
 		}
 	}
 	if (stat(dir, &st) == -1) {
-		am_log(log, AM_LOG_ERROR, "socket directory %s: %s", dir,
+		am_log(log, AM_LOG_ERROR, "%s directory %s: %s", what, dir,
 		    strerror(errno));
 		return -1;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		am_log(log, AM_LOG_ERROR, "socket directory %s: not a "
-		    "directory", dir);
+		am_log(log, AM_LOG_ERROR, "%s directory %s: not a directory",
+		    what, dir);
 		return -1;
 	}
 	return 0;
+}
+
+/* A unix socket's path must also fit sun_path. */
+static int
+am_socket_dir_ok(const char *path, const struct am_config *cfg,
+    int create, const struct am_log *log)
+{
+	size_t	 max = sizeof(((struct sockaddr_un *)0)->sun_path);
+
+	if (strlen(path) >= max) {
+		am_log(log, AM_LOG_ERROR, "socket path %s: longer than %zu "
+		    "octets", path, max - 1);
+		return -1;
+	}
+	return am_dir_ready("socket", path, cfg, create, log);
 }
 
 static int
@@ -522,33 +531,11 @@ am_drop_privileges(const struct am_config *cfg, const struct am_log *log)
 
 /*
  * am_check_start - for -n: what start-up would trip over that loading
- * the file does not see: UserID naming no user or group, a unix socket
- * in a missing directory, a pid file or LogFile in one.  Each problem
- * is logged; -1 if there was any.
+ * the file does not see: UserID naming no user or group, a unix socket,
+ * pid file or LogFile in a directory that is missing and cannot be
+ * made at start (am_dir_ready).  Each problem is logged; -1 if there
+ * was any.
  */
-
-static int
-am_dir_of_ok(const char *what, const char *path, const struct am_log *log)
-{
-	char		 dir[4096];
-	const char	*slash = strrchr(path, '/');
-	struct stat	 st;
-
-	if (slash == NULL || strlen(path) >= sizeof(dir))
-		return 0;
-	(void)snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 :
-	    (int)(slash - path), path);
-	if (stat(dir, &st) == -1) {
-		am_log(log, AM_LOG_ERROR, "%s %s: directory %s: %s", what,
-		    path, dir, strerror(errno));
-		return -1;
-	}
-	if (S_ISDIR(st.st_mode))
-		return 0;
-	am_log(log, AM_LOG_ERROR, "%s %s: %s is not a directory", what, path,
-	    dir);
-	return -1;
-}
 
 static int
 am_check_start(const struct am_config *cfg, const struct am_log *log)
@@ -569,10 +556,10 @@ am_check_start(const struct am_config *cfg, const struct am_log *log)
 	    am_socket_dir_ok(path, cfg, 0, log) == -1)
 		r = -1;
 	if (cfg->daemon.pidfile != NULL &&
-	    am_dir_of_ok("PidFile", cfg->daemon.pidfile, log) == -1)
+	    am_dir_ready("PidFile", cfg->daemon.pidfile, cfg, 0, log) == -1)
 		r = -1;
 	if (cfg->daemon.logfile != NULL && strcmp(cfg->daemon.logfile, "stderr") != 0 &&
-	    am_dir_of_ok("LogFile", cfg->daemon.logfile, log) == -1)
+	    am_dir_ready("LogFile", cfg->daemon.logfile, cfg, 0, log) == -1)
 		r = -1;
 	return r;
 }
@@ -762,7 +749,9 @@ am_start(struct am_config *cfg, const struct am_args *a,
 		    strerror(errno));
 		return AM_EXIT_OSERR;
 	}
-	if (am_write_pidfile(cfg->daemon.pidfile, log) == -1 ||
+	if ((cfg->daemon.pidfile != NULL && am_dir_ready("PidFile",
+	    cfg->daemon.pidfile, cfg, 1, log) == -1) ||
+	    am_write_pidfile(cfg->daemon.pidfile, log) == -1 ||
 	    am_drop_privileges(cfg, log) == -1)
 		return AM_EXIT_OSERR;
 	return AM_EXIT_OK;
@@ -776,7 +765,9 @@ am_serve(struct am_config *cfg, struct am_args *a, struct am_logdest *dest,
 	sigset_t		 set;
 	int			 rc;
 
-	if (am_logfile_open(cfg->daemon.logfile) == -1) {
+	if ((cfg->daemon.logfile != NULL && strcmp(cfg->daemon.logfile,
+	    "stderr") != 0 && am_dir_ready("LogFile", cfg->daemon.logfile,
+	    cfg, 1, log) == -1) || am_logfile_open(cfg->daemon.logfile) == -1) {
 		am_log(log, AM_LOG_ERROR, "LogFile %s: %s", cfg->daemon.logfile,
 		    strerror(errno));
 		am_config_unref(&cfg);
