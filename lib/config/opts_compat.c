@@ -128,11 +128,8 @@ const struct am_cfg_other am_cfg_others_dmarc[] = {
 	REFUSE("DomainWhitelist", NOTSUP " (no ARC)"),
 	REFUSE("DomainWhitelistFile", NOTSUP " (no ARC)"),
 	REFUSE("DomainWhitelistSize", NOTSUP " (no ARC)"),
-	REFUSE("FailureReports", NOREPORTS),
-	REFUSE("FailureReportsBcc", NOREPORTS),
-	REFUSE("FailureReportsOnNone", NOREPORTS),
-	REFUSE("FailureReportsSentBy", NOREPORTS),
-	REFUSE("HistoryFile", NOREPORTS),
+	NOEFFECT("HistoryFile", "the report store (ReportStore) replaces "
+	    "OpenDMARC's history file"),
 	REFUSE("IgnoreMailTo", NOREPORTS),
 	REFUSE("RecordAllMessages", NOREPORTS),
 	REFUSE("ReportCommand", NOREPORTS),

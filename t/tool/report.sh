@@ -325,7 +325,7 @@ done
 [ $? = 64 ] && ok "aggregate: --end before --begin is a usage error" || nok "aggregate: --end before --begin is a usage error"
 conf "$tmp/bad.conf" "$tmp/x.db" "ReportInterval 5"
 "$AM_TOOL" report aggregate -c "$tmp/bad.conf" > "$tmp/out" 2>&1
-[ $? = 64 ] && grep -q 'ReportInterval must be' "$tmp/out" && ok "ReportInterval 5 refused" || nok "ReportInterval 5 refused"
+[ $? = 64 ] && grep -q 'ReportInterval: bad value "5": want 1, 2, 3, 4, 6, 8, 12 or 24' "$tmp/out" && ok "ReportInterval 5 refused" || nok "ReportInterval 5 refused"
 
 echo "1..$n"
 exit $bad
