@@ -34,6 +34,7 @@
 
 #include "callbacks.h"
 #include "daemon.h"
+#include "report_sender.h"
 #include "report_writer.h"
 #include "snapshot.h"
 
@@ -797,7 +798,9 @@ am_serve(struct am_config *cfg, struct am_args *a, struct am_logdest *dest,
 	am_config_ref(cfg);			/* for am_cleanup */
 	am_snapshot_init(&a->params, cfg);
 	(void)am_report_writer_start(cfg, log);	/* report records */
+	(void)am_report_sender_start(log);	/* ReportSend */
 	rc = am_run(cfg->daemon.socket, log, &rl) == MI_SUCCESS ? AM_EXIT_OK : AM_EXIT_SOFTWARE;
+	am_report_sender_stop();
 	am_report_writer_stop();		/* drains the queue */
 	am_cleanup(cfg, log);
 	am_config_unref(&cfg);

@@ -28,8 +28,11 @@ struct am_report_conf {
 
 /* The defaults, or the configuration file's values when path is not
  * NULL (the whole file is loaded and checked as the daemon does); 0,
- * or -1 (printed). */
-int	am_report_conf_load(const char *path, struct am_report_conf *);
+ * or -1 (printed).  With keep, *keep gets the loaded configuration
+ * (NULL without path), for the caller to unref. */
+struct am_config;
+int	am_report_conf_load(const char *path, struct am_report_conf *,
+	    struct am_config **keep);
 /* Opens the store named by the configuration, or by store_uri when
  * given; NULL on error (printed). */
 struct am_report_store *am_report_conf_store(const struct am_report_conf *,

@@ -32,7 +32,8 @@ am_rconf_str(char *dst, const char *src, size_t size)
 }
 
 int
-am_report_conf_load(const char *path, struct am_report_conf *c)
+am_report_conf_load(const char *path, struct am_report_conf *c,
+    struct am_config **keep)
 {
 	struct am_config_overrides	 ov;
 	struct am_config		*cfg;
@@ -40,6 +41,8 @@ am_report_conf_load(const char *path, struct am_report_conf *c)
 	const char			*at;
 
 	am_rconf_defaults(c);
+	if (keep != NULL)
+		*keep = NULL;
 	if (path == NULL)
 		return 0;
 	memset(&ov, 0, sizeof(ov));
@@ -55,7 +58,10 @@ am_report_conf_load(const char *path, struct am_report_conf *c)
 	am_rconf_str(c->sendmail, cfg->report.sendmail, sizeof(c->sendmail));
 	c->interval = cfg->report.interval;
 	c->max_size = cfg->report.max_size;
-	am_config_unref(&cfg);
+	if (keep != NULL)
+		*keep = cfg;
+	else
+		am_config_unref(&cfg);
 	if ((at = strrchr(c->email, '@')) != NULL)
 		am_report_strlcpy(c->receiver, at + 1, sizeof(c->receiver));
 	return 0;

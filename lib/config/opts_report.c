@@ -208,13 +208,6 @@ am_cfg_rep_check(struct am_cfg_ctx *c)
 		am_diag_error(c->diag, file, line, "ReportSend yes needs "
 		    "ReportEmail (the reports' From and contact address)");
 	}
-	if (r->send) {
-		am_cfg_where(c, "ReportSend", &file, &line);
-		am_diag_warn(c->diag, file, line, "ReportSend yes: this "
-		    "release's daemon records but does not send yet; run "
-		    "authmilter-tool report aggregate -c CONFIG --send from "
-		    "a timer after each period");
-	}
 	if (r->send && !r->record && r->email != NULL) {
 		am_cfg_where(c, "ReportSend", &file, &line);
 		am_diag_warn(c->diag, file, line, "ReportSend yes with "
