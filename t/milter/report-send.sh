@@ -83,6 +83,7 @@ stop() {
 	kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	pid=
+	cat "$tmp/log" >> "$tmp/all.log"
 }
 
 now=$(date +%s)
@@ -121,5 +122,9 @@ stop
 ok $? "a restart sends nothing twice (the ledger)"
 grep -q "report: period $B-$((B + 86399)): 3 reports, 0 messages sent" "$tmp/log"
 ok $? "the second run builds the same 3 reports and sends none"
+
+! grep -q 'Sanitizer' "$tmp/all.log" 2>/dev/null
+ok $? "no sanitizer report from the daemon"
+grep -B2 -A12 'Sanitizer' "$tmp/all.log" 2>/dev/null | sed 's/^/# /' | head -40
 
 echo "1..$n"
