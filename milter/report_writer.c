@@ -32,7 +32,7 @@ struct am_rw {
 	unsigned long		 seq_in, seq_out;	/* pushed, handled */
 	int			 running, stop;
 	char			*next_store, *next_journal;	/* reload */
-	struct am_report_push	 push;
+	struct am_report_push	 push;		/* its counters */
 	struct am_log		 log;
 	pthread_t		 th;
 	/* The writer thread's own. */
@@ -61,21 +61,18 @@ am_rw_add(unsigned long *c, size_t n)
 
 /* ------------------------------------------------------------- milter side */
 
-/* The push function: never waits on anything but the queue's mutex. */
+/* Queues r (taken over: freed here when refused); never waits on
+ * anything but the queue's mutex. */
 static int
-am_rw_push(void *ctx, const struct am_report_record *r)
+am_rw_enqueue(struct am_report_record *r)
 {
-	struct am_report_record	*copy = am_malloc(sizeof(*copy));
-
-	(void)ctx;
-	memcpy(copy, r, sizeof(*copy));
 	pthread_mutex_lock(&am_rw.lock);
 	if (!am_rw.running || am_rw.stop || am_rw.n == am_rw.cap) {
 		pthread_mutex_unlock(&am_rw.lock);
-		free(copy);
+		free(r);
 		return -1;
 	}
-	am_rw.q[(am_rw.head + am_rw.n) % am_rw.cap] = copy;
+	am_rw.q[(am_rw.head + am_rw.n) % am_rw.cap] = r;
 	am_rw.n++;
 	am_rw.seq_in++;
 	if (am_rw.n == 1 || am_rw.n == AM_RW_BATCH)
@@ -84,12 +81,26 @@ am_rw_push(void *ctx, const struct am_report_record *r)
 	return 0;
 }
 
-/* The sink: the log line as without reports, then the queue. */
+/*
+ * The sink: the log line as without reports, then the queue.  It does
+ * what am_report_push_sink does (same counters), converting straight
+ * into the record the queue keeps: one allocation, no copy.
+ */
 static void
 am_rw_sink(void *ctx, const struct am_dmarc_report *rep)
 {
+	struct am_report_record	*r;
+	struct am_report_push	*p = &am_rw.push;
+
 	am_dmarc_report_log_sink(ctx, rep);
-	am_report_push_sink(&am_rw.push, rep);
+	r = am_malloc(sizeof(*r));
+	if (am_report_record_from_dmarc(r, rep) != 0) {
+		free(r);
+		__atomic_fetch_add(&p->no_policy, 1, __ATOMIC_RELAXED);
+	} else if (am_rw_enqueue(r) != 0)
+		__atomic_fetch_add(&p->dropped, 1, __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_add(&p->pushed, 1, __ATOMIC_RELAXED);
 }
 
 void
@@ -175,22 +186,37 @@ am_rw_store(time_t now)
 	return am_rw.st;
 }
 
+/* The batch as am_report_store_insert_stream's source. */
+struct am_rw_iter {
+	struct am_report_record	**b;
+	size_t			  k, i;
+};
+
+static int
+am_rw_next(void *ctx, struct am_report_record *out)
+{
+	struct am_rw_iter	*it = ctx;
+
+	if (it->i == it->k)
+		return 0;
+	memcpy(out, it->b[it->i++], sizeof(*out));
+	return 1;
+}
+
 static void
 am_rw_write(struct am_report_record **b, size_t k)
 {
 	struct am_report_record	*flat;
+	struct am_rw_iter	 it = { b, k, 0 };
 	struct am_err		 err;
 	time_t			 now = time(NULL);
-	size_t			 i;
+	size_t			 i, n = 0;
 
-	flat = am_malloc(k * sizeof(*flat));
-	for (i = 0; i < k; i++)
-		memcpy(&flat[i], b[i], sizeof(*flat));
 	if (am_rw_store(now) != NULL) {
 		am_err_clear(&err);
-		if (am_report_store_insert(am_rw.st, flat, k, &err) == 0) {
+		if (am_report_store_insert_stream(am_rw.st, am_rw_next, &it,
+		    NULL, &n, &err) == 0) {
 			am_rw_add(&am_rw.stored, k);
-			free(flat);
 			return;
 		}
 		am_log(&am_rw.log, AM_LOG_WARN, "report store %s: %s; records "
@@ -198,6 +224,9 @@ am_rw_write(struct am_report_record **b, size_t k)
 		am_rw.down_logged = 1;
 		am_rw_close(now);
 	}
+	flat = am_malloc(k * sizeof(*flat));
+	for (i = 0; i < k; i++)
+		memcpy(&flat[i], b[i], sizeof(*flat));
 	am_err_clear(&err);
 	if (am_report_journal_append(am_rw.journal, flat, k, &err) == 0) {
 		am_rw_add(&am_rw.spooled, k);
@@ -300,8 +329,6 @@ am_report_writer_start(const struct am_config *cfg, const struct am_log *log)
 	am_rw.cap = cfg->report.queue_size;
 	am_rw.q = am_calloc(am_rw.cap, sizeof(*am_rw.q));
 	am_rw.head = am_rw.n = 0;
-	am_rw.push.push = am_rw_push;
-	am_rw.push.ctx = NULL;
 	am_rw.store_uri = am_strdup(cfg->report.store);
 	am_rw.journal = am_strdup(cfg->report.journal);
 	am_rw.pending = cfg->report.record && am_rw_exists(am_rw.journal);

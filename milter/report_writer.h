@@ -7,8 +7,10 @@
  *
  * The engine hands each message's report records to a sink
  * (lib/dmarc/dmarc_report.h).  With ReportRecord the daemon's sink logs
- * the record as before and pushes it (lib/report's am_report_push_sink)
- * into a bounded in-memory queue of ReportQueueSize records; one writer
+ * the record as before, converts it (am_report_record_from_dmarc, into
+ * one allocation the queue then owns: what lib/report's
+ * am_report_push_sink does, without its copy) and pushes it into a
+ * bounded in-memory queue of ReportQueueSize records; one writer
  * thread takes batches of up to 256 off the queue and inserts each in
  * one transaction into the store (ReportStore).  A milter thread never
  * waits on a disk or a database: a push only takes a mutex held for a
