@@ -20,6 +20,7 @@
 #include "snapshot.h"
 
 #define AM_RW_BATCH	256	/* records per transaction */
+#define AM_RW_TICK_MS	250	/* the longest a record waits for a batch */
 #define AM_RW_RETRY	10	/* s between tries of a failed store */
 #define AM_RW_DROPLOG	60	/* s between "queue full" lines */
 
@@ -31,6 +32,7 @@ struct am_rw {
 	size_t			 cap, head, n;
 	unsigned long		 seq_in, seq_out;	/* pushed, handled */
 	int			 running, stop;
+	int			 flush;		/* write now, all of it */
 	char			*next_store, *next_journal;	/* reload */
 	struct am_report_push	 push;		/* its counters */
 	struct am_log		 log;
@@ -75,7 +77,7 @@ am_rw_enqueue(struct am_report_record *r)
 	am_rw.q[(am_rw.head + am_rw.n) % am_rw.cap] = r;
 	am_rw.n++;
 	am_rw.seq_in++;
-	if (am_rw.n == 1 || am_rw.n == AM_RW_BATCH)
+	if (am_rw.n == AM_RW_BATCH)	/* else the tick takes it */
 		pthread_cond_signal(&am_rw.wake);
 	pthread_mutex_unlock(&am_rw.lock);
 	return 0;
@@ -289,10 +291,16 @@ am_rw_thread(void *arg)
 	(void)arg;
 	pthread_mutex_lock(&am_rw.lock);
 	for (;;) {
-		if (am_rw.n == 0 && !am_rw.stop && am_rw.next_store == NULL &&
-		    am_rw.next_journal == NULL) {
+		/* A full batch, or what the tick finds: one transaction per
+		 * batch, not per message, and no wake-up per message. */
+		if (am_rw.n < AM_RW_BATCH && !am_rw.stop && !am_rw.flush &&
+		    am_rw.next_store == NULL && am_rw.next_journal == NULL) {
 			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += 1;
+			ts.tv_nsec += AM_RW_TICK_MS * 1000000L;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
 			(void)pthread_cond_timedwait(&am_rw.wake, &am_rw.lock,
 			    &ts);
 		}
@@ -301,8 +309,10 @@ am_rw_thread(void *arg)
 			am_rw.head = (am_rw.head + 1) % am_rw.cap;
 			am_rw.n--;
 		}
-		if (k == 0 && am_rw.n == 0)
+		if (k == 0 && am_rw.n == 0) {
 			am_rw_switch();
+			am_rw.flush = 0;
+		}
 		quit = am_rw.stop && am_rw.n == 0;
 		pthread_mutex_unlock(&am_rw.lock);
 		if (k > 0)
@@ -350,6 +360,7 @@ am_rw_wait(void)
 {
 	unsigned long	 target = am_rw.seq_in;
 
+	am_rw.flush = 1;
 	pthread_cond_signal(&am_rw.wake);
 	while (am_rw.seq_out < target || am_rw.next_store != NULL ||
 	    am_rw.next_journal != NULL) {

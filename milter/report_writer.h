@@ -12,7 +12,9 @@
  * am_report_push_sink does, without its copy) and pushes it into a
  * bounded in-memory queue of ReportQueueSize records; one writer
  * thread takes batches of up to 256 off the queue and inserts each in
- * one transaction into the store (ReportStore).  A milter thread never
+ * one transaction into the store (ReportStore).  The writer is woken
+ * when a batch is full, else every 250 ms: no wake-up and no commit
+ * per message.  A milter thread never
  * waits on a disk or a database: a push only takes a mutex held for a
  * few pointer moves, and a full queue refuses the record (counted,
  * logged by the writer at most once a minute, and in the stats).
