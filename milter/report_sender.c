@@ -127,6 +127,7 @@ am_rs_period(const struct am_config *cfg, int64_t begin, int64_t end,
 	run.submit_ctx = cfg->report.sendmail;
 	run.dns = am_rs_dns;
 	run.say = am_rs_say;
+	run.exclude = (const char *const *)cfg->report.exclude_domains;
 	am_rs_keys(&run, cfg, &plan);
 	am_rs.dns = am_dns_message_new(cfg->dns.resolver, AM_RS_DNS_MS);
 	(void)am_report_run_period(&run, begin, end);

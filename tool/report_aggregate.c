@@ -154,6 +154,7 @@ am_report_cmd_aggregate(int argc, char **argv)
 	a.run.dns_ctx = &a;
 	a.run.say = am_agg_say;
 	am_agg_keys(&a, conf);
+	a.run.exclude = (const char *const *)conf->report.exclude_domains;
 	if (a.run.out_dir != NULL && mkdir(a.run.out_dir, 0755) != 0 &&
 	    errno != EEXIST) {
 		am_tool_errx("%s: %s", a.run.out_dir, strerror(errno));

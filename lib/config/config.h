@@ -210,6 +210,8 @@ struct am_config_report {
 	size_t			 max_size;	/* ReportMaxSize, octets */
 	char			*journal;	/* ReportJournal (always set) */
 	unsigned		 queue_size;	/* ReportQueueSize, records */
+	char			**exclude_domains; /* ReportExcludeDomains:
+						 * A-labels */
 	int			 failure;	/* FailureReports: always 0 */
 	char			*failure_sent_by; /* FailureReportsSentBy */
 	char			**failure_bcc;	/* FailureReportsBcc */

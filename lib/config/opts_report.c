@@ -44,6 +44,8 @@ static const struct am_cfg_opt am_cfg_report_opts[] = {
 	    "10485760", 1024, 1073741824),
 	AM_CFG_ROW("ReportJournal", AM_CFG_STR, OFF(report.journal), NULL,
 	    am_cfg_check_path),
+	AM_CFG_ROW("ReportExcludeDomains", AM_CFG_LIST,
+	    OFF(report.exclude_domains), NULL, am_cfg_check_domains),
 	AM_CFG_NUM("ReportQueueSize", AM_CFG_UINT, OFF(report.queue_size),
 	    "4096", 16, 1048576),
 	{ .name = "FailureReports", .type = AM_CFG_FN,

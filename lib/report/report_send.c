@@ -476,6 +476,22 @@ am_agg_policy_line(struct am_report_run *a, int64_t begin, int64_t end)
 	    p->psd, p->discovery, (unsigned long long)c->messages);
 }
 
+/* Is d one of the excluded domains, or under one? */
+static int
+am_agg_excluded(const struct am_report_run *a, const char *d)
+{
+	size_t	 i, ld = strlen(d), le;
+
+	for (i = 0; a->exclude != NULL && a->exclude[i] != NULL; i++) {
+		le = strlen(a->exclude[i]);
+		if (strcasecmp(d, a->exclude[i]) == 0 || (ld > le &&
+		    d[ld - le - 1] == '.' &&
+		    strcasecmp(d + ld - le, a->exclude[i]) == 0))
+			return 1;
+	}
+	return 0;
+}
+
 int
 am_report_run_period(struct am_report_run *a, int64_t begin, int64_t end)
 {
@@ -497,6 +513,11 @@ am_report_run_period(struct am_report_run *a, int64_t begin, int64_t end)
 	for (i = 0; i < l.n; i++) {
 		a->c = &l.c[i];
 		am_agg_policy_line(a, begin, end);
+		if (am_agg_excluded(a, a->c->policy_domain)) {
+			am_run_say(a, 0, "  not reported: on the "
+			    "ReportExcludeDomains list");
+			continue;
+		}
 		if (a->c->pol.rua[0] == '\0') {
 			am_run_say(a, 0, "  not reported: the policy record "
 			    "has no rua");

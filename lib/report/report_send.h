@@ -22,6 +22,9 @@
  * bounce names the report, and, when keys are given, DKIM-signed
  * (RFC 9990 requires the reports to pass DMARC).
  *
+ * A policy domain on the exclude list (or under one) is never
+ * reported: the operator's never-report list.
+ *
  * Every decision is told through say() as one line (level 0: what is
  * done and why; 1: an error), in the words the tool prints.
  *
@@ -72,6 +75,9 @@ struct am_report_run {
 	void				*dns_ctx;
 	am_report_say_fn		*say;
 	void				*say_ctx;
+	/* Policy domains never reported (with their subdomains):
+	 * NULL-terminated, lower-case A-labels; NULL: none. */
+	const char *const		*exclude;
 	struct am_report_key		 keys[AM_REPORT_SIGN_KEYS];
 	size_t				 nkeys;	/* 0: not signed */
 	/* Results, added to by each period. */

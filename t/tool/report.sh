@@ -187,6 +187,11 @@ check "a re-run gives the same file names and the same reports (a re-send reuses
 check "--dry-run says what it would send" \
 	sh -c "grep -c '^  would send ' '$tmp/out' | grep -qx 3 && ! ls '$tmp/sent'/* >/dev/null 2>&1"
 
+conf "$tmp/ex.conf" "$tmp/r.db" "ReportExcludeDomains org"
+"$AM_TOOL" report aggregate -c "$tmp/ex.conf" --begin $B --end $E \
+	--dry-run --zone "$tmp/zone" > "$tmp/out" 2>&1
+check "ReportExcludeDomains: a domain under the list is not reported, said why; the others are" \
+	sh -c "grep -A1 '^period .*: test.example.org ' '$tmp/out' | grep -q 'not reported: on the ReportExcludeDomains list' && grep -c '^  would send ' '$tmp/out' | grep -qx 2"
 "$AM_TOOL" report aggregate -c "$tmp/c.conf" --begin $B --end $E \
 	--send --zone "$tmp/zone" > "$tmp/out" 2>&1
 check "--send: three messages through the sendmail program" \

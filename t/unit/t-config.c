@@ -270,6 +270,8 @@ static const struct {
 	{ "ReportMaxSize", "", "1048576", "1023", 0 },
 	{ "ReportJournal", "", "/var/spool/am/reports.journal", NULL, 0 },
 	{ "ReportQueueSize", "", "100000", "15", 0 },
+	{ "ReportExcludeDomains", "", "example.com, b\xc3\xbc" "cher.example",
+	  "bad..domain", 0 },
 	{ "FailureReports", "", "no", "yes", 0 },
 	{ "FailureReportsSentBy", "", "postmaster@example.net", "a b@c", 0 },
 	{ "FailureReportsBcc", "", "a@example.net, b@example.org",
