@@ -128,6 +128,7 @@ am_rs_period(const struct am_config *cfg, int64_t begin, int64_t end,
 	run.dns = am_rs_dns;
 	run.say = am_rs_say;
 	run.exclude = (const char *const *)cfg->report.exclude_domains;
+	run.cancel = &am_rs.stop;	/* SIGTERM: stop between domains */
 	am_rs_keys(&run, cfg, &plan);
 	am_rs.dns = am_dns_message_new(cfg->dns.resolver, AM_RS_DNS_MS);
 	(void)am_report_run_period(&run, begin, end);
@@ -212,7 +213,7 @@ am_report_sender_stop(void)
 	if (!am_rs.running)
 		return;
 	pthread_mutex_lock(&am_rs.lock);
-	am_rs.stop = 1;
+	__atomic_store_n(&am_rs.stop, 1, __ATOMIC_RELAXED);
 	pthread_cond_signal(&am_rs.wake);
 	pthread_mutex_unlock(&am_rs.lock);
 	pthread_join(am_rs.th, NULL);

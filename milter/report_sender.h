@@ -26,7 +26,8 @@
  *
  * Usage (main.c): am_report_sender_start(log) after the writer starts;
  * am_report_sender_stop() before the writer stops (a run in progress
- * finishes first).
+ * stops before its next policy domain; the period is run again at the
+ * next start, and the ledger keeps what was sent).
  */
 
 #include "log.h"

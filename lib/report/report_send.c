@@ -511,6 +511,12 @@ am_report_run_period(struct am_report_run *a, int64_t begin, int64_t end)
 		am_run_say(a, 0, "period %lld-%lld: no records",
 		    (long long)begin, (long long)end - 1);
 	for (i = 0; i < l.n; i++) {
+		if (a->cancel != NULL &&
+		    __atomic_load_n(a->cancel, __ATOMIC_RELAXED)) {
+			am_run_say(a, 1, "stopped before %s", l.c[i].policy_domain);
+			a->failed = 1;
+			break;
+		}
 		a->c = &l.c[i];
 		am_agg_policy_line(a, begin, end);
 		if (am_agg_excluded(a, a->c->policy_domain)) {

@@ -79,6 +79,9 @@ struct am_report_run {
 	 * NULL-terminated, lower-case A-labels; NULL: none. */
 	const char *const		*exclude;
 	struct am_report_key		 keys[AM_REPORT_SIGN_KEYS];
+	/* When *cancel becomes non-zero (another thread may set it), the
+	 * run stops before the next configuration; NULL: never. */
+	const int			*cancel;
 	size_t				 nkeys;	/* 0: not signed */
 	/* Results, added to by each period. */
 	int				 failed;
