@@ -35,6 +35,8 @@ static struct {
 	int64_t		 done_end;	/* the last period finished */
 	int64_t		 next_run;
 	struct am_dns	*dns;		/* the run's view */
+	unsigned	 rate;		/* ReportSendRate of the run */
+	struct timespec	 last;		/* the last submission */
 } am_rs = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.wake = PTHREAD_COND_INITIALIZER,
@@ -48,6 +50,42 @@ am_rs_say(void *ctx, int error, const char *line)
 		line++;
 	am_log(&am_rs.log, error ? AM_LOG_WARN : strncmp(line, "sent ", 5)
 	    == 0 ? AM_LOG_INFO : AM_LOG_DEBUG, "report: %s", line);
+}
+
+/*
+ * The submit function: ReportSendRate spreads the messages (at most
+ * rate a minute, evenly); the wait ends early on stop, and the message
+ * is then not sent (the next run sends it).
+ */
+static int
+am_rs_submit(void *ctx, const char *sender, const char *to,
+    const struct am_buf *msg, struct am_err *err)
+{
+	struct timespec	 ts;
+	long long	 gap_ns;
+	int		 stop;
+
+	if (am_rs.rate > 0 && am_rs.last.tv_sec != 0) {
+		gap_ns = 60LL * 1000000000LL / am_rs.rate;
+		ts = am_rs.last;
+		ts.tv_sec += (time_t)(gap_ns / 1000000000LL);
+		ts.tv_nsec += (long)(gap_ns % 1000000000LL);
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_mutex_lock(&am_rs.lock);
+		while (!am_rs.stop && pthread_cond_timedwait(&am_rs.wake,
+		    &am_rs.lock, &ts) == 0)
+			;
+		stop = am_rs.stop;
+		pthread_mutex_unlock(&am_rs.lock);
+		if (stop)
+			return am_err_set(err, AM_E_IO, "stopping: %s not sent "
+			    "yet", to);
+	}
+	clock_gettime(CLOCK_REALTIME, &am_rs.last);
+	return am_report_sendmail(ctx, sender, to, msg, err);
 }
 
 static struct am_dns *
@@ -123,8 +161,9 @@ am_rs_period(const struct am_config *cfg, int64_t begin, int64_t end,
 	run.meta = &meta;
 	run.now = now;
 	run.send = 1;
-	run.submit = am_report_sendmail;
+	run.submit = am_rs_submit;
 	run.submit_ctx = cfg->report.sendmail;
+	am_rs.rate = cfg->report.send_rate;
 	run.dns = am_rs_dns;
 	run.say = am_rs_say;
 	run.exclude = (const char *const *)cfg->report.exclude_domains;

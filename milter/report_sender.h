@@ -12,7 +12,8 @@
  * report's report_send over it: external destinations checked through
  * the daemon's resolver, each report DKIM-signed with the key the
  * SigningTable (or Domain and KeyFile) gives ReportEmail's address,
- * submitted through ReportSendmail with the envelope sender
+ * submitted through ReportSendmail (at most ReportSendRate a minute,
+ * spread evenly) with the envelope sender
  * local+<report-id>@domain, written to the ledger.  A period with a
  * destination deferred (DNS trouble) or a failure is run again every
  * 10 minutes until the next period closes; the ledger makes every

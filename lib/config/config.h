@@ -206,6 +206,8 @@ struct am_config_report {
 	int			 record;	/* ReportRecord (default:
 						 * ReportEmail is set) */
 	int			 send;		/* ReportSend */
+	unsigned		 send_rate;	/* ReportSendRate: messages a
+						 * minute, 0: no limit */
 	char			*sendmail;	/* ReportSendmail */
 	size_t			 max_size;	/* ReportMaxSize, octets */
 	char			*journal;	/* ReportJournal (always set) */

@@ -38,6 +38,8 @@ static const struct am_cfg_opt am_cfg_report_opts[] = {
 	AM_CFG_ROW("ReportRecord", AM_CFG_BOOL, OFF(report.record), NULL,
 	    NULL),
 	AM_CFG_ROW("ReportSend", AM_CFG_BOOL, OFF(report.send), "no", NULL),
+	AM_CFG_NUM("ReportSendRate", AM_CFG_UINT, OFF(report.send_rate), "60",
+	    0, 100000),
 	AM_CFG_ROW("ReportSendmail", AM_CFG_STR, OFF(report.sendmail),
 	    "/usr/sbin/sendmail", am_cfg_check_path),
 	AM_CFG_NUM("ReportMaxSize", AM_CFG_SIZE, OFF(report.max_size),

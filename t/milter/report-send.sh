@@ -45,6 +45,7 @@ cat > "$tmp/sendmail" <<S
 #!/bin/sh
 i=\$(ls "$tmp/sent" | wc -l)
 printf '%s\n' "\$@" > "$tmp/sent/\$i.args"
+date +%s.%N > "$tmp/sent/\$i.time"
 cat > "$tmp/sent/\$i.eml"
 S
 chmod +x "$tmp/sendmail"
@@ -60,6 +61,7 @@ ReportEmail dmarc-reports@example.net
 ReportOrgName Example Net
 ReportSend yes
 ReportSendmail $tmp/sendmail
+ReportSendRate 200
 C
 
 start() {
@@ -98,6 +100,8 @@ ok $? "the closed period is sent by itself: 3 reports, 3 messages"
 sed -n '/report:/s/^/# /p' "$tmp/log" | head -20
 [ "$(ls "$tmp/sent"/*.eml 2>/dev/null | wc -l)" = 3 ]
 ok $? "three messages through the sendmail program"
+cat "$tmp/sent"/*.time | sort -n | awk 'NR > 1 && $1 - p < 0.28 { bad = 1 } { p = $1 } END { exit bad }'
+ok $? "ReportSendRate 200: the messages are at least 0.3 s apart"
 grep -h -A1 '^-f$' "$tmp/sent"/*.args | grep -E '^dmarc-reports\+[0-9a-f]{32}@example\.net$' | sort -u | wc -l | grep -qx 3
 ok $? "a unique envelope sender per report (local+report-id)"
 ! grep -qh 'evil.example' "$tmp/sent"/*.args

@@ -267,6 +267,7 @@ static const struct {
 	{ "ReportRecord", "", "no", "x", 0 },
 	{ "ReportSend", "ReportEmail d@example.net\n", "yes", "x", 0 },
 	{ "ReportSendmail", "", "/usr/lib/sendmail", NULL, 0 },
+	{ "ReportSendRate", "", "0", "100001", 0 },
 	{ "ReportMaxSize", "", "1048576", "1023", 0 },
 	{ "ReportJournal", "", "/var/spool/am/reports.journal", NULL, 0 },
 	{ "ReportQueueSize", "", "100000", "15", 0 },
