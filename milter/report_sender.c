@@ -22,8 +22,8 @@
 
 #define AM_RS_TICK	60	/* s between wake-ups */
 #define AM_RS_FIRST	2	/* s after start: the first run */
-#define AM_RS_RETRY	600	/* s between runs of an unfinished period */
-#define AM_RS_STALE	3600	/* s: another node's claim is taken over */
+#define AM_RS_RETRY	600	/* s: an unfinished period again */
+#define AM_RS_STALE	3600	/* s: a claim older is taken over */
 #define AM_RS_DNS_MS	300000	/* the DNS budget of one run */
 
 static struct {

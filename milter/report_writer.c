@@ -20,20 +20,20 @@
 #include "snapshot.h"
 
 #define AM_RW_BATCH	256	/* records per transaction */
-#define AM_RW_TICK_MS	250	/* the longest a record waits for a batch */
+#define AM_RW_TICK_MS	250	/* the longest a record waits */
 #define AM_RW_RETRY	10	/* s between tries of a failed store */
 #define AM_RW_DROPLOG	60	/* s between "queue full" lines */
 
 struct am_rw {
 	pthread_mutex_t		 lock;
-	pthread_cond_t		 wake;		/* to the writer */
-	pthread_cond_t		 done;		/* from the writer */
+	pthread_cond_t		 wake;	/* to the writer */
+	pthread_cond_t		 done;	/* from the writer */
 	struct am_report_record	**q;		/* ring of cap */
 	size_t			 cap, head, n;
-	unsigned long		 seq_in, seq_out;	/* pushed, handled */
+	unsigned long		 seq_in, seq_out; /* pushed, handled */
 	int			 running, stop;
-	int			 flush;		/* write now, all of it */
-	char			*next_store, *next_journal;	/* reload */
+	int			 flush;	/* write now, all of it */
+	char			*next_store, *next_journal; /* reload */
 	struct am_report_push	 push;		/* its counters */
 	struct am_log		 log;
 	pthread_t		 th;

@@ -42,18 +42,19 @@
 
 struct am_report_writer_stats {
 	unsigned long	 pushed;	/* taken into the queue */
-	unsigned long	 dropped;	/* refused: queue full or stopped */
+	unsigned long	 dropped;	/* refused: queue full, stopped */
 	unsigned long	 no_policy;	/* nothing to report to */
 	unsigned long	 stored;	/* inserted into the store */
 	unsigned long	 spooled;	/* appended to the journal */
 	unsigned long	 replayed;	/* moved from journal to store */
-	unsigned long	 lost;		/* neither store nor journal took */
+	unsigned long	 lost;		/* taken by no store, no journal */
 	unsigned long	 queued;	/* waiting now */
 };
 
 /* Starts the writer thread (with cfg's store, journal and queue size);
  * 0, or -1 (logged) when the thread cannot start. */
-int	am_report_writer_start(const struct am_config *, const struct am_log *);
+int	am_report_writer_start(const struct am_config *,
+	    const struct am_log *);
 /* When cfg records and the writer runs, sets sink to log each record
  * to its ctx (a struct am_log *, kept) and queue it; else no change. */
 void	am_report_writer_sink(const struct am_config *,

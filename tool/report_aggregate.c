@@ -187,6 +187,6 @@ am_report_cmd_aggregate(int argc, char **argv)
 	}
 	am_report_store_close(&a.run.st);
 	am_dns_free(&a.dns);
-	am_config_unref(&conf);		/* after the run: it held the keys */
+	am_config_unref(&conf);	/* after the run: it held the keys */
 	return a.run.failed ? AM_TOOL_EXIT_SOFTWARE : AM_TOOL_EXIT_OK;
 }

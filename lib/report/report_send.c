@@ -60,7 +60,8 @@ am_agg_mailto(const char *uri, size_t n, char *out, size_t size)
 	for (i = 7; i < n && uri[i] != '?'; i++) {
 		char c = uri[i];
 
-		if (c == '%' && i + 2 < n && isxdigit((unsigned char)uri[i + 1]) &&
+		if (c == '%' && i + 2 < n &&
+		    isxdigit((unsigned char)uri[i + 1]) &&
 		    isxdigit((unsigned char)uri[i + 2])) {
 			hx[0] = uri[i + 1];
 			hx[1] = uri[i + 2];
@@ -146,10 +147,12 @@ am_agg_verify(struct am_report_run *a, char *addr, char *why, size_t wsize)
 				e = p + strlen(p);
 			if (am_agg_mailto(p, (size_t)(e - p), alt,
 			    sizeof(alt)) == 0) {
-				if (strcasecmp(strrchr(alt, '@') + 1, host) != 0)
+				if (strcasecmp(strrchr(alt, '@') + 1, host)
+				    != 0)
 					replaced = -1;
 				else {
-					am_report_strlcpy(addr, alt, AM_AGG_ADDR);
+					am_report_strlcpy(addr, alt,
+					    AM_AGG_ADDR);
 					replaced = 1;
 				}
 			}
@@ -181,7 +184,8 @@ am_agg_destinations(struct am_report_run *a)
 	for (p = a->c->pol.rua; *p != '\0'; p = *e ? e + 1 : e) {
 		if ((e = strchr(p, ',')) == NULL)
 			e = p + strlen(p);
-		if (am_agg_mailto(p, (size_t)(e - p), addr, sizeof(addr)) != 0) {
+		if (am_agg_mailto(p, (size_t)(e - p), addr, sizeof(addr))
+		    != 0) {
 			am_run_say(a, 0, "  destination %.*s: ignored: not a "
 			    "usable mailto: URI", (int)(e - p), p);
 			continue;
@@ -322,7 +326,8 @@ am_report_dkim_sign(struct am_buf *msg, const struct am_report_key *keys,
 		    keys[i].selector, NULL, keys[i].pkey, err) == -1)
 			goto out;
 	mp = am_msgparse_new(&am_sign_cb, s, 65536);
-	if (am_msgparse_feed(mp, (const char *)msg->data, msg->len, err) == -1 ||
+	if (am_msgparse_feed(mp, (const char *)msg->data, msg->len, err)
+	    == -1 ||
 	    am_msgparse_end(mp, err) == -1 || am_dkim_signer_eom(s, err) == -1)
 		goto out;
 	am_buf_init(&out, msg->max);
@@ -513,7 +518,8 @@ am_report_run_period(struct am_report_run *a, int64_t begin, int64_t end)
 	for (i = 0; i < l.n; i++) {
 		if (a->cancel != NULL &&
 		    __atomic_load_n(a->cancel, __ATOMIC_RELAXED)) {
-			am_run_say(a, 1, "stopped before %s", l.c[i].policy_domain);
+			am_run_say(a, 1, "stopped before %s",
+			    l.c[i].policy_domain);
 			a->failed = 1;
 			break;
 		}

@@ -88,7 +88,7 @@ struct am_report_run {
 	unsigned			 reports, sent, deferred;
 	/* Private. */
 	const struct am_report_config	*c;
-	char				 dest[AM_REPORT_DESTS][AM_REPORT_ADDR];
+	char			 dest[AM_REPORT_DESTS][AM_REPORT_ADDR];
 	size_t				 ndest;
 };
 
