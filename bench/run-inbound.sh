@@ -38,6 +38,9 @@
 #                   is generous to the chain.
 # Goal (issue 5): authmilter msg/s >= 3 x chain msg/s, and authmilter
 # CPU/msg < 0.5 ms, at 8 connections.
+# authmilter-reports is the same authmilter with report records on
+# (ReportEmail; an SQLite store in the scratch directory); goal (issue
+# 11): within 5% of authmilter's msg/s, in the same session.
 #
 # Usage:  bench/run-inbound.sh [BUILDDIR]   (default /tmp/build-bm)
 # Env:    DURATION=6  CONNS="1 8"  DNS_PORT=10153  W=scratch  KEEP=1
@@ -69,7 +72,7 @@ AM=$BUILD/milter/authmilter
 
 W=${W:-$(mktemp -d /tmp/bench-inbound.XXXXXX)}
 case $W in /*) ;; *) die "W must be absolute";; esac
-mkdir -p "$W"/{dns,corpus,signed,dkimout,od,odm,am}
+mkdir -p "$W"/{dns,corpus,signed,dkimout,od,odm,am,amr}
 chmod 755 "$W"
 
 # ---------------------------------------------------------------- teardown
@@ -283,10 +286,27 @@ start_authmilter() {
     PID[authmilter]=$pid; SOCK[authmilter]=$s
 }
 
-log "starting opendkim, opendmarc, authmilter"
+# The same authmilter with DMARC report records on (issue 11): every
+# message's record goes through the in-memory queue and the writer
+# thread into an SQLite store; compared with reporting off in the same
+# session (goal: within 5%).
+start_authmilter_reports() {
+    local s=$W/amr/amr.sock p=$W/amr/amr.pid pid
+    conf "$W/amr/authmilter.conf" "$s" "$p"
+    printf 'ReportEmail dmarc-reports@example.net\nReportStore sqlite:%s\n' \
+        "$W/amr/reports.db" >> "$W/amr/authmilter.conf"
+    "$AM" -f -c "$W/amr/authmilter.conf" >"$W/amr/stderr" 2>&1 &
+    pid=$!
+    STARTED+=("$pid:$(readlink -f "$AM")")
+    wait_socket "$s" "$pid" || die "authmilter (reports) made no socket: $(tail -c 300 "$W/amr/stderr")"
+    PID[authmilter-reports]=$pid; SOCK[authmilter-reports]=$s
+}
+
+log "starting opendkim, opendmarc, authmilter, authmilter with reports"
 start_opendkim
 start_opendmarc
 start_authmilter
+start_authmilter_reports
 
 pr() {  # pr MILTER FILE: bench-milter --print as the inbound MTA would
     "$BM" --print --socket "unix:${SOCK[$1]}" --client-addr "$CLIENT" \
@@ -337,12 +357,19 @@ row() {  # row MILTER DIR EXPECT CONNS
             m, c, rate, p50, p99, cpu, ok }'
 }
 
+# Warm both authmilters (caches, the store's first pages) so that the
+# first measured row is not the one that pays for it.
+for m in authmilter authmilter-reports; do
+    "$BM" --socket "unix:${SOCK[$m]}" --conns 8 --duration 2 \
+        --client-addr "$CLIENT" "$W"/signed/2k-*.eml > /dev/null 2>&1 || true
+done
 log "measuring, ${DURATION} s per row"
 {
     echo "| milter | conns | msg/s | p50 ms | p99 ms | milter CPU ms/msg | ok |"
     echo "|---|--:|--:|--:|--:|--:|---|"
     for c in $CONNS; do
         row authmilter signed dmarc=pass "$c"
+        row authmilter-reports signed dmarc=pass "$c"
         row opendkim signed dkim=pass "$c"
         row opendmarc dkimout dmarc=pass "$c"
         awk -v a="${RATE[opendkim$c]:-0}" -v b="${RATE[opendmarc$c]:-0}" \
@@ -364,4 +391,18 @@ for c in $CONNS; do
         printf "Goal check, %d conns: authmilter %.0f msg/s = %.2fx the chain bound %.0f msg/s (goal 3x: %s); authmilter CPU %.3f ms/msg (goal < 0.5: %s)\n",
             c, am, x, ch, (x >= 3 ? "met" : "MISSED"), cpu, (cpu < 0.5 ? "met" : "MISSED") }'
 done | tee -a "$W/table.md"
+for c in $CONNS; do
+    awk -v c="$c" -v off="${RATE[authmilter$c]:-0}" -v on="${RATE[authmilter-reports$c]:-0}" \
+        -v coff="${CPU[authmilter$c]:-0}" -v con="${CPU[authmilter-reports$c]:-0}" 'BEGIN {
+        d = (off > 0 ? (on - off) / off * 100 : 0)
+        printf "Reporting check, %d conns: reports on %.0f msg/s vs off %.0f msg/s (%+.1f%%; goal within 5%%: %s); CPU %.3f vs %.3f ms/msg\n",
+            c, on, off, d, (d >= -5 ? "met" : "MISSED"), con, coff }'
+done | tee -a "$W/table.md"
+sleep 1     # the writer's last batch
+python3 - "$W/amr/reports.db" <<'P' | tee -a "$W/table.md"
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+print("Report records stored by the reporting authmilter: %d" %
+      db.execute("select count(*) from am_records").fetchone()[0])
+P
 log "done"

@@ -36,6 +36,8 @@
 #include "daemon.h"
 #include "metrics.h"
 #include "selfcheck.h"
+#include "report_sender.h"
+#include "report_writer.h"
 #include "snapshot.h"
 
 #define AM_DEFAULT_CONFIG	SYSCONFDIR "/authmilter.conf"
@@ -578,6 +580,7 @@ am_reload_thread(void *arg)
 		r->pending = 0;
 		pthread_mutex_unlock(&r->lock);
 		(void)am_snapshot_reload(&r->log);
+		am_report_writer_reload();	/* drain; new store */
 		pthread_mutex_lock(&r->lock);
 	}
 	pthread_mutex_unlock(&r->lock);
@@ -792,7 +795,11 @@ am_serve(struct am_config *cfg, struct am_args *a, struct am_logdest *dest,
 	rl.log.ctx = &rl.dest;
 	am_config_ref(cfg);			/* for am_cleanup */
 	am_snapshot_init(&a->params, cfg);
+	(void)am_report_writer_start(cfg, log);	/* report records */
+	(void)am_report_sender_start(log);	/* ReportSend */
 	rc = am_run(cfg->daemon.socket, log, &rl) == MI_SUCCESS ? AM_EXIT_OK : AM_EXIT_SOFTWARE;
+	am_report_sender_stop();
+	am_report_writer_stop();		/* drains the queue */
 	am_cleanup(cfg, log);
 	am_config_unref(&cfg);
 	am_snapshot_shutdown();

@@ -15,6 +15,7 @@
 #include "dmarc_report.h"
 #include "mem.h"
 #include "metrics.h"
+#include "report_writer.h"
 #include "session.h"
 #include "snapshot.h"
 
@@ -124,6 +125,7 @@ am_msg_new(void)
 	am_config_engine_opts(cfg, &o);
 	o.report.fn = am_dmarc_report_log_sink;
 	o.report.ctx = &m->log;
+	am_report_writer_sink(cfg, &o.report);	/* ReportRecord: queued too */
 	m->dns = am_dns_message_new(cfg->dns.resolver, cfg->dns.budget * 1000);
 	m->engine = am_engine_new(&o, m->dns, &m->log, &m->liblog);
 	for (i = 0; i < AM_SIGN_MAXSIGS; i++)

@@ -12,14 +12,9 @@
 #include "report_store.h"
 #include "tool.h"
 
-#define AM_REPORT_DEFAULT_STORE	"sqlite:/var/lib/authmilter/reports.db"
-
 /*
- * The report settings.  FIXME(config): read from the configuration file
- * by report_conf.c's own small reader until lib/config has the options
- * (ReportStore, ReportOrgName, ReportEmail, ReportInterval, plus
- * ReportMaxSize and ReportSendmail); then replace am_report_conf_load()
- * with the config snapshot's values.
+ * The report settings the commands use, copied from the configuration
+ * (lib/config, opts_report.c) by am_report_conf_load().
  */
 struct am_report_conf {
 	char		 store[1024];	/* ReportStore */
@@ -31,8 +26,13 @@ struct am_report_conf {
 	char		 sendmail[512];	/* ReportSendmail */
 };
 
-/* Defaults, then the file when path is not NULL; 0, or -1 (printed). */
-int	am_report_conf_load(const char *path, struct am_report_conf *);
+/* The defaults, or the configuration file's values when path is not
+ * NULL (the whole file is loaded and checked as the daemon does); 0,
+ * or -1 (printed).  With keep, *keep gets the loaded configuration
+ * (NULL without path), for the caller to unref. */
+struct am_config;
+int	am_report_conf_load(const char *path, struct am_report_conf *,
+	    struct am_config **keep);
 /* Opens the store named by the configuration, or by store_uri when
  * given; NULL on error (printed). */
 struct am_report_store *am_report_conf_store(const struct am_report_conf *,

@@ -205,7 +205,7 @@ am_report_cmd_import(int argc, char **argv)
 		    "[-c CONFIG] [--store URI] FILE|DIR...\n");
 		return AM_TOOL_EXIT_USAGE;
 	}
-	if (am_report_conf_load(cfg, &conf) != 0)
+	if (am_report_conf_load(cfg, &conf, NULL) != 0)
 		return AM_TOOL_EXIT_USAGE;
 	memset(&im, 0, sizeof(im));
 	im.now = (int64_t)time(NULL);

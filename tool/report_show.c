@@ -350,7 +350,7 @@ am_report_cmd_show(int argc, char **argv)
 	}
 	if ((cfg == NULL && store == NULL) || optind != argc)
 		goto usage;
-	if (am_report_conf_load(cfg, &conf) != 0)
+	if (am_report_conf_load(cfg, &conf, NULL) != 0)
 		return AM_TOOL_EXIT_USAGE;
 	if ((st = am_report_conf_store(&conf, store)) == NULL)
 		return AM_TOOL_EXIT_SOFTWARE;

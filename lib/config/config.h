@@ -202,6 +202,33 @@ struct am_config_daemon {
 						 * reload only */
 };
 
+/* DMARC reports (opts_report.c). */
+#define AM_CONFIG_REPORT_STORE		"sqlite:/var/lib/authmilter/reports.db"
+#define AM_CONFIG_REPORT_JOURNAL	"/var/lib/authmilter/reports.journal"
+struct am_config_report {
+	char			*store;		/* ReportStore: sqlite:PATH
+						 * (absolute) or
+						 * postgresql:CONNINFO */
+	char			*org_name;	/* ReportOrgName */
+	char			*email;		/* ReportEmail */
+	unsigned		 interval;	/* ReportInterval, hours */
+	int			 record;	/* ReportRecord (default:
+						 * ReportEmail is set) */
+	int			 send;		/* ReportSend */
+	unsigned		 send_rate;	/* ReportSendRate: messages a
+						 * minute, 0: no limit */
+	char			*sendmail;	/* ReportSendmail */
+	size_t			 max_size;	/* ReportMaxSize, octets */
+	char			*journal;	/* ReportJournal (always set) */
+	unsigned		 queue_size;	/* ReportQueueSize, records */
+	char			**exclude_domains; /* ReportExcludeDomains:
+						 * A-labels */
+	int			 failure;	/* FailureReports: always 0 */
+	char			*failure_sent_by; /* FailureReportsSentBy */
+	char			**failure_bcc;	/* FailureReportsBcc */
+	int			 failure_on_none; /* FailureReportsOnNone */
+};
+
 struct am_config {
 	/* Where it came from. */
 	char			*path;
@@ -212,6 +239,7 @@ struct am_config {
 	struct am_config_spf	 spf;
 	struct am_config_dmarc	 dmarc;
 	struct am_config_daemon	 daemon;
+	struct am_config_report	 report;
 
 	/* Internal: reference count, managed by ref/unref. */
 	int			 refs;

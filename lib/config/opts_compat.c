@@ -130,12 +130,10 @@ const struct am_cfg_other am_cfg_others_dmarc[] = {
 	REFUSE("DomainWhitelist", NOTSUP " (no ARC)"),
 	REFUSE("DomainWhitelistFile", NOTSUP " (no ARC)"),
 	REFUSE("DomainWhitelistSize", NOTSUP " (no ARC)"),
-	/* Failure reports: no yet; a switch that turns them off is a
-	 * warning, what only they would use has no effect. */
-	OFFONLY("FailureReports", "send DMARC failure reports"),
-	OFFONLY("FailureReportsOnNone", "send DMARC failure reports"),
-	NOEFFECT("FailureReportsBcc", NOFAILREP),
-	NOEFFECT("FailureReportsSentBy", NOFAILREP),
+	/* Failure reports: FailureReports, FailureReportsOnNone,
+	 * FailureReportsBcc and FailureReportsSentBy are report options of
+	 * their own (opts_report.c); what only OpenDMARC's scripts used has
+	 * no effect. */
 	NOEFFECT("ReportCommand", NOFAILREP),
 	/* Aggregate reports: OpenDMARC's history file, the input of
 	 * opendmarc-import and opendmarc-reports, is replaced by the
@@ -146,7 +144,7 @@ const struct am_cfg_other am_cfg_others_dmarc[] = {
 	    "opendmarc-import and opendmarc-reports)"),
 	NOEFFECT("RecordAllMessages", "no history file is written (see "
 	    "HistoryFile)"),
-	REFUSE("IgnoreMailTo", NOTSUP " yet: DMARC reports are a later "
-	    "release"),
+	REFUSE("IgnoreMailTo", NOTSUP " yet: use ReportExcludeDomains to "
+	    "never report a domain"),
 	{ NULL, AM_CFG_REFUSED, NULL }
 };

@@ -168,8 +168,8 @@ t "reports: TrustedAuthservIDs naming our own AuthservID is dropped" \
     grep -qx '#TrustedAuthservIDs  *mail.example.com' reports.out
 t "reports: HistoryFile commented with a reason" \
     grep -qx '#HistoryFile  *.*' reports.out
-t "reports: FailureReports false commented with a reason" \
-    grep -qx '#FailureReports  *false' reports.out
+t "reports: FailureReports false kept: authmilter takes it as it is" \
+    grep -qx 'FailureReports  *false' reports.out
 t "reports: Postfix address of inet:8893@localhost" \
     grep -qx '#   after:  smtpd_milters = inet:localhost:8893' reports.out
 case_ edited-dmarc --opendmarc edited-opendmarc.conf

@@ -187,6 +187,11 @@ check "a re-run gives the same file names and the same reports (a re-send reuses
 check "--dry-run says what it would send" \
 	sh -c "grep -c '^  would send ' '$tmp/out' | grep -qx 3 && ! ls '$tmp/sent'/* >/dev/null 2>&1"
 
+conf "$tmp/ex.conf" "$tmp/r.db" "ReportExcludeDomains org"
+"$AM_TOOL" report aggregate -c "$tmp/ex.conf" --begin $B --end $E \
+	--dry-run --zone "$tmp/zone" > "$tmp/out" 2>&1
+check "ReportExcludeDomains: a domain under the list is not reported, said why; the others are" \
+	sh -c "grep -A1 '^period .*: test.example.org ' '$tmp/out' | grep -q 'not reported: on the ReportExcludeDomains list' && grep -c '^  would send ' '$tmp/out' | grep -qx 2"
 "$AM_TOOL" report aggregate -c "$tmp/c.conf" --begin $B --end $E \
 	--send --zone "$tmp/zone" > "$tmp/out" 2>&1
 check "--send: three messages through the sendmail program" \
@@ -325,7 +330,7 @@ done
 [ $? = 64 ] && ok "aggregate: --end before --begin is a usage error" || nok "aggregate: --end before --begin is a usage error"
 conf "$tmp/bad.conf" "$tmp/x.db" "ReportInterval 5"
 "$AM_TOOL" report aggregate -c "$tmp/bad.conf" > "$tmp/out" 2>&1
-[ $? = 64 ] && grep -q 'ReportInterval must be' "$tmp/out" && ok "ReportInterval 5 refused" || nok "ReportInterval 5 refused"
+[ $? = 64 ] && grep -q 'ReportInterval: bad value "5": want 1, 2, 3, 4, 6, 8, 12 or 24' "$tmp/out" && ok "ReportInterval 5 refused" || nok "ReportInterval 5 refused"
 
 echo "1..$n"
 exit $bad

@@ -263,6 +263,25 @@ static const struct {
 	{ "LogFile", "", "/var/log/authmilter.log", "", 0 },
 	{ "MilterTimeout", "", "120", "0", 0 },
 	{ "MetricsSocket", "", "inet6:9779@[::1]", "inet:9779@localhost", 0 },
+	{ "ReportStore", "", "postgresql:host=/run/postgresql dbname=am",
+	  "mysql:reports", 0 },
+	{ "ReportOrgName", "", "Example Mail", "", 0 },
+	{ "ReportEmail", "", "dmarc-reports@example.net", "no-at-sign", 0 },
+	{ "ReportInterval", "", "6", "5", 0 },
+	{ "ReportRecord", "", "no", "x", 0 },
+	{ "ReportSend", "ReportEmail d@example.net\n", "yes", "x", 0 },
+	{ "ReportSendmail", "", "/usr/lib/sendmail", NULL, 0 },
+	{ "ReportSendRate", "", "0", "100001", 0 },
+	{ "ReportMaxSize", "", "1048576", "1023", 0 },
+	{ "ReportJournal", "", "/var/spool/am/reports.journal", NULL, 0 },
+	{ "ReportQueueSize", "", "100000", "15", 0 },
+	{ "ReportExcludeDomains", "", "example.com, b\xc3\xbc" "cher.example",
+	  "bad..domain", 0 },
+	{ "FailureReports", "", "no", "yes", 0 },
+	{ "FailureReportsSentBy", "", "postmaster@example.net", "a b@c", 0 },
+	{ "FailureReportsBcc", "", "a@example.net, b@example.org",
+	  "not-an-address", 0 },
+	{ "FailureReportsOnNone", "", "yes", "x", 0 },
 };
 
 static void
@@ -319,6 +338,57 @@ test_every_option(void)
 		am_config_unref(&cfg);
 	}
 	am_buf_release(&text);
+}
+
+/* Reports: the defaults, the ones that follow other options, OpenDMARC's
+ * names */
+
+static void
+test_report(void)
+{
+	struct am_config	*cfg;
+	struct am_diag		 c;
+	char			 want[1200];
+
+	cfg = load("Mode v\n", &c);
+	ok(cfg != NULL && c.warnings == 0 && strcmp(cfg->report.store,
+	    "sqlite:/var/lib/authmilter/reports.db") == 0 &&
+	    cfg->report.interval == 24 && !cfg->report.record &&
+	    !cfg->report.send && !cfg->report.failure &&
+	    cfg->report.queue_size == 4096 &&
+	    strcmp(cfg->report.journal,
+	    "/var/lib/authmilter/reports.db.journal") == 0,
+	    "reports: defaults (no ReportEmail: nothing recorded)");
+	am_config_unref(&cfg);
+	cfg = load("ReportEmail d@example.net\nReportStore sqlite:r.db\n", &c);
+	snprintf(want, sizeof(want), "sqlite:%s", tpath("r.db"));
+	ok(cfg != NULL && cfg->report.record &&
+	    strcmp(cfg->report.store, want) == 0 &&
+	    strcmp(cfg->report.journal, want + 7) != 0 &&
+	    strncmp(cfg->report.journal, want + 7, strlen(want + 7)) == 0 &&
+	    strcmp(cfg->report.journal + strlen(want + 7), ".journal") == 0,
+	    "reports: ReportEmail turns recording on; a relative store is "
+	    "taken from the file's directory, the journal beside it");
+	am_config_unref(&cfg);
+	cfg = load("ReportEmail d@example.net\nReportRecord no\n"
+	    "ReportStore postgresql:dbname=am\n", &c);
+	ok(cfg != NULL && !cfg->report.record && strcmp(cfg->report.journal,
+	    "/var/lib/authmilter/reports.journal") == 0,
+	    "reports: ReportRecord no wins; PostgreSQL's journal default");
+	am_config_unref(&cfg);
+	cfg = load("ReportSend yes\n", &c);
+	ok(cfg == NULL && c.errors == 1 && logged("c.conf:1: ReportSend yes "
+	    "needs ReportEmail"), "reports: ReportSend needs ReportEmail");
+	cfg = load("FailureReports yes\n", &c);
+	ok(cfg == NULL && c.errors == 1 && logged("c.conf:1: FailureReports: "
+	    "not supported yet"), "reports: FailureReports yes is refused");
+	cfg = load("Mode v\nHistoryFile /var/run/opendmarc/opendmarc.dat\n",
+	    &c);
+	ok(cfg != NULL && c.warnings == 1 && logged("c.conf:2: HistoryFile is "
+	    "accepted but has no effect: nothing is written to it: "
+	    "authmilter's report store replaces it"), "reports: HistoryFile warns that the store replaces "
+	    "it");
+	am_config_unref(&cfg);
 }
 
 /* SPF: the defaults, and the warning about the MTA's timeout */
@@ -896,6 +966,7 @@ main(void)
 	test_every_option();
 	test_values();
 	test_spf();
+	test_report();
 	test_trusted();
 	test_errors();
 	test_others();
