@@ -23,6 +23,7 @@
 
 #include "daemon.h"
 #include "dns.h"
+#include "clock.h"
 #include "metrics.h"
 #include "pkey.h"
 #include "snapshot.h"
@@ -197,10 +198,7 @@ am_metrics_render(struct am_buf *out)
 static uint64_t
 am_metrics_now_ms(void)
 {
-	struct timespec	 ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return am_clock_ms(NULL, NULL);
 }
 
 /* Waits for ev on fd until deadline; 1 ready, 0 not. */

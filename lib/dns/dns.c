@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "clock.h"
 #include "dns.h"
 #include "dns_impl.h"
 #include "mem.h"
@@ -292,10 +293,7 @@ am_dns_result_release(struct am_dns_result *res)
 uint64_t
 am_dns_now(void)
 {
-	struct timespec	 ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return am_clock_ms(NULL, NULL);
 }
 
 void
@@ -347,10 +345,7 @@ const uint64_t am_dns_lat_bound_us[AM_DNS_LAT_NB] = {
 static uint64_t
 am_dns_now_us(void)
 {
-	struct timespec	 ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000 + 1;
+	return am_clock_us() + 1;
 }
 
 /* am_dns_stats_add - n questions answered by the implementation in us */

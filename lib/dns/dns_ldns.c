@@ -42,6 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "dns.h"
 #include "dns_impl.h"
 #include "mem.h"
@@ -90,10 +91,7 @@ static const struct am_dns_ops am_dns_ldns_ops = {
 static int64_t
 am_dns_now_ms(void)
 {
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)am_clock_ms(NULL, NULL);
 }
 
 /* am_dns_wait - wait for events on fd until the deadline (ms) */
