@@ -260,17 +260,32 @@ am_msg_eoh(struct am_msg *m, const struct am_client *c)
 {
 	const struct am_from	*from;
 	const char		*broken;
+	char			 trust[160];
 
 	m->eoh_done = 1;
 	am_msg_client(m, c);
 	from = am_engine_from(m->engine);
-	if ((broken = am_engine_hdr_failed(m->engine)) != NULL)
-		am_decide_broken(m->cfg, broken, from, &m->dec);
-	else
+	if ((broken = am_engine_hdr_failed(m->engine)) == NULL)
 		am_decide(m->cfg, c, from, &m->log, &m->dec);
+	else if (m->cfg->dkim.mode_sign && m->cfg->dkim.nkeysets > 0 &&
+	    am_config_client_trusted(m->cfg, c, trust, sizeof(trust))) {
+		/* A client we sign for sent a header block past the limits:
+		 * its From cannot be judged, so it is a message we should
+		 * sign but cannot: On-SignatureError at the end of the
+		 * message, never let through unsigned unless that says
+		 * accept. */
+		am_decide_broken(m->cfg, broken, from, &m->dec);
+		m->dec.kind = AM_DECIDE_SIGN;
+		(void)snprintf(m->dec.why, sizeof(m->dec.why), "sign: %s; "
+		    "cannot: %s", trust, broken);
+		am_log(&m->log, AM_LOG_ERROR, "cannot sign: %s", broken);
+		m->unsignable = 1;
+	} else
+		am_decide_broken(m->cfg, broken, from, &m->dec);
 	switch (m->dec.kind) {
 	case AM_DECIDE_SIGN:
-		am_msg_start_signer(m);
+		if (!m->unsignable)
+			am_msg_start_signer(m);
 		(void)am_engine_eoh(m->engine, 0);
 		break;
 	case AM_DECIDE_VERIFY:

@@ -297,6 +297,35 @@ PY
 	done < "$tmp"/ar$count.tap
 done
 
+# ---- a message we should sign but cannot (past the header limits) is
+# not let through unsigned: On-SignatureError (default reject)
+MODE="sv
+Domain example.net
+Selector rsa2026
+KeyFile $tmp/demo-rsa.key" conf manyhdr ""
+if start manyhdr; then
+	python3 "$here"/hostile.py manyhdr "$sock" 1200 > "$dir"/reply 2>&1
+	stop
+	grep -qi '^y550' "$dir"/reply
+	ok $? "1200 header fields from a client we sign for: rejected (On-SignatureError), not passed unsigned"
+	grep -q 'cannot sign: ' "$dir"/log
+	ok $? "... and the log says why"
+else
+	ok 1 "manyhdr started"; ok 1 "manyhdr log"
+fi
+MODE="sv
+Domain example.net
+Selector rsa2026
+KeyFile $tmp/demo-rsa.key" conf manyhdr2 "On-SignatureError accept"
+if start manyhdr2; then
+	python3 "$here"/hostile.py manyhdr "$sock" 1200 > "$dir"/reply 2>&1
+	stop
+	grep -q '^[ac]' "$dir"/reply
+	ok $? "... with On-SignatureError accept it goes out (unsigned), as configured"
+else
+	ok 1 "manyhdr2 started"
+fi
+
 # ---- "external host tried to send mail as": not for authenticated mail
 tool=${AM_TOOL:-$top_builddir/tool/authmilter-tool}
 MODE="sv

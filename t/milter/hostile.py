@@ -9,6 +9,9 @@ usage:
                                    seconds until the milter hung up
   hostile.py message SOCK FILE OUT one message from FILE (headers and body);
                                    writes the A-R value we were given to OUT
+  hostile.py manyhdr SOCK N        from 127.0.0.1 (a client we sign for), a
+                                   message with From and N more header
+                                   fields; prints the end-of-message reply
 """
 import socket
 import struct
@@ -38,14 +41,14 @@ def recv(s):
 
 
 def connect(path, host=b"client.example", qid=b"QID1", helo=b"client.example",
-            mailfrom=b"<a@example.net>"):
+            mailfrom=b"<a@example.net>", addr=b"198.51.100.1"):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(30)
     s.connect(path)
     send(s, b"O", struct.pack("!III", 6, SMFIF_ALL, SMFIP_ALL))
     _, data = recv(s)
     proto = struct.unpack("!III", data[:12])[2]
-    send(s, b"C", host + b"\0" + b"4" + struct.pack("!H", 25) + b"198.51.100.1\0")
+    send(s, b"C", host + b"\0" + b"4" + struct.pack("!H", 25) + addr + b"\0")
     recv(s)
     send(s, b"H", helo + b"\0")
     recv(s)
@@ -76,6 +79,7 @@ def message(s, proto, headers, body):
         elif cmd in (b"m", b"h", b"p"):
             continue
         else:
+            ops.append((b"", cmd + data.split(b"\0")[0]))
             break
     send(s, b"Q")
     s.close()
@@ -124,9 +128,19 @@ def onemsg(path, file, out):
                 f.write(value)
 
 
+def manyhdr(path, n):
+    s, proto = connect(path, host=b"localhost", addr=b"127.0.0.1")
+    headers = [(b"From", b" a@example.net"), (b"Subject", b" many")]
+    headers += [(b"X-Many", b" %d" % i) for i in range(n)]
+    ops = message(s, proto, headers, b"body\r\n")
+    print(ops[-1][1].decode(errors="replace"))
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "inject":
         inject(sys.argv[2])
+    elif sys.argv[1] == "manyhdr":
+        manyhdr(sys.argv[2], int(sys.argv[3]))
     elif sys.argv[1] == "stall":
         stall(sys.argv[2], sys.argv[3])
     else:
