@@ -192,11 +192,6 @@ enum am_audit_name {
 	AM_AUDIT_NAME_GENERIC
 };
 enum am_audit_name am_audit_ptr_name(const char *name, const char *ip);
-/* The reverse-lookup name of ip under zone ("in-addr.arpa",
- * "ip6.arpa" when zone is NULL; else a DNSBL zone).  -1: not an
- * address, or out too small. */
-int	am_audit_reverse_name(const char *ip, const char *zone, char *out,
-	    size_t size);
 
 /* SMTP (audit_smtp.c): helo_out (size bytes) gets the EHLO name the
  * server gave, "" when none. */

@@ -23,33 +23,6 @@
 
 #define AM_IP_MAXPTR	10	/* PTR names looked at (RFC 7208 5.5 too) */
 
-int
-am_audit_reverse_name(const char *ip, const char *zone, char *out,
-    size_t size)
-{
-	unsigned char	 b[16];
-	size_t		 off = 0, i;
-	int		 n;
-
-	if (inet_pton(AF_INET, ip, b) == 1) {
-		n = snprintf(out, size, "%u.%u.%u.%u.%s", b[3], b[2], b[1],
-		    b[0], zone != NULL ? zone : "in-addr.arpa");
-		return n < 0 || (size_t)n >= size ? -1 : 0;
-	}
-	if (inet_pton(AF_INET6, ip, b) != 1)
-		return -1;
-	for (i = 16; i-- > 0;) {
-		n = snprintf(out + off, size - off, "%x.%x.", b[i] & 0xf,
-		    b[i] >> 4);
-		if (n < 0 || (size_t)n >= size - off)
-			return -1;
-		off += (size_t)n;
-	}
-	n = snprintf(out + off, size - off, "%s", zone != NULL ? zone :
-	    "ip6.arpa");
-	return n < 0 || (size_t)n >= size - off ? -1 : 0;
-}
-
 /* ---------------------------------------------------------------- names */
 
 /* Is the token [p, p+n) one of the words in list? */
@@ -253,7 +226,7 @@ am_ip_ptr(struct am_dns *dns, const char *domain, const char *ip,
 	enum am_dns_status	 st;
 	char			 rev[128];
 
-	if (am_audit_reverse_name(ip, NULL, rev, sizeof(rev)) == -1) {
+	if (am_dns_reverse_name(ip, NULL, rev, sizeof(rev)) == -1) {
 		am_audit_add(a, AM_AUDIT_FAIL, "ip.ptr", domain, NULL,
 		    "%s is not an IPv4 or IPv6 address", ip);
 		return;
@@ -287,7 +260,7 @@ am_ip_dnsbl(struct am_dns *dns, const char *domain, const char *ip,
 	char			 q[300];
 	const unsigned char	*b;
 
-	if (am_audit_reverse_name(ip, zone, q, sizeof(q)) == -1)
+	if (am_dns_reverse_name(ip, zone, q, sizeof(q)) == -1)
 		return;
 	st = am_dns_lookup(dns, q, AM_DNS_A, &res);
 	b = st == AM_DNS_OK && res.n > 0 ? res.rr[0].addr : NULL;

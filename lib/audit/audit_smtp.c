@@ -289,7 +289,7 @@ am_smtp_is_ptr(struct am_dns *dns, const char *addr, const char *name,
 	int			 ok = 0;
 
 	ptr[0] = '\0';
-	if (am_audit_reverse_name(addr, NULL, rev, sizeof(rev)) == -1)
+	if (am_dns_reverse_name(addr, NULL, rev, sizeof(rev)) == -1)
 		return 0;
 	if (am_dns_lookup(dns, rev, AM_DNS_PTR, &res) == AM_DNS_OK) {
 		(void)snprintf(ptr, size, "%s", res.rr[0].name);

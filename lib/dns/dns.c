@@ -3,6 +3,8 @@
  * implementations share (query name checks, record conversion)
  */
 
+#include <arpa/inet.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -534,4 +536,38 @@ am_dns_free(struct am_dns **dnsp)
 	am_dns_cache_free(&(*dnsp)->cache);
 	(*dnsp)->ops->free(*dnsp);
 	*dnsp = NULL;
+}
+
+int
+am_dns_reverse_name(const char *ip, const char *zone, char *out, size_t size)
+{
+	static const unsigned char mapped[12] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
+	};
+	unsigned char	 b[16];
+	size_t		 off = 0, i;
+	int		 n;
+
+	if (ip == NULL)
+		return -1;
+	if (inet_pton(AF_INET, ip, b) != 1) {
+		if (inet_pton(AF_INET6, ip, b) != 1)
+			return -1;
+		if (memcmp(b, mapped, sizeof(mapped)) != 0) {
+			for (i = 16; i-- > 0;) {
+				n = snprintf(out + off, size - off, "%x.%x.",
+				    b[i] & 0xf, b[i] >> 4);
+				if (n < 0 || (size_t)n >= size - off)
+					return -1;
+				off += (size_t)n;
+			}
+			n = snprintf(out + off, size - off, "%s",
+			    zone != NULL ? zone : "ip6.arpa");
+			return n < 0 || (size_t)n >= size - off ? -1 : 0;
+		}
+		memmove(b, b + 12, 4);
+	}
+	n = snprintf(out, size, "%u.%u.%u.%u.%s", b[3], b[2], b[1], b[0],
+	    zone != NULL ? zone : "in-addr.arpa");
+	return n < 0 || (size_t)n >= size ? -1 : 0;
 }

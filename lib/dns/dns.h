@@ -229,4 +229,13 @@ struct am_dns_stats {
  */
 void		 am_dns_stats_attach(struct am_dns *, struct am_dns_stats *);
 
+/*
+ * am_dns_reverse_name - the name a PTR or DNSBL lookup of ip asks:
+ * "4.3.2.1.ZONE" for IPv4 and the 32 nibbles for IPv6 (RFC 3596), an
+ * IPv4-mapped IPv6 address taken as IPv4; zone NULL: in-addr.arpa or
+ * ip6.arpa.  -1 when ip is not an address or out is too small.
+ */
+int		 am_dns_reverse_name(const char *ip, const char *zone,
+		    char *out, size_t size);
+
 #endif /* AM_DNS_H */

@@ -73,26 +73,7 @@ am_iprev_addr(const char *ip, unsigned char *b, size_t *len)
 int
 am_engine_iprev_rname(const char *ip, char *out, size_t size)
 {
-	unsigned char	 b[16];
-	size_t		 len, off = 0, i;
-	int		 n;
-
-	if (am_iprev_addr(ip, b, &len) == -1)
-		return -1;
-	if (len == 4) {
-		n = snprintf(out, size, "%u.%u.%u.%u.in-addr.arpa", b[3], b[2],
-		    b[1], b[0]);
-		return n < 0 || (size_t)n >= size ? -1 : 0;
-	}
-	for (i = 16; i-- > 0;) {
-		n = snprintf(out + off, size - off, "%x.%x.", b[i] & 0xf,
-		    b[i] >> 4);
-		if (n < 0 || (size_t)n >= size - off)
-			return -1;
-		off += (size_t)n;
-	}
-	n = snprintf(out + off, size - off, "ip6.arpa");
-	return n < 0 || (size_t)n >= size - off ? -1 : 0;
+	return am_dns_reverse_name(ip, NULL, out, size);
 }
 
 static int

@@ -120,19 +120,19 @@ t_reverse(void)
 {
 	char	 out[128];
 
-	ok(am_audit_reverse_name("192.0.2.25", NULL, out, sizeof(out)) == 0,
+	ok(am_dns_reverse_name("192.0.2.25", NULL, out, sizeof(out)) == 0,
 	    "reverse IPv4");
 	is_str(out, "25.2.0.192.in-addr.arpa", "reverse IPv4 name");
-	ok(am_audit_reverse_name("192.0.2.25", "zen.example", out,
+	ok(am_dns_reverse_name("192.0.2.25", "zen.example", out,
 	    sizeof(out)) == 0, "DNSBL IPv4");
 	is_str(out, "25.2.0.192.zen.example", "DNSBL IPv4 name");
-	ok(am_audit_reverse_name("2001:db8::1", NULL, out, sizeof(out)) == 0,
+	ok(am_dns_reverse_name("2001:db8::1", NULL, out, sizeof(out)) == 0,
 	    "reverse IPv6");
 	is_str(out, "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0."
 	    "1.0.0.2.ip6.arpa", "reverse IPv6 name");
-	ok(am_audit_reverse_name("192.0.2", NULL, out, sizeof(out)) == -1,
+	ok(am_dns_reverse_name("192.0.2", NULL, out, sizeof(out)) == -1,
 	    "not an address");
-	ok(am_audit_reverse_name("192.0.2.25", NULL, out, 10) == -1,
+	ok(am_dns_reverse_name("192.0.2.25", NULL, out, 10) == -1,
 	    "too small a buffer");
 }
 
