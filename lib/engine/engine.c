@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "authres.h"
+#include "domain.h"
 #include "engine_impl.h"
 #include "mem.h"
 
@@ -318,19 +319,6 @@ am_engine_eom(struct am_engine *e)
 		    e->res.disp.why);
 }
 
-/* Is a the domain d, or one below or above it? */
-static int
-am_engine_same_org(const char *a, const char *d)
-{
-	size_t	 la = strlen(a), ld = strlen(d);
-
-	if (la == ld)
-		return strcasecmp(a, d) == 0;
-	if (la > ld)
-		return a[la - ld - 1] == '.' && strcasecmp(a + la - ld, d) == 0;
-	return d[ld - la - 1] == '.' && strcasecmp(d + ld - la, a) == 0;
-}
-
 const struct am_dkim_verifier *
 am_engine_dkim(const struct am_engine *e)
 {
@@ -349,12 +337,14 @@ am_engine_authenticated(const struct am_engine *e, const char *domain)
 	for (i = 0; i < n; i++) {
 		r = am_dkim_verifier_result(e->verifier, i);
 		if (r->verdict == AM_DKIM_PASS && r->d != NULL &&
-		    am_engine_same_org(r->d, domain))
+		    (am_domain_within(r->d, domain) ||
+		    am_domain_within(domain, r->d)))
 			return 1;
 	}
 	for (i = 0; i < e->ndmarc; i++)
 		if (e->dmarc[i].verdict == AM_DMARC_PASS &&
-		    am_engine_same_org(e->dmarc[i].author, domain))
+		    (am_domain_within(e->dmarc[i].author, domain) ||
+		    am_domain_within(domain, e->dmarc[i].author)))
 			return 1;
 	return 0;
 }

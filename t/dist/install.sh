@@ -20,18 +20,7 @@ n=0; bad=0
 ok()  { n=$((n + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); echo "not ok $n - $1"; bad=1; [ -f "$tmp/out" ] && sed 's/^/#   /' "$tmp/out" | head -20; }
 skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-# known_user FILE: "-u USER" for authmilter -n when FILE's UserID names a
-# user this machine does not have (a fresh machine has no opendmarc or
-# authmilter user): -n checks that the user exists, and this test is
-# about the file.
-known_user() {
-	local u
-	u=$(awk 'tolower($1) == "userid" { v = $2 } END { print v }' "$1")
-	u=${u%%:*}
-	if [ -n "$u" ] && ! getent passwd "$u" >/dev/null; then
-		echo "-u $(id -un)"
-	fi
-}
+. "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}"/t/tool/known-user.sh
 t() { # description, then a command; passes when it exits 0
 	local d=$1; shift
 	if "$@" >"$tmp/out" 2>&1; then ok "$d"; else nok "$d"; fi

@@ -46,18 +46,7 @@ for s in mail default; do
 	    >/dev/null 2>&1 || echo "# keygen $s failed"
 done
 
-# known_user FILE: "-u USER" for authmilter -n when FILE's UserID names a
-# user this machine does not have (a fresh machine has no opendmarc or
-# authmilter user): -n checks that the user exists, and this test is
-# about the file.
-known_user() {
-	local u
-	u=$(awk 'tolower($1) == "userid" { v = $2 } END { print v }' "$1")
-	u=${u%%:*}
-	if [ -n "$u" ] && ! getent passwd "$u" >/dev/null; then
-		echo "-u $(id -un)"
-	fi
-}
+. "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}"/t/tool/known-user.sh
 # load NAME: authmilter -n -c NAME.conf; the print in NAME.out, the log
 # in NAME.err (and $tmp/err), the exit status in $rc
 load() {
