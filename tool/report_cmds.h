@@ -24,6 +24,7 @@ struct am_report_conf {
 	unsigned	 interval;	/* ReportInterval, hours */
 	size_t		 max_size;	/* ReportMaxSize, gzipped octets */
 	char		 sendmail[512];	/* ReportSendmail */
+	unsigned	 suppress_days;	/* ReportSuppressDays */
 };
 
 /* The defaults, or the configuration file's values when path is not
