@@ -42,6 +42,7 @@ struct am_report_store *am_report_conf_store(const struct am_report_conf *,
 int	am_report_cmd_aggregate(int, char **);
 int	am_report_cmd_import(int, char **);
 int	am_report_cmd_show(int, char **);
+int	am_report_cmd_suppress(int, char **);
 
 /* Writes s as a JSON string (with the quotes). */
 void	am_report_json_str(FILE *, const char *);

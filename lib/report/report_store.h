@@ -126,10 +126,12 @@ int	am_report_store_earning(struct am_report_store *, int64_t begin,
 int	am_report_store_sent_count(struct am_report_store *,
 	    const char *destination, int64_t since, uint64_t *n,
 	    struct am_err *);
-/* The destination a report went to (the latest when several; "" when
- * the report id is not in the ledger). */
-int	am_report_store_sent_dest(struct am_report_store *,
-	    const char *report_id, char *dest, size_t size, struct am_err *);
+/* Calls fn with each destination the report with this id went to,
+ * by address (none when it is not in the ledger); non-zero stops. */
+typedef int am_report_dest_fn(void *ctx, const char *destination);
+int	am_report_store_sent_dests(struct am_report_store *,
+	    const char *report_id, am_report_dest_fn *, void *ctx,
+	    struct am_err *);
 
 /*
  * The suppression list: destinations never sent to until expires (s

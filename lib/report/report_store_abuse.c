@@ -153,8 +153,8 @@ am_report_store_sent_count(struct am_report_store *st, const char *dest,
 }
 
 struct am_ab_dest {
-	char	*dest;
-	size_t	 size;
+	am_report_dest_fn	*fn;
+	void			*ctx;
 };
 
 static int
@@ -162,23 +162,20 @@ am_ab_dest_row(void *ctx, int ncol, const char *const *v)
 {
 	struct am_ab_dest	*d = ctx;
 
-	if (ncol > 0)
-		am_report_strlcpy(d->dest, v[0], d->size);
-	return 1;
+	return ncol > 0 ? d->fn(d->ctx, v[0]) : 1;
 }
 
 int
-am_report_store_sent_dest(struct am_report_store *st, const char *rid,
-    char *dest, size_t size, struct am_err *err)
+am_report_store_sent_dests(struct am_report_store *st, const char *rid,
+    am_report_dest_fn *fn, void *ctx, struct am_err *err)
 {
 	struct am_sql_param	 p;
-	struct am_ab_dest	 d = { dest, size };
+	struct am_ab_dest	 d = { fn, ctx };
 
-	dest[0] = '\0';
 	am_ab_text(&p, rid);
-	return am_ab_exec(st, "SELECT destination FROM am_sent WHERE"
-	    " report_id = $1 ORDER BY sent_at DESC, destination LIMIT 1", &p,
-	    1, am_ab_dest_row, &d, err);
+	return am_ab_exec(st, "SELECT DISTINCT destination FROM am_sent WHERE"
+	    " report_id = $1 ORDER BY destination", &p, 1, am_ab_dest_row, &d,
+	    err);
 }
 
 /* ------------------------------------------------------- suppression */
