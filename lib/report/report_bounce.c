@@ -222,7 +222,7 @@ am_bn_status(const char *t, size_t n, struct am_report_bounce *out)
 /* ------------------------------------------------------------ MIME */
 
 /* The decoded content of a leaf part, at most AM_BN_TEXT_MAX octets;
- * NULL when it has none.  g_byte_array_unref() it. */
+ * NULL when it has none.  g_byte_array_free(, TRUE) it. */
 static GByteArray *
 am_bn_content(GMimeObject *part)
 {
@@ -236,7 +236,8 @@ am_bn_content(GMimeObject *part)
 	ms = g_mime_stream_mem_new();
 	if (g_mime_data_wrapper_write_to_stream(dw, ms) >= 0) {
 		ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(ms));
-		g_byte_array_ref(ba);
+		/* the array outlives the stream: ours to free */
+		g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(ms), FALSE);
 		if (ba->len > AM_BN_TEXT_MAX)
 			g_byte_array_set_size(ba, AM_BN_TEXT_MAX);
 	}
@@ -263,7 +264,7 @@ am_bn_returned(GMimeObject *part, struct am_report_bounce *out)
 	} else if ((ba = am_bn_content(part)) != NULL) {
 		(void)am_bn_id_in_headers((const char *)ba->data, ba->len,
 		    out->report_id);
-		g_byte_array_unref(ba);
+		(void)g_byte_array_free(ba, TRUE);
 	}
 }
 
@@ -326,7 +327,7 @@ am_report_bounce_of(void *mp, struct am_report_bounce *out)
 			if ((ba = am_bn_content(part)) != NULL) {
 				am_bn_status((const char *)ba->data, ba->len,
 				    out);
-				g_byte_array_unref(ba);
+				(void)g_byte_array_free(ba, TRUE);
 			}
 		} else if (out->report_id[0] == '\0' && i > 0 &&
 		    (g_mime_content_type_is_type(ct, "text",
