@@ -4,7 +4,8 @@
  * record, the journal and the store (schema v4), which records earn a
  * report, the per-destination and daily limits, the suppression list,
  * and the DSN reader (report_bounce.c) on Postfix- and Gmail-shaped
- * bounces (t/report/samples/dsn-*.eml)
+ * bounces (t/report/samples/dsn-*.eml); on PostgreSQL too when
+ * AM_TEST_PG_ABUSE is set (t/tool/report-pg.sh)
  */
 
 #include <stdio.h>
@@ -161,9 +162,16 @@ open_store(const char *name)
 {
 	struct am_report_store	*st = NULL;
 	struct am_err		 err;
-	char			 uri[512];
+	char			 uri[1024];
 
-	snprintf(uri, sizeof(uri), "sqlite:%s/%s", tmpdir, name);
+	/* AM_TEST_PG_ABUSE: "postgresql:CONNINFO" without dbname; each
+	 * store is then the database ab_NAME (created empty by
+	 * t/tool/report-pg.sh) */
+	if (getenv("AM_TEST_PG_ABUSE") != NULL)
+		snprintf(uri, sizeof(uri), "%s dbname=ab_%.*s",
+		    getenv("AM_TEST_PG_ABUSE"), (int)strcspn(name, "."), name);
+	else
+		snprintf(uri, sizeof(uri), "sqlite:%s/%s", tmpdir, name);
 	if (am_report_store_open(uri, &st, &err) != 0)
 		diag(err.msg);
 	return st;
