@@ -11,21 +11,6 @@
 #include "report_store.h"
 #include "report_store_impl.h"
 
-static void
-am_ab_text(struct am_sql_param *p, const char *s)
-{
-	memset(p, 0, sizeof(*p));
-	p->s = s;
-}
-
-static void
-am_ab_int(struct am_sql_param *p, int64_t i)
-{
-	memset(p, 0, sizeof(*p));
-	p->is_int = 1;
-	p->i = i;
-}
-
 static int
 am_ab_exec(struct am_report_store *st, const char *sql,
     const struct am_sql_param *p, int n, am_sql_row_fn *fn, void *ctx,
@@ -110,9 +95,9 @@ am_report_store_earning(struct am_report_store *st, int64_t begin,
 	memset(e, 0, sizeof(*e));
 	memset(&q, 0, sizeof(q));
 	q.e = e;
-	am_ab_int(&p[0], begin);
-	am_ab_int(&p[1], end);
-	am_ab_text(&p[2], domain);
+	am_sql_int(&p[0], begin);
+	am_sql_int(&p[1], end);
+	am_sql_text(&p[2], domain);
 	rc = am_ab_exec(st, "SELECT kind, verdict, header_from, COUNT(*)"
 	    " FROM am_records WHERE ts >= $1 AND ts < $2 AND"
 	    " policy_domain = $3 GROUP BY kind, verdict, header_from"
@@ -121,7 +106,7 @@ am_report_store_earning(struct am_report_store *st, int64_t begin,
 	 * a time on a handle. */
 	for (i = 0; rc == 0 && i < q.n; i++) {
 		passed = 0;
-		am_ab_text(&p[0], q.from[i].domain);
+		am_sql_text(&p[0], q.from[i].domain);
 		rc = am_ab_exec(st, "SELECT 1 FROM am_records WHERE"
 		    " header_from = $1 AND verdict = 'pass' LIMIT 1", p, 1,
 		    am_ab_flag, &passed, err);
@@ -143,11 +128,11 @@ am_report_store_sent_count(struct am_report_store *st, const char *dest,
 	struct am_sql_param	 p[2];
 
 	*n = 0;
-	am_ab_int(&p[0], since);
+	am_sql_int(&p[0], since);
 	if (dest == NULL)
 		return am_ab_exec(st, "SELECT COUNT(*) FROM am_sent WHERE"
 		    " sent_at >= $1", p, 1, am_ab_u64, n, err);
-	am_ab_text(&p[1], dest);
+	am_sql_text(&p[1], dest);
 	return am_ab_exec(st, "SELECT COUNT(*) FROM am_sent WHERE"
 	    " sent_at >= $1 AND destination = $2", p, 2, am_ab_u64, n, err);
 }
@@ -172,7 +157,7 @@ am_report_store_sent_dests(struct am_report_store *st, const char *rid,
 	struct am_sql_param	 p;
 	struct am_ab_dest	 d = { fn, ctx };
 
-	am_ab_text(&p, rid);
+	am_sql_text(&p, rid);
 	return am_ab_exec(st, "SELECT DISTINCT destination FROM am_sent WHERE"
 	    " report_id = $1 ORDER BY destination", &p, 1, am_ab_dest_row, &d,
 	    err);
@@ -191,10 +176,10 @@ am_report_store_suppress_add(struct am_report_store *st, const char *addr,
 		return -1;
 	if (am_report_store_suppress_remove(st, addr, &removed, err) != 0)
 		goto fail;
-	am_ab_text(&p[0], addr);
-	am_ab_text(&p[1], reason);
-	am_ab_int(&p[2], now);
-	am_ab_int(&p[3], expires);
+	am_sql_text(&p[0], addr);
+	am_sql_text(&p[1], reason);
+	am_sql_int(&p[2], now);
+	am_sql_int(&p[3], expires);
 	if (am_ab_exec(st, "INSERT INTO am_suppressed (address, reason,"
 	    " added_at, expires_at) VALUES ($1, $2, $3, $4)", p, 4, NULL, NULL,
 	    err) != 0 || am_ab_exec(st, "COMMIT", NULL, 0, NULL, NULL,
@@ -213,7 +198,7 @@ am_report_store_suppress_remove(struct am_report_store *st,
 	struct am_sql_param	 p;
 
 	*removed = 0;
-	am_ab_text(&p, addr);
+	am_sql_text(&p, addr);
 	if (am_ab_exec(st, "SELECT 1 FROM am_suppressed WHERE address = $1",
 	    &p, 1, am_ab_flag, removed, err) != 0)
 		return -1;
@@ -254,8 +239,8 @@ am_report_store_suppress_find(struct am_report_store *st, const char *addr,
 	int			 rc;
 
 	q = am_calloc(1, sizeof(*q));
-	am_ab_text(&p[0], addr);
-	am_ab_int(&p[1], now);
+	am_sql_text(&p[0], addr);
+	am_sql_int(&p[1], now);
 	rc = am_ab_exec(st, "SELECT address, reason, added_at, expires_at"
 	    " FROM am_suppressed WHERE address = $1 AND expires_at > $2", p, 2,
 	    am_ab_sup_row, q, err);
@@ -277,7 +262,7 @@ am_report_store_suppress_list(struct am_report_store *st, int64_t now,
 	q = am_calloc(1, sizeof(*q));
 	q->fn = fn;
 	q->ctx = ctx;
-	am_ab_int(&p, now);
+	am_sql_int(&p, now);
 	rc = am_ab_exec(st, "SELECT address, reason, added_at, expires_at"
 	    " FROM am_suppressed WHERE expires_at > $1 ORDER BY address", &p, 1,
 	    am_ab_sup_row, q, err);
