@@ -389,6 +389,24 @@ am_report_run_mail(const struct am_report_run *a,
 
 /* ------------------------------------------------------------ send */
 
+/* A message the dry run would have sent. */
+static void
+am_agg_dry_count(struct am_report_run *a, const char *to)
+{
+	size_t	 i;
+
+	a->dry_all++;
+	for (i = 0; i < a->ndry; i++)
+		if (strcmp(a->dry[i].addr, to) == 0) {
+			a->dry[i].n++;
+			return;
+		}
+	if (a->ndry < AM_REPORT_DRY) {
+		am_report_strlcpy(a->dry[a->ndry].addr, to, AM_REPORT_ADDR);
+		a->dry[a->ndry++].n = 1;
+	}
+}
+
 /* 1 when a limit holds the message to `to` back (said), 0 when it may
  * go, -1 when the ledger could not be read (said). */
 static int
@@ -399,6 +417,7 @@ am_agg_limited(struct am_report_run *a, const struct am_report_file *r,
 	uint64_t	 n = 0, all = 0;
 	const char	*what = NULL;
 	unsigned	 lim = 0;
+	size_t		 i;
 
 	am_err_clear(&err);
 	if ((a->dest_limit > 0 && am_report_store_sent_count(a->st, to,
@@ -407,6 +426,12 @@ am_agg_limited(struct am_report_run *a, const struct am_report_file *r,
 	    &err) != 0)) {
 		am_run_say(a, 1, "ledger: %s", err.msg);
 		return -1;
+	}
+	if (a->dry_run) {	/* what this run would have sent too */
+		all += a->dry_all;
+		for (i = 0; i < a->ndry; i++)
+			if (strcmp(a->dry[i].addr, to) == 0)
+				n += a->dry[i].n;
 	}
 	if (a->dest_limit > 0 && n >= a->dest_limit) {
 		what = "ReportDestinationLimit";
@@ -458,6 +483,7 @@ am_agg_send(struct am_report_run *a, const struct am_report_file *r)
 		if (a->dry_run) {
 			am_run_say(a, 0, "  would send %s to %s", r->filename,
 			    to);
+			am_agg_dry_count(a, to);
 			continue;
 		}
 		am_buf_init(&msg, 2 * r->gzlen + 65536);

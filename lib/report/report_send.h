@@ -59,6 +59,7 @@
 #define AM_REPORT_DESTS		64
 #define AM_REPORT_ADDR		320
 #define AM_REPORT_SIGN_KEYS	8
+#define AM_REPORT_DRY		128
 /* The defaults of ReportDestinationLimit, ReportDailyLimit and
  * ReportSuppressDays (opts_report.c has the same). */
 #define AM_REPORT_DEST_LIMIT	10
@@ -112,6 +113,14 @@ struct am_report_run {
 	const struct am_report_config	*c;
 	char			 dest[AM_REPORT_DESTS][AM_REPORT_ADDR];
 	size_t				 ndest;
+	/* dry_run: what it would have sent, counted against the limits
+	 * as the ledger would (the first AM_REPORT_DRY destinations) */
+	struct {
+		char		 addr[AM_REPORT_ADDR];
+		unsigned	 n;
+	}				 dry[AM_REPORT_DRY];
+	size_t				 ndry;
+	unsigned			 dry_all;
 };
 
 /* One period; 0, or -1 when the store could not be read (said). */

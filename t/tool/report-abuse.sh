@@ -59,6 +59,10 @@ has "mixed.example: earned by 1 of 3 messages (the DSNs counted)" 'earned: 1 of 
 has "once.example: failing, but passed before: earned" 'earned: 2 of 2 message\(s\) of once.example'
 has "mixed.example: its report holds all 3 messages" 'report [0-9a-f]{32}: [0-9]+ record\(s\), 3 message\(s\)'
 hasnt "no report for the unearned domains" 'would send .*(dsn|rpt|never)\.example'
+has "--dry-run counts what it would send against ReportDestinationLimit" \
+	'would hold back [0-9a-f]{32} to d@limit.example: ReportDestinationLimit \(1 a day\) reached \(1 sent'
+has "--dry-run: the summary" '^1 message\(s\) would be held back by ReportDestinationLimit'
+[ "$(ls "$tmp/sent" | wc -l)" = 0 ] && ok "--dry-run sends nothing" || nok "--dry-run sends nothing"
 
 # ------------------------------------------------------------- limits
 run report aggregate -c "$tmp/c.conf" --begin $B --end $E --send
