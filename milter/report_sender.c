@@ -167,6 +167,8 @@ am_rs_period(const struct am_config *cfg, int64_t begin, int64_t end,
 	run.dns = am_rs_dns;
 	run.say = am_rs_say;
 	run.exclude = (const char *const *)cfg->report.exclude_domains;
+	run.dest_limit = cfg->report.dest_limit;
+	run.daily_limit = cfg->report.daily_limit;
 	run.cancel = &am_rs.stop;	/* SIGTERM: stop between domains */
 	am_rs_keys(&run, cfg, &plan);
 	am_rs.dns = am_dns_message_new(cfg->dns.resolver, AM_RS_DNS_MS);

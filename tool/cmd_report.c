@@ -1,6 +1,7 @@
 /*
  * authmilter-tool report - DMARC reports: aggregate (build and send
- * ours), import (read others'), show (what others say about us)
+ * ours), import (read others', and bounces of ours), show (what others
+ * say about us), suppress (destinations that get no reports)
  */
 
 #include <stdio.h>
@@ -20,7 +21,10 @@ am_report_usage(FILE *fp)
 	    "FILE|DIR...\n"
 	    "       authmilter-tool report show -c CONFIG [--domain D] "
 	    "[--since UNIXTIME] [--json]\n"
-	    "           [--store URI] [--no-rdns] [DNS options]\n");
+	    "           [--store URI] [--no-rdns] [DNS options]\n"
+	    "       authmilter-tool report suppress [list|add ADDRESS|"
+	    "remove ADDRESS] [-c CONFIG]\n"
+	    "           [--store URI] [--days N] [--reason TEXT]\n");
 	return fp == stdout ? AM_TOOL_EXIT_OK : AM_TOOL_EXIT_USAGE;
 }
 
@@ -38,6 +42,8 @@ am_cmd_report(int argc, char **argv)
 		return am_report_cmd_import(argc - 1, argv + 1);
 	if (strcmp(argv[1], "show") == 0)
 		return am_report_cmd_show(argc - 1, argv + 1);
+	if (strcmp(argv[1], "suppress") == 0)
+		return am_report_cmd_suppress(argc - 1, argv + 1);
 	am_tool_errx("report: unknown command '%s'", argv[1]);
 	return am_report_usage(stderr);
 }

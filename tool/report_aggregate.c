@@ -155,6 +155,8 @@ am_report_cmd_aggregate(int argc, char **argv)
 	a.run.say = am_agg_say;
 	am_agg_keys(&a, conf);
 	a.run.exclude = (const char *const *)conf->report.exclude_domains;
+	a.run.dest_limit = conf->report.dest_limit;
+	a.run.daily_limit = conf->report.daily_limit;
 	if (a.run.out_dir != NULL && mkdir(a.run.out_dir, 0755) != 0 &&
 	    errno != EEXIST) {
 		am_tool_errx("%s: %s", a.run.out_dir, strerror(errno));
@@ -186,6 +188,11 @@ am_report_cmd_aggregate(int argc, char **argv)
 			(void)am_report_run_period(&a.run, b, b + len);
 	}
 	am_report_store_close(&a.run.st);
+	if (a.run.held > 0)
+		printf("%u message(s) %s by ReportDestinationLimit or "
+		    "ReportDailyLimit: not in the ledger, tried again on the "
+		    "next run of the period\n", a.run.held, a.run.dry_run ?
+		    "would be held back" : "held back");
 	am_dns_free(&a.dns);
 	am_config_unref(&conf);	/* after the run: it held the keys */
 	return a.run.failed ? AM_TOOL_EXIT_SOFTWARE : AM_TOOL_EXIT_OK;

@@ -24,6 +24,7 @@ struct am_report_conf {
 	unsigned	 interval;	/* ReportInterval, hours */
 	size_t		 max_size;	/* ReportMaxSize, gzipped octets */
 	char		 sendmail[512];	/* ReportSendmail */
+	unsigned	 suppress_days;	/* ReportSuppressDays */
 };
 
 /* The defaults, or the configuration file's values when path is not
@@ -41,6 +42,7 @@ struct am_report_store *am_report_conf_store(const struct am_report_conf *,
 int	am_report_cmd_aggregate(int, char **);
 int	am_report_cmd_import(int, char **);
 int	am_report_cmd_show(int, char **);
+int	am_report_cmd_suppress(int, char **);
 
 /* Writes s as a JSON string (with the quotes). */
 void	am_report_json_str(FILE *, const char *);

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "report_cmds.h"
 #include "report_out.h"
+#include "report_send.h"
 
 static void
 am_rconf_defaults(struct am_report_conf *c)
@@ -20,6 +21,7 @@ am_rconf_defaults(struct am_report_conf *c)
 	am_report_strlcpy(c->store, AM_CONFIG_REPORT_STORE, sizeof(c->store));
 	c->interval = 24;
 	c->max_size = AM_REPORT_CAP_DEFAULT;
+	c->suppress_days = AM_REPORT_SUPPRESS_DAYS;
 	am_report_strlcpy(c->sendmail, "/usr/sbin/sendmail",
 	    sizeof(c->sendmail));
 }
@@ -58,6 +60,7 @@ am_report_conf_load(const char *path, struct am_report_conf *c,
 	am_rconf_str(c->sendmail, cfg->report.sendmail, sizeof(c->sendmail));
 	c->interval = cfg->report.interval;
 	c->max_size = cfg->report.max_size;
+	c->suppress_days = cfg->report.suppress_days;
 	if (keep != NULL)
 		*keep = cfg;
 	else

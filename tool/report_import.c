@@ -2,7 +2,9 @@
  * authmilter-tool report import - store other receivers' aggregate
  * reports: files (XML, .xml.gz, .zip, a mail message, an mbox) and
  * directories (a Maildir's cur/ and new/, else every regular file in
- * it and below, at most 8 levels down)
+ * it and below, at most 8 levels down); a delivery status notification
+ * of one of our reports (report_bounce.h) suppresses the destination
+ * that bounced
  */
 
 #include <dirent.h>
@@ -14,6 +16,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "report_bounce.h"
 #include "report_cmds.h"
 #include "report_unpack.h"
 #include "report_xml.h"
@@ -24,9 +27,28 @@
 struct am_imp {
 	struct am_report_store	*st;
 	const char		*path;
-	unsigned		 imported, dups, bad;
+	unsigned		 imported, dups, bad, dsns;
+	unsigned		 suppress_days;
 	int64_t			 now;
 };
+
+static int
+am_imp_dsn(void *ctx, const struct am_report_bounce *b)
+{
+	struct am_imp	*im = ctx;
+	struct am_err	 err;
+	char		 line[1024];
+
+	am_err_clear(&err);
+	im->dsns++;
+	if (am_report_bounce_apply(im->st, b, im->now, im->suppress_days,
+	    line, sizeof(line), &err) != 0) {
+		am_tool_errx("%s: report store: %s", im->path, err.msg);
+		im->bad++;
+	} else
+		printf("%s: %s\n", im->path, line);
+	return 0;
+}
 
 static int
 am_imp_xml(void *ctx, const char *xml, size_t n, const char *what)
@@ -96,7 +118,8 @@ am_imp_file(struct am_imp *im, const char *path)
 	}
 	im->path = path;
 	am_err_clear(&err);
-	if (am_report_unpack(buf, n, am_imp_xml, im, &err) != 0) {
+	if (am_report_unpack_dsn(buf, n, am_imp_xml, am_imp_dsn, im, &err)
+	    != 0) {
 		am_tool_errx("%s: %s", path, err.msg[0] ? err.msg :
 		    "no report found");
 		im->bad++;
@@ -209,12 +232,16 @@ am_report_cmd_import(int argc, char **argv)
 		return AM_TOOL_EXIT_USAGE;
 	memset(&im, 0, sizeof(im));
 	im.now = (int64_t)time(NULL);
+	im.suppress_days = conf.suppress_days;
 	if ((im.st = am_report_conf_store(&conf, store)) == NULL)
 		return AM_TOOL_EXIT_SOFTWARE;
 	for (; optind < argc; optind++)
 		am_imp_path(&im, argv[optind], 0);
 	am_report_store_close(&im.st);
-	printf("imported %u report(s), %u duplicate(s), %u failure(s)\n",
+	printf("imported %u report(s), %u duplicate(s), %u failure(s)",
 	    im.imported, im.dups, im.bad);
+	if (im.dsns > 0)
+		printf(", %u delivery status notification(s)", im.dsns);
+	printf("\n");
 	return im.bad ? AM_TOOL_EXIT_DATAERR : AM_TOOL_EXIT_OK;
 }

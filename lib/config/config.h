@@ -217,6 +217,12 @@ struct am_config_report {
 	int			 send;		/* ReportSend */
 	unsigned		 send_rate;	/* ReportSendRate: messages a
 						 * minute, 0: no limit */
+	unsigned		 dest_limit;	/* ReportDestinationLimit:
+						 * messages a destination a
+						 * day, 0: no limit */
+	unsigned		 daily_limit;	/* ReportDailyLimit: messages
+						 * a day in all, 0: none */
+	unsigned		 suppress_days;	/* ReportSuppressDays */
 	char			*sendmail;	/* ReportSendmail */
 	size_t			 max_size;	/* ReportMaxSize, octets */
 	char			*journal;	/* ReportJournal (always set) */

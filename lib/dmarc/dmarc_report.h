@@ -71,6 +71,11 @@ struct am_dmarc_report {
 	enum am_dmarc_disposition	 disposition;	/* as applied */
 	enum am_dmarc_override		 override;
 	char				 override_comment[128];
+	/* What the message is, for aggregate reporting: "" (mail),
+	 * "report" (a DMARC report), "tlsrpt" (an RFC 8460 report),
+	 * "dsn" (a delivery status notification); set by the engine
+	 * (am_engine_kind_of), "" from am_dmarc_report_fill. */
+	char				 kind[8];
 };
 
 typedef void am_dmarc_report_fn(void *ctx, const struct am_dmarc_report *);

@@ -87,6 +87,10 @@ const struct am_disposition *
 am_engine_mailfrom(struct am_engine *e, struct am_engine_conn *conn,
     const char *helo, const char *arg)
 {
+	char	 rp[AM_SPF_IDENTITY_MAX + 2];
+
+	am_engine_reverse_path(arg != NULL ? arg : "", rp, sizeof(rp));
+	e->null_sender = arg != NULL && rp[0] == '\0';
 	am_engine_iprev_check(e, conn);
 	am_engine_spf_check(e, conn, helo, arg);
 	if (am_disposition_refuses(&e->spf.disp)) {
@@ -198,6 +202,8 @@ am_engine_from(struct am_engine *e)
 		    e->hdr_failed ? e->hdr_why : "no header block");
 	} else
 		am_from_hdrs(e->hdrs, &e->from);
+	(void)snprintf(e->kind, sizeof(e->kind), "%s",
+	    am_engine_kind_of(e->hdr_failed ? NULL : e->hdrs, e->null_sender));
 	return &e->from;
 }
 

@@ -251,6 +251,16 @@ int		 am_engine_authenticated(const struct am_engine *,
 const struct am_dkim_verifier *am_engine_dkim(const struct am_engine *);
 void		 am_engine_free(struct am_engine **);
 
+/*
+ * am_engine_kind_of - what kind of message the header block hs (and a
+ * null reverse-path) makes this for the report record (dmarc_report.h
+ * kind): "tlsrpt" (RFC 8460 report), "report" (a DMARC aggregate or
+ * failure report), "dsn" (a delivery status notification or MDN; any
+ * mail from <>) or "" (engine_kind.c has the exact rules).  Static
+ * text.
+ */
+const char	*am_engine_kind_of(const struct am_hdrs *hs, int null_sender);
+
 /* The reverse-path of a MAIL FROM argument: "<a@b>" gives "a@b", "<>"
  * gives "", a source route "<@x,@y:a@b>" gives "a@b". */
 void		 am_engine_reverse_path(const char *arg, char *out,

@@ -326,6 +326,7 @@ am_engine_dmarc_reports(const struct am_engine *e)
 		am_dmarc_report_fill(&rep, &e->dmarc[i], e->client.ip,
 		    at != NULL ? at + 1 : (*s != '\0' ? s : NULL),
 		    e->rcpt_domain[0] != '\0' ? e->rcpt_domain : NULL);
+		(void)snprintf(rep.kind, sizeof(rep.kind), "%s", e->kind);
 		applied = am_engine_applied(d, &e->dmarc[i]);
 		if (applied != e->dmarc[i].disposition)
 			am_dmarc_report_override(&rep, applied,

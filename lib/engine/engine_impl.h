@@ -54,6 +54,8 @@ struct am_engine {
 	struct am_engine_client		 client;
 	int				 refused;	/* at MAIL FROM */
 	char				 rcpt_domain[256];
+	int				 null_sender;	/* MAIL FROM:<> */
+	char				 kind[8];	/* am_engine_kind_of */
 
 	struct am_engine_spf		 spf;
 	struct am_engine_iprev		 iprev;

@@ -97,6 +97,10 @@ am_report_journal_format(const struct am_report_record *r, char *out,
 		    AM_REPORT_DKIM_TEXT);
 	if (rc == 0)
 		rc = am_jput(&p, end, dkim);
+	/* the message kind last, and only when set: older journals,
+	 * without it, still parse */
+	if (rc == 0 && r->kind[0] != '\0')
+		rc = am_jput(&p, end, r->kind);
 	free(dkim);
 	if (rc != 0 || end - p < 2)
 		return -1;
@@ -164,6 +168,8 @@ am_report_journal_parse(const char *s, struct am_report_record *r)
 		rc = am_report_dkim_decode(dkim, r->dkim, AM_REPORT_DKIM_MAX,
 		    &r->ndkim);
 	free(dkim);
+	if (rc == 0 && s[0] == ' ' && s[1] == '=')
+		rc = am_jget(&s, r->kind, sizeof(r->kind));
 	if (rc != 0 || (*s != '\0' && strcmp(s, "\n") != 0))
 		return -1;
 	return 0;

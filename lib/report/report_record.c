@@ -155,6 +155,9 @@ am_report_record_from_dmarc(struct am_report_record *r,
 		    sizeof(r->override));
 	am_report_strlcpy(r->override_comment, rep->override_comment,
 	    sizeof(r->override_comment));
+	if (strcmp(rep->kind, "report") == 0 ||
+	    strcmp(rep->kind, "tlsrpt") == 0 || strcmp(rep->kind, "dsn") == 0)
+		am_report_strlcpy(r->kind, rep->kind, sizeof(r->kind));
 	for (i = 0; i < rep->nauth; i++) {
 		a = &rep->auth[i];
 		if (!a->is_dkim) {

@@ -72,6 +72,10 @@ struct am_report_record {
 	char			 spf_domain[AM_REPORT_DOMAIN];	/* "": none */
 	char			 spf_result[12];
 	struct am_report_policy	 pol;
+	char			 kind[8];	/* "" report tlsrpt dsn: what
+						 * the message was
+						 * (dmarc_report.h); only ""
+						 * earns a report */
 };
 
 /*

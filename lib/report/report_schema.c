@@ -76,10 +76,25 @@ static const char *const am_schema_v3[] = {
 	NULL
 };
 
+/* v4: abuse protection (report_store_abuse.c): what kind of message a
+ * record is (only "" earns a report), the history of passing From
+ * domains, sends per destination, and the suppression list */
+static const char *const am_schema_v4[] = {
+	"ALTER TABLE am_records ADD COLUMN kind TEXT NOT NULL DEFAULT ''",
+	"CREATE INDEX am_records_from ON am_records (header_from, verdict)",
+	"CREATE INDEX am_sent_dest ON am_sent (destination, sent_at)",
+	"CREATE INDEX am_sent_id ON am_sent (report_id)",
+	"CREATE TABLE am_suppressed ("
+	" address TEXT NOT NULL PRIMARY KEY, reason TEXT NOT NULL,"
+	" added_at BIGINT NOT NULL, expires_at BIGINT NOT NULL)",
+	NULL
+};
+
 static const char *const *const am_schema_migrations[] = {
 	am_schema_v1,
 	am_schema_v2,
 	am_schema_v3,
+	am_schema_v4,
 };
 #define AM_SCHEMA_VERSIONS \
 	((int)(sizeof(am_schema_migrations) / sizeof(am_schema_migrations[0])))

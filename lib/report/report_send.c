@@ -172,6 +172,28 @@ am_agg_verify(struct am_report_run *a, char *addr, char *why, size_t wsize)
 	return 0;
 }
 
+/* Is addr on the suppression list?  Says so. */
+static int
+am_agg_suppressed(struct am_report_run *a, const char *addr)
+{
+	struct am_report_suppressed	 s;
+	struct am_err			 err;
+	int				 found = 0;
+
+	am_err_clear(&err);
+	if (am_report_store_suppress_find(a->st, addr, a->now, &found, &s,
+	    &err) != 0) {
+		am_run_say(a, 1, "suppression list: %s", err.msg);
+		return 0;
+	}
+	if (found) {
+		a->suppressed++;
+		am_run_say(a, 0, "  destination %s: suppressed until %lld (%s)",
+		    addr, (long long)s.expires, s.reason);
+	}
+	return found;
+}
+
 /* Fills a->dest from the rua list, saying every decision. */
 static void
 am_agg_destinations(struct am_report_run *a)
@@ -191,12 +213,16 @@ am_agg_destinations(struct am_report_run *a)
 			continue;
 		}
 		why[0] = '\0';
+		if (am_agg_suppressed(a, addr))
+			continue;
 		if ((rc = am_agg_verify(a, addr, why, sizeof(why))) != 0) {
 			if (rc == 2)
 				a->deferred++;
 			am_run_say(a, 0, "  destination %s: %s", addr, why);
 			continue;
 		}
+		if (am_agg_suppressed(a, addr))	/* the verified address */
+			continue;
 		if (a->ndest < AM_REPORT_DESTS)
 			am_report_strlcpy(a->dest[a->ndest++], addr,
 			    AM_AGG_ADDR);
@@ -363,6 +389,69 @@ am_report_run_mail(const struct am_report_run *a,
 
 /* ------------------------------------------------------------ send */
 
+/* A message the dry run would have sent. */
+static void
+am_agg_dry_count(struct am_report_run *a, const char *to)
+{
+	size_t	 i;
+
+	a->dry_all++;
+	for (i = 0; i < a->ndry; i++)
+		if (strcmp(a->dry[i].addr, to) == 0) {
+			a->dry[i].n++;
+			return;
+		}
+	if (a->ndry < AM_REPORT_DRY) {
+		am_report_strlcpy(a->dry[a->ndry].addr, to, AM_REPORT_ADDR);
+		a->dry[a->ndry++].n = 1;
+	}
+}
+
+/* 1 when a limit holds the message to `to` back (said), 0 when it may
+ * go, -1 when the ledger could not be read (said). */
+static int
+am_agg_limited(struct am_report_run *a, const struct am_report_file *r,
+    const char *to)
+{
+	struct am_err	 err;
+	uint64_t	 n = 0, all = 0;
+	const char	*what = NULL;
+	unsigned	 lim = 0;
+	size_t		 i;
+
+	am_err_clear(&err);
+	if ((a->dest_limit > 0 && am_report_store_sent_count(a->st, to,
+	    a->now - 86400, &n, &err) != 0) || (a->daily_limit > 0 &&
+	    am_report_store_sent_count(a->st, NULL, a->now - 86400, &all,
+	    &err) != 0)) {
+		am_run_say(a, 1, "ledger: %s", err.msg);
+		return -1;
+	}
+	if (a->dry_run) {	/* what this run would have sent too */
+		all += a->dry_all;
+		for (i = 0; i < a->ndry; i++)
+			if (strcmp(a->dry[i].addr, to) == 0)
+				n += a->dry[i].n;
+	}
+	if (a->dest_limit > 0 && n >= a->dest_limit) {
+		what = "ReportDestinationLimit";
+		lim = a->dest_limit;
+	} else if (a->daily_limit > 0 && all >= a->daily_limit) {
+		what = "ReportDailyLimit";
+		lim = a->daily_limit;
+	}
+	if (what == NULL)
+		return 0;
+	a->held++;
+	a->deferred++;
+	am_run_say(a, 0, "  %s %s to %s: %s (%u a day) reached (%llu sent to "
+	    "it, %llu in all, in the last 24 hours); it stays unsent and is "
+	    "tried again on the next run", a->dry_run ? "would hold back" :
+	    "held back", r->report_id, to, what, lim, (unsigned long long)n,
+	    (unsigned long long)all);
+	return 1;
+}
+
 static int
 am_agg_send(struct am_report_run *a, const struct am_report_file *r)
 {
@@ -387,9 +476,14 @@ am_agg_send(struct am_report_run *a, const struct am_report_file *r)
 			    r->report_id, to);
 			continue;
 		}
+		if ((rc = am_agg_limited(a, r, to)) != 0) {
+			rc = rc < 0 ? -1 : 0;
+			continue;
+		}
 		if (a->dry_run) {
 			am_run_say(a, 0, "  would send %s to %s", r->filename,
 			    to);
+			am_agg_dry_count(a, to);
 			continue;
 		}
 		am_buf_init(&msg, 2 * r->gzlen + 65536);
@@ -497,6 +591,37 @@ am_agg_excluded(const struct am_report_run *a, const char *d)
 	return 0;
 }
 
+/* Did something in the period earn the policy domain a report?  Says
+ * why or why not (0 also when the store could not be read). */
+static int
+am_agg_earned(struct am_report_run *a, int64_t begin, int64_t end)
+{
+	struct am_report_earning	 e;
+	struct am_err			 err;
+
+	am_err_clear(&err);
+	if (am_report_store_earning(a->st, begin, end, a->c->policy_domain,
+	    &e, &err) != 0) {
+		am_run_say(a, 1, "report store: %s", err.msg);
+		a->failed = 1;
+		return 0;
+	}
+	if (e.earning > 0) {
+		am_run_say(a, 0, "  earned: %llu of %llu message(s) of %s in "
+		    "the period earn a report", (unsigned long long)e.earning,
+		    (unsigned long long)e.messages, a->c->policy_domain);
+		return 1;
+	}
+	a->unearned++;
+	am_run_say(a, 0, "  not reported: only DSNs / reports / failing mail "
+	    "from a never-passing domain (%llu DMARC report(s), %llu TLS "
+	    "report(s), %llu DSN(s), %llu failing from a From domain that "
+	    "never passed DMARC)", (unsigned long long)e.reports,
+	    (unsigned long long)e.tlsrpt, (unsigned long long)e.dsn,
+	    (unsigned long long)e.never_passing);
+	return 0;
+}
+
 int
 am_report_run_period(struct am_report_run *a, int64_t begin, int64_t end)
 {
@@ -530,6 +655,8 @@ am_report_run_period(struct am_report_run *a, int64_t begin, int64_t end)
 			    "ReportExcludeDomains list");
 			continue;
 		}
+		if (!am_agg_earned(a, begin, end))
+			continue;
 		if (a->c->pol.rua[0] == '\0') {
 			am_run_say(a, 0, "  not reported: the policy record "
 			    "has no rua");

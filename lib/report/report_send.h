@@ -25,6 +25,20 @@
  * A policy domain on the exclude list (or under one) is never
  * reported: the operator's never-report list.
  *
+ * Abuse protection (RFC 9990 5.3, the issue's "never a spam cannon"):
+ * a policy domain is reported for a period only when one of its records
+ * there earns it (am_report_store_earning: ordinary mail that passed
+ * DMARC or whose From domain ever passed; reports, TLS reports, DSNs
+ * and failing mail from never-passing From domains do not, but are
+ * counted when something else earned the report).  A destination on
+ * the suppression list (a report to it bounced, report_bounce.h, or
+ * the operator put it there) is skipped.  A message is held back, not
+ * sent and not put in the ledger, when its destination already got
+ * dest_limit messages in the last 24 hours, or when daily_limit
+ * messages in all went out in the last 24 hours: it is sent by a later
+ * run of the same period (each held one counts as deferred, so the
+ * daemon runs the period again).
+ *
  * Every decision is told through say() as one line (level 0: what is
  * done and why; 1: an error), in the words the tool prints.
  *
@@ -45,6 +59,12 @@
 #define AM_REPORT_DESTS		64
 #define AM_REPORT_ADDR		320
 #define AM_REPORT_SIGN_KEYS	8
+#define AM_REPORT_DRY		128
+/* The defaults of ReportDestinationLimit, ReportDailyLimit and
+ * ReportSuppressDays (opts_report.c has the same). */
+#define AM_REPORT_DEST_LIMIT	10
+#define AM_REPORT_DAILY_LIMIT	10000
+#define AM_REPORT_SUPPRESS_DAYS	30
 
 typedef void am_report_say_fn(void *ctx, int error, const char *line);
 /* Hands msg to the mail system for to, with the envelope sender;
@@ -79,6 +99,8 @@ struct am_report_run {
 	 * NULL-terminated, lower-case A-labels; NULL: none. */
 	const char *const		*exclude;
 	struct am_report_key		 keys[AM_REPORT_SIGN_KEYS];
+	/* Limits over the last 24 hours (0: none). */
+	unsigned			 dest_limit, daily_limit;
 	/* When *cancel becomes non-zero (another thread may set it), the
 	 * run stops before the next configuration; NULL: never. */
 	const int			*cancel;
@@ -86,10 +108,19 @@ struct am_report_run {
 	/* Results, added to by each period. */
 	int				 failed;
 	unsigned			 reports, sent, deferred;
+	unsigned			 held, suppressed, unearned;
 	/* Private. */
 	const struct am_report_config	*c;
 	char			 dest[AM_REPORT_DESTS][AM_REPORT_ADDR];
 	size_t				 ndest;
+	/* dry_run: what it would have sent, counted against the limits
+	 * as the ledger would (the first AM_REPORT_DRY destinations) */
+	struct {
+		char		 addr[AM_REPORT_ADDR];
+		unsigned	 n;
+	}				 dry[AM_REPORT_DRY];
+	size_t				 ndry;
+	unsigned			 dry_all;
 };
 
 /* One period; 0, or -1 when the store could not be read (said). */

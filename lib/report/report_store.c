@@ -14,8 +14,8 @@
 	"ts, node, policy_domain, header_from, envelope_from, envelope_to," \
 	" source_ip, verdict, dkim_eval, spf_eval, disposition, override," \
 	" override_comment, dkim, spf_domain, spf_result, p, sp, np, adkim," \
-	" aspf, fo, t, psd, discovery, rua"
-#define AM_REC_NCOLS	26
+	" aspf, fo, t, psd, discovery, rua, kind"
+#define AM_REC_NCOLS	27
 
 int
 am_report_store_open(const char *uri, struct am_report_store **out,
@@ -97,7 +97,7 @@ am_store_insert_one(struct am_report_store *st,
 		r->spf_eval, r->disposition, r->override, r->override_comment,
 		dkim, r->spf_domain, r->spf_result, r->pol.p, r->pol.sp,
 		r->pol.np, r->pol.adkim, r->pol.aspf, r->pol.fo, r->pol.t,
-		r->pol.psd, r->pol.discovery, r->pol.rua
+		r->pol.psd, r->pol.discovery, r->pol.rua, r->kind
 	};
 	int			 i;
 
@@ -109,7 +109,7 @@ am_store_insert_one(struct am_report_store *st,
 		am_store_text(&p[i], s[i]);
 	return am_store_exec(st, "INSERT INTO am_records (" AM_REC_COLS ")"
 	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
-	    " $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)",
+	    " $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)",
 	    p, AM_REC_NCOLS, NULL, NULL, err);
 }
 
@@ -213,7 +213,7 @@ am_store_record_row(void *ctx, int ncol, const char *const *v)
 		r->spf_eval, r->disposition, r->override, r->override_comment,
 		NULL, r->spf_domain, r->spf_result, r->pol.p, r->pol.sp,
 		r->pol.np, r->pol.adkim, r->pol.aspf, r->pol.fo, r->pol.t,
-		r->pol.psd, r->pol.discovery, r->pol.rua
+		r->pol.psd, r->pol.discovery, r->pol.rua, r->kind
 	};
 	size_t			 sz[AM_REC_NCOLS] = {
 		0, 0, sizeof(r->policy_domain), sizeof(r->header_from),
@@ -225,7 +225,7 @@ am_store_record_row(void *ctx, int ncol, const char *const *v)
 		sizeof(r->pol.sp), sizeof(r->pol.np), sizeof(r->pol.adkim),
 		sizeof(r->pol.aspf), sizeof(r->pol.fo), sizeof(r->pol.t),
 		sizeof(r->pol.psd), sizeof(r->pol.discovery),
-		sizeof(r->pol.rua)
+		sizeof(r->pol.rua), sizeof(r->kind)
 	};
 	int			 i;
 

@@ -99,6 +99,68 @@ int	am_report_store_claim(struct am_report_store *, int64_t begin,
 	    int64_t end, const char *node, int64_t now, int64_t stale,
 	    int *mine, struct am_err *);
 
+/*
+ * Abuse protection (report_store_abuse.c).
+ *
+ * am_report_store_earning - why policy_domain is, or is not, reported
+ * for [begin, end): its records in the period counted by what earns a
+ * report.  A record earns one when it is ordinary mail (kind "") and
+ * either passed DMARC or comes from a header From domain that has
+ * passed DMARC at least once in the store's whole history (any record,
+ * any time).  Reports, TLS reports, DSNs and non-passing mail from a
+ * never-passing From domain do not earn one; they are counted in the
+ * report when something else earned it.
+ */
+struct am_report_earning {
+	uint64_t	 messages;	/* all records in the period */
+	uint64_t	 earning;	/* records that earn a report */
+	uint64_t	 reports, tlsrpt, dsn;	/* by kind */
+	uint64_t	 never_passing;	/* ordinary, failing, From domain
+					 * never passing */
+};
+int	am_report_store_earning(struct am_report_store *, int64_t begin,
+	    int64_t end, const char *policy_domain,
+	    struct am_report_earning *, struct am_err *);
+
+/* Reports sent at or after since, to destination (all when NULL). */
+int	am_report_store_sent_count(struct am_report_store *,
+	    const char *destination, int64_t since, uint64_t *n,
+	    struct am_err *);
+/* Calls fn with each destination the report with this id went to,
+ * by address (none when it is not in the ledger); non-zero stops. */
+typedef int am_report_dest_fn(void *ctx, const char *destination);
+int	am_report_store_sent_dests(struct am_report_store *,
+	    const char *report_id, am_report_dest_fn *, void *ctx,
+	    struct am_err *);
+
+/*
+ * The suppression list: destinations never sent to until expires (s
+ * since the epoch).  Addresses are compared as given: callers pass
+ * them with the domain lower-cased (as report_send keeps them).  add
+ * replaces an entry for the same address.
+ */
+struct am_report_suppressed {
+	char		 address[320];
+	char		 reason[512];
+	int64_t		 added, expires;
+};
+int	am_report_store_suppress_add(struct am_report_store *,
+	    const char *address, const char *reason, int64_t now,
+	    int64_t expires, struct am_err *);
+/* *removed: 1 when an entry was there. */
+int	am_report_store_suppress_remove(struct am_report_store *,
+	    const char *address, int *removed, struct am_err *);
+/* *found: 1 (and *out filled when not NULL) when address is on the list
+ * and expires after now. */
+int	am_report_store_suppress_find(struct am_report_store *,
+	    const char *address, int64_t now, int *found,
+	    struct am_report_suppressed *out, struct am_err *);
+typedef int am_report_suppressed_fn(void *ctx,
+	    const struct am_report_suppressed *);
+/* Every entry that expires after now, by address. */
+int	am_report_store_suppress_list(struct am_report_store *, int64_t now,
+	    am_report_suppressed_fn *, void *ctx, struct am_err *);
+
 /* Stores an imported report; *dup is set when the same (reporter org,
  * report id, period) was stored before (nothing is written then). */
 int	am_report_store_import(struct am_report_store *,

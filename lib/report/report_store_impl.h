@@ -10,6 +10,7 @@
  * ON CONFLICT DO NOTHING.  Rows come back as text (NULL as "").
  */
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "err.h"
@@ -21,6 +22,23 @@ struct am_sql_param {
 };
 
 typedef int am_sql_row_fn(void *ctx, int ncol, const char *const *val);
+
+/* A text or an integer parameter. */
+static inline void
+am_sql_text(struct am_sql_param *p, const char *s)
+{
+	p->is_int = 0;
+	p->i = 0;
+	p->s = s;
+}
+
+static inline void
+am_sql_int(struct am_sql_param *p, int64_t i)
+{
+	p->is_int = 1;
+	p->i = i;
+	p->s = NULL;
+}
 
 struct am_report_backend {
 	const char	*name;

@@ -9,12 +9,15 @@
 #include <zip.h>
 
 #include "buf.h"
+#include "report_bounce.h"
 #include "report_out.h"
 #include "report_unpack.h"
 #include "report_xml.h"
 
 struct am_unpack {
 	am_report_xml_fn	*fn;
+	am_report_bounce_fn	*bfn;
+	unsigned		 dsns, dsn_skipped;
 	void			*ctx;
 	struct am_err		*err;
 	unsigned		 found;
@@ -235,7 +238,8 @@ am_unpack_mail(struct am_unpack *u, const unsigned char *p, size_t n)
 	GMimeStream	*s;
 	GMimeParser	*ps;
 	GMimeMessage	*m;
-	unsigned	 before = u->found, msgs = 0;
+	struct am_report_bounce b;
+	unsigned	 before = u->found + u->dsns, msgs = 0;
 
 	s = g_mime_stream_mem_new_with_buffer((const char *)p, n);
 	ps = g_mime_parser_new_with_stream(s);
@@ -247,13 +251,25 @@ am_unpack_mail(struct am_unpack *u, const unsigned char *p, size_t n)
 		if ((m = g_mime_parser_construct_message(ps, NULL)) == NULL)
 			break;
 		u->parts = 0;
-		g_mime_message_foreach(m, am_unpack_part, u);
+		if (am_report_bounce_of(m, &b)) {
+			if (u->bfn == NULL)
+				u->dsn_skipped++;
+			else {
+				u->dsns++;
+				if (u->bfn(u->ctx, &b) != 0)
+					u->failed = 1;
+			}
+		} else
+			g_mime_message_foreach(m, am_unpack_part, u);
 		g_object_unref(m);
 	}
 	g_object_unref(ps);
 	if (u->failed)
 		return -1;
-	if (u->found == before)
+	if (u->found + u->dsns == before && u->dsn_skipped > 0)
+		return am_err_set(u->err, AM_E_SYNTAX, "a delivery status "
+		    "notification, not a report");
+	if (u->found + u->dsns == before)
 		return am_err_set(u->err, AM_E_SYNTAX, "no report in the "
 		    "message");
 	return 0;
@@ -293,18 +309,26 @@ int
 am_report_unpack(const void *p, size_t n, am_report_xml_fn *fn, void *ctx,
     struct am_err *err)
 {
+	return am_report_unpack_dsn(p, n, fn, NULL, ctx, err);
+}
+
+int
+am_report_unpack_dsn(const void *p, size_t n, am_report_xml_fn *fn,
+    am_report_bounce_fn *bfn, void *ctx, struct am_err *err)
+{
 	struct am_unpack	 u;
 	int			 rc;
 
 	memset(&u, 0, sizeof(u));
 	am_err_clear(err);
 	u.fn = fn;
+	u.bfn = bfn;
 	u.ctx = ctx;
 	u.err = err;
 	rc = am_unpack_any(&u, p, n, "");
 	if (u.failed)
 		return -1;
-	if (u.found > 0)
+	if (u.found + u.dsns > 0)
 		return 0;
 	if (rc == 0 || (err != NULL && err->msg[0] == '\0'))
 		return am_err_set(err, AM_E_SYNTAX, "no report found");

@@ -18,6 +18,11 @@
  * AM_REPORT_UNPACK_ENTRIES zip entries, AM_REPORT_UNPACK_PARTS parts a
  * message.  Hostile input gives an error, never a crash or a hang.
  *
+ * A message that is a delivery status notification (report_bounce.h)
+ * is never searched for reports (it may return one of our own): it is
+ * handed to the bounce function of am_report_unpack_dsn, and skipped
+ * by am_report_unpack.
+ *
  * Thread safety: call am_report_unpack_init() once before threads.
  */
 
@@ -39,5 +44,13 @@ void	am_report_unpack_init(void);
  * -1 otherwise, with the reason. */
 int	am_report_unpack(const void *, size_t, am_report_xml_fn *, void *ctx,
 	    struct am_err *);
+
+/* The same, and each DSN (a top-level message of a mail or an mbox)
+ * goes to bfn (NULL: skipped), non-zero from it stopping; 0 when at
+ * least one document or DSN was found. */
+struct am_report_bounce;
+typedef int am_report_bounce_fn(void *ctx, const struct am_report_bounce *);
+int	am_report_unpack_dsn(const void *, size_t, am_report_xml_fn *,
+	    am_report_bounce_fn *bfn, void *ctx, struct am_err *);
 
 #endif /* AM_REPORT_UNPACK_H */

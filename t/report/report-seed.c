@@ -7,6 +7,8 @@
  * usage: report-seed STORE-URI BEGIN            the fixed set (below)
  *        report-seed STORE-URI BEGIN many N     N records of big.example,
  *                                               each from its own IP
+ *        report-seed STORE-URI BEGIN abuse      the abuse set (below):
+ *                                               what earns a report
  * Prints "records N" (the number stored inside [BEGIN, BEGIN+86400)).
  */
 
@@ -36,6 +38,7 @@ struct seed {
 	enum am_dmarc_disposition disp;
 	int			 override_local;	/* quarantine, not reject */
 	const char		*comment;
+	const char		*kind;		/* NULL: ordinary mail */
 };
 
 static const struct seed seeds[] = {
@@ -46,7 +49,7 @@ static const struct seed seeds[] = {
 	  "example.com", "pass",
 	  { { "example.com", "s1", "pass", AM_DMARC_AL_STRICT } },
 	  AM_DMARC_PASS, AM_DMARC_POLICY_REJECT, AM_DMARC_POLICY_REJECT,
-	  AM_DMARC_DISP_PASS, 0, NULL },
+	  AM_DMARC_DISP_PASS, 0, NULL, NULL },
 	/* fail; DKIM given fail first, unaligned pass second: the report
 	 * lists the pass first (RFC 9990 3.3); reject turned quarantine */
 	{ 200, 3, "example.com", "example.com",
@@ -56,7 +59,8 @@ static const struct seed seeds[] = {
 	  { { "example.com", "s1", "fail", AM_DMARC_AL_SKIPPED },
 	    { "mailer.example.net", "k1", "pass", AM_DMARC_AL_NO } },
 	  AM_DMARC_FAIL, AM_DMARC_POLICY_REJECT, AM_DMARC_POLICY_REJECT,
-	  AM_DMARC_DISP_REJECT, 1, "no reject on p=reject <&> \"quoted\" \x01" },
+	  AM_DMARC_DISP_REJECT, 1, "no reject on p=reject <&> \"quoted\" \x01",
+	  NULL },
 	/* the same domain after a policy change: a second report */
 	{ 40000, 2, "sub.example.com", "example.com",
 	  "v=DMARC1; p=reject; sp=quarantine; np=reject; adkim=s; fo=1:d; "
@@ -66,34 +70,83 @@ static const struct seed seeds[] = {
 	  { { "sub.example.com", "", "pass", AM_DMARC_AL_STRICT },
 	    { "example.com", "s2", "pass", AM_DMARC_AL_RELAXED } },
 	  AM_DMARC_PASS, AM_DMARC_POLICY_QUARANTINE,
-	  AM_DMARC_POLICY_QUARANTINE, AM_DMARC_DISP_PASS, 0, NULL },
+	  AM_DMARC_POLICY_QUARANTINE, AM_DMARC_DISP_PASS, 0, NULL, NULL },
+	/* passed once, before the period: its failing mail in the period
+	 * still earns the report (history) */
+	{ -86400 + 10, 1, "test.example.org", "test.example.org",
+	  "v=DMARC1; p=quarantine; t=y; rua=mailto:agg@reports.example.net",
+	  AM_DMARC_DISC_AUTHOR, "2001:db8::25", "test.example.org",
+	  "example.org", "test.example.org", "pass", { { NULL } },
+	  AM_DMARC_PASS, AM_DMARC_POLICY_QUARANTINE, AM_DMARC_POLICY_NONE,
+	  AM_DMARC_DISP_NONE, 0, NULL, NULL },
+	{ -86400 + 20, 1, "spoofed.example", "spoofed.example",
+	  "v=DMARC1; p=none; rua=mailto:x@evil.example",
+	  AM_DMARC_DISC_AUTHOR, "203.0.113.5", "spoofed.example",
+	  "example.org", "spoofed.example", "pass", { { NULL } },
+	  AM_DMARC_PASS, AM_DMARC_POLICY_NONE, AM_DMARC_POLICY_NONE,
+	  AM_DMARC_DISP_NONE, 0, NULL, NULL },
 	/* t=y: policy stepped down, policy_test_mode; external rua */
 	{ 300, 4, "test.example.org", "test.example.org",
 	  "v=DMARC1; p=quarantine; t=y; rua=mailto:agg@reports.example.net",
 	  AM_DMARC_DISC_AUTHOR, "2001:db8::25", "test.example.org",
 	  "example.org", "test.example.org", "softfail", { { NULL } },
 	  AM_DMARC_FAIL, AM_DMARC_POLICY_QUARANTINE, AM_DMARC_POLICY_NONE,
-	  AM_DMARC_DISP_NONE, 0, NULL },
+	  AM_DMARC_DISP_NONE, 0, NULL, NULL },
 	/* no rua: never reported */
 	{ 400, 1, "norua.example", "norua.example", "v=DMARC1; p=none",
 	  AM_DMARC_DISC_AUTHOR, "192.0.2.9", "norua.example", "example.org",
 	  "norua.example", "pass", { { NULL } }, AM_DMARC_PASS,
 	  AM_DMARC_POLICY_NONE, AM_DMARC_POLICY_NONE, AM_DMARC_DISP_NONE, 0,
-	  NULL },
+	  NULL, NULL },
 	/* an external rua that did not authorize reports */
 	{ 500, 1, "spoofed.example", "spoofed.example",
 	  "v=DMARC1; p=none; rua=mailto:x@evil.example",
 	  AM_DMARC_DISC_AUTHOR, "203.0.113.5", "spoofed.example",
 	  "example.org", "spoofed.example", "fail", { { NULL } },
 	  AM_DMARC_FAIL, AM_DMARC_POLICY_NONE, AM_DMARC_POLICY_NONE,
-	  AM_DMARC_DISP_NONE, 0, NULL },
+	  AM_DMARC_DISP_NONE, 0, NULL, NULL },
 	/* outside the period */
 	{ 86400 + 5, 7, "example.com", "example.com",
 	  "v=DMARC1; p=reject; rua=mailto:dmarc@example.com",
 	  AM_DMARC_DISC_AUTHOR, "192.0.2.1", "example.com", "example.org",
 	  "example.com", "pass", { { NULL } }, AM_DMARC_PASS,
 	  AM_DMARC_POLICY_REJECT, AM_DMARC_POLICY_REJECT, AM_DMARC_DISP_PASS,
-	  0, NULL },
+	  0, NULL, NULL },
+};
+
+#define ABUSE_SEED(at, n, dom, rua, verdict, spf, kind) \
+	{ at, n, dom, dom, "v=DMARC1; p=none; rua=mailto:" rua, \
+	  AM_DMARC_DISC_AUTHOR, "192.0.2.77", dom, "example.org", dom, spf, \
+	  { { NULL } }, verdict, AM_DMARC_POLICY_NONE, AM_DMARC_POLICY_NONE, \
+	  AM_DMARC_DISP_NONE, 0, NULL, kind }
+static const struct seed abuse[] = {
+	/* only DSNs (passing): not reported */
+	ABUSE_SEED(100, 3, "dsn.example", "d@dsn.example", AM_DMARC_PASS,
+	    "pass", "dsn"),
+	/* only reports: not reported */
+	ABUSE_SEED(100, 2, "rpt.example", "d@rpt.example", AM_DMARC_PASS,
+	    "pass", "report"),
+	ABUSE_SEED(110, 1, "rpt.example", "d@rpt.example", AM_DMARC_PASS,
+	    "pass", "tlsrpt"),
+	/* failing mail from a domain that never passed: not reported */
+	ABUSE_SEED(100, 4, "never.example", "d@never.example", AM_DMARC_FAIL,
+	    "fail", NULL),
+	/* one ordinary pass earns it; the DSNs are counted in it */
+	ABUSE_SEED(100, 1, "mixed.example", "d@mixed.example", AM_DMARC_PASS,
+	    "pass", NULL),
+	ABUSE_SEED(120, 2, "mixed.example", "d@mixed.example", AM_DMARC_PASS,
+	    "pass", "dsn"),
+	/* failing in the period, passed before it: reported */
+	ABUSE_SEED(-3600, 1, "once.example", "d@once.example", AM_DMARC_PASS,
+	    "pass", NULL),
+	ABUSE_SEED(100, 2, "once.example", "d@once.example", AM_DMARC_FAIL,
+	    "fail", NULL),
+	/* two domains, one destination: ReportDestinationLimit 1 holds
+	 * the second message back */
+	ABUSE_SEED(100, 1, "a.limit.example", "d@limit.example",
+	    AM_DMARC_PASS, "pass", NULL),
+	ABUSE_SEED(100, 1, "b.limit.example", "d@limit.example",
+	    AM_DMARC_PASS, "pass", NULL),
 };
 
 static void
@@ -152,12 +205,20 @@ main(int argc, char **argv)
 	long			 begin, many = 0;
 	size_t			 i, k, n = 0, inside = 0, cap = 4096;
 
-	if (argc != 3 && !(argc == 5 && strcmp(argv[3], "many") == 0)) {
-		fprintf(stderr, "usage: report-seed URI BEGIN [many N]\n");
+	const struct seed	*set = seeds;
+	size_t			 nset = sizeof(seeds) / sizeof(seeds[0]);
+
+	if (argc == 4 && strcmp(argv[3], "abuse") == 0) {
+		set = abuse;
+		nset = sizeof(abuse) / sizeof(abuse[0]);
+	} else if (argc != 3 && !(argc == 5 &&
+	    strcmp(argv[3], "many") == 0)) {
+		fprintf(stderr, "usage: report-seed URI BEGIN [many N | "
+		    "abuse]\n");
 		return 64;
 	}
 	begin = atol(argv[2]);
-	if (argc == 5)
+	if (argc == 5 && set == seeds)
 		many = atol(argv[4]);
 	if (am_report_store_open(argv[1], &st, &err) != 0) {
 		fprintf(stderr, "report-seed: %s\n", err.msg);
@@ -184,8 +245,8 @@ main(int argc, char **argv)
 			inside++;
 		}
 	} else {
-		for (i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
-			const struct seed *s = &seeds[i];
+		for (i = 0; i < nset; i++) {
+			const struct seed *s = &set[i];
 
 			seed_result(s, NULL, &r);
 			am_dmarc_report_fill(&rep, &r, s->ip, s->mfrom,
@@ -194,10 +255,14 @@ main(int argc, char **argv)
 				am_dmarc_report_override(&rep,
 				    AM_DMARC_DISP_QUARANTINE,
 				    AM_DMARC_OVR_LOCAL_POLICY, s->comment);
+			if (s->kind != NULL)
+				snprintf(rep.kind, sizeof(rep.kind), "%s",
+				    s->kind);
 			for (k = 0; k < s->times; k++) {
 				rep.time = begin + s->at + (long)k;
 				am_report_record_from_dmarc(&recs[n++], &rep);
-				if (s->at + (long)k < 86400)
+				if (s->at + (long)k >= 0 &&
+				    s->at + (long)k < 86400)
 					inside++;
 			}
 		}

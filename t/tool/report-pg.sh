@@ -55,6 +55,17 @@ rc=$?
 cp "$tmp/unit" "$tmp/out"
 check "t-report's store tests on PostgreSQL" \
 	sh -c "[ $rc = 0 ] && ! grep -q '^not ok' '$tmp/unit' && grep -q '^1\.\.' '$tmp/unit'"
+# the abuse protection's store (schema v4: kind, ledger counts, the
+# suppression list, earning, limits) on empty databases ab_*
+for d in earn sup bounce run; do
+	"$bin/createdb" -h "$tmp/sock" -U amtest "ab_$d" > "$tmp/out" 2>&1
+done
+AM_TEST_PG_ABUSE="postgresql:host=$tmp/sock user=amtest" \
+	"$top_builddir/t/unit/t-report-abuse" > "$tmp/unit" 2>&1
+rc=$?
+cp "$tmp/unit" "$tmp/out"
+check "t-report-abuse's store tests on PostgreSQL" \
+	sh -c "[ $rc = 0 ] && ! grep -q '^not ok' '$tmp/unit' && grep -q '^1\.\.' '$tmp/unit'"
 
 mkdir "$tmp/w" "$tmp/sent"
 cat > "$tmp/w/zone" <<'Z'

@@ -324,6 +324,31 @@ t_aligned_dkim(void)
 	free(m);
 }
 
+/* The message kind in the report record (engine_kind.c). */
+static void
+t_kind(void)
+{
+	struct am_engine_opts	 o;
+	struct am_engine	*in;
+	struct am_test_env	 bounce = env_evil;
+	const char		*m = HDRS("From: a@example.net\r\n") BODY;
+	const char		*tls = "TLS-Report-Domain: example.net\r\n"
+				    HDRS("From: a@example.net\r\n") BODY;
+
+	opts_default(&o);
+	(void)run(&o, &env_evil, m, 4096, &in);
+	is_str(last_report.kind, "", "report: ordinary mail, kind \"\"");
+	am_engine_free(&in);
+	bounce.sender = "";
+	(void)run(&o, &bounce, m, 4096, &in);
+	is_str(last_report.kind, "dsn", "report: MAIL FROM:<>, kind dsn");
+	am_engine_free(&in);
+	(void)run(&o, &env_evil, tls, 7, &in);
+	is_str(last_report.kind, "tlsrpt", "report: TLS-Report-Domain, kind "
+	    "tlsrpt");
+	am_engine_free(&in);
+}
+
 static void
 t_spoof(void)
 {
@@ -564,6 +589,7 @@ main(void)
 	}
 	t_aligned_dkim();
 	t_spoof();
+	t_kind();
 	t_quarantine_none();
 	t_spf_only();
 	t_authenticated();

@@ -196,7 +196,7 @@ t_store(void)
 	else
 		snprintf(uri, sizeof(uri), "sqlite:%s/s.db", tmpdir);
 	ok(am_report_store_open(uri, &st, &err) == 0, "open a new store");
-	is_int(am_report_store_version(st), 3, "schema version 3");
+	is_int(am_report_store_version(st), 4, "schema version 4");
 	make_report(&rep, "v=DMARC1; p=reject; rua=mailto:a@example.com");
 	am_report_record_from_dmarc(&r[0], &rep);
 	r[1] = r[0];
@@ -260,7 +260,7 @@ t_store(void)
 	am_report_store_close(&st);
 	ok(st == NULL, "closed");
 	ok(am_report_store_open(uri, &st, &err) == 0 &&
-	    am_report_store_version(st) == 3, "reopen: still version 3");
+	    am_report_store_version(st) == 4, "reopen: still version 4");
 	c.n = 0;
 	ok(am_report_store_records(st, 0, 9000, NULL, t_collect_fn, &c,
 	    &err) == 0 && c.n == 3, "the records survived");
