@@ -280,7 +280,8 @@ am_dns_update_tsig_error(const ldns_rr *tsig, unsigned rcode,
 	    "did not accept our TSIG: %s", ldns_lookup_by_id(ldns_rcodes,
 	    (int)rcode) != NULL ? ldns_lookup_by_id(ldns_rcodes,
 	    (int)rcode)->name : "?", code == 16 ? "BADSIG (wrong secret?)" :
-	    code == 17 ? "BADKEY (unknown key name or algorithm)" :
+	    code == 17 ? "BADKEY (the server does not know this key or "
+	    "its algorithm, or does not take it for this zone)" :
 	    code == 18 ? "BADTIME (clocks differ)" : code == 22 ?
 	    "BADTRUNC" : "an unknown TSIG error");
 }
@@ -309,10 +310,10 @@ am_dns_update_check(const uint8_t *buf, size_t n, uint16_t id,
 	rcode = ldns_pkt_get_rcode(p);
 	rn = ldns_lookup_by_id(ldns_rcodes, (int)rcode);
 	if (ldns_pkt_tsig(p) == NULL) {
-		(void)am_err_set(err, AM_E_DNS, "update %s%s (an unsigned "
+		(void)am_err_set(err, AM_E_DNS, "update %s%s%s (an unsigned "
 		    "reply)", rcode == 0 ? "reply not signed: cannot trust "
 		    "it" : "refused: ", rcode == 0 ? "" : rn != NULL ?
-		    rn->name : "?");
+		    rn->name : "?", am_dns_update_rcode_why(rcode));
 		goto out;
 	}
 	if (am_dns_update_tsig_error(ldns_pkt_tsig(p), rcode, err) == -1)
