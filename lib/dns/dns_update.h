@@ -31,7 +31,8 @@
  * of algorithm and secret exactly once, nothing else; the name a
  * domain name; the algorithm one of hmac-sha1, hmac-sha224,
  * hmac-sha256, hmac-sha384, hmac-sha512 (hmac-md5 is refused); the
- * secret valid base64 of 16 to 512 octets.  Errors give the line and
+ * secret one quoted string on one line (no escapes; spaces inside are
+ * dropped), valid base64 of 16 to 512 octets.  Errors give the line and
  * what was expected, and never quote the file's text, so the secret
  * is never in a message (nor in any log).
  *
