@@ -5,8 +5,8 @@
  *
  * ldns builds the message (ldns_update_pkt_new), signs it
  * (ldns_pkt_tsig_sign) and checks the reply's signature
- * (ldns_pkt_tsig_verify); the socket work is ours, non-blocking with
- * one deadline for the whole exchange.
+ * (ldns_pkt_tsig_verify); the sockets are dns_ldns.c's (dns_impl.h),
+ * non-blocking, with one deadline for the whole exchange.
  */
 
 #include <sys/types.h>
@@ -16,16 +16,15 @@
 #include <netinet/in.h>
 
 #include <errno.h>
-#include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <ldns/ldns.h>
 
+#include "dns_impl.h"
 #include "dns_update.h"
 
 #define AM_DNS_UPDATE_FUDGE	300	/* seconds of clock skew allowed */
@@ -34,49 +33,19 @@
 
 /* ------------------------------------------------------------ server */
 
+/* dns_ldns.c's parser; the same address, in the public struct. */
 int
 am_dns_update_server_parse(const char *s, struct am_dns_update_server *out,
     struct am_err *err)
 {
-	struct addrinfo	 hints, *ai = NULL;
-	char		 host[64], port[8] = "53";
-	const char	*at, *h = s;
-	size_t		 hl;
+	struct am_dns_ldns_srv	 srv;
 
 	memset(out, 0, sizeof(*out));
-	if ((at = strrchr(s, '@')) != NULL) {
-		if (strlen(at + 1) == 0 || strlen(at + 1) > 5 ||
-		    strspn(at + 1, "0123456789") != strlen(at + 1) ||
-		    atoi(at + 1) < 1 || atoi(at + 1) > 65535)
-			goto bad;
-		(void)snprintf(port, sizeof(port), "%s", at + 1);
-	}
-	hl = at != NULL ? (size_t)(at - s) : strlen(s);
-	if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') {
-		h++;
-		hl -= 2;
-	}
-	if (hl == 0 || hl >= sizeof(host))
-		goto bad;
-	memcpy(host, h, hl);
-	host[hl] = '\0';
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-	if (getaddrinfo(host, port, &hints, &ai) != 0 || ai == NULL ||
-	    ai->ai_addrlen > sizeof(out->ss)) {
-		if (ai != NULL)
-			freeaddrinfo(ai);
-		goto bad;
-	}
-	memcpy(&out->ss, ai->ai_addr, ai->ai_addrlen);
-	out->sslen = (socklen_t)ai->ai_addrlen;
-	freeaddrinfo(ai);
+	if (am_dns_srv_parse(s, strlen(s), &srv, err) == -1)
+		return -1;
+	memcpy(&out->ss, &srv.ss, sizeof(out->ss));
+	out->sslen = srv.sslen;
 	return 0;
-bad:
-	return am_err_set(err, AM_E_USAGE, "bad update server \"%.60s\": "
-	    "want IP or IP@PORT", s);
 }
 
 /* ------------------------------------------------------------ message */
@@ -343,108 +312,52 @@ out:
 
 /* ------------------------------------------------------------ transport */
 
-static int64_t
-am_dns_update_ms(void)
-{
-	struct timespec	 ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Waits for events on fd until deadline: 0 ready, -1 timed out. */
-static int
-am_dns_update_wait(int fd, short events, int64_t deadline)
-{
-	struct pollfd	 pfd;
-	int64_t		 left;
-	int		 r;
-
-	for (;;) {
-		if ((left = deadline - am_dns_update_ms()) <= 0)
-			return -1;
-		pfd.fd = fd;
-		pfd.events = events;
-		pfd.revents = 0;
-		r = poll(&pfd, 1, (int)left);
-		if (r == -1 && errno == EINTR)
-			continue;
-		return r > 0 ? 0 : -1;
-	}
-}
-
-/* All of p[n] written or read: 0; -1 timeout, -2 network error. */
-static int
-am_dns_update_io(int fd, uint8_t *p, size_t n, int writing,
-    int64_t deadline)
-{
-	ssize_t	 r;
-
-	while (n > 0) {
-		if (am_dns_update_wait(fd, writing ? POLLOUT : POLLIN,
-		    deadline) == -1)
-			return -1;
-		r = writing ? send(fd, p, n, MSG_NOSIGNAL) : recv(fd, p, n, 0);
-		if (r == -1 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (r <= 0)
-			return -2;
-		p += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
-/* One exchange; the reply in buf, *got octets.  0, -1 timeout, -2
- * network error, 1 a truncated UDP reply. */
-static int
-am_dns_update_xch(const struct am_dns_update_server *srv, int tcp,
+/* One exchange; the reply in buf, *got octets.  OK, TIMEOUT, NETERR,
+ * or BAD for a truncated UDP reply (then over TCP). */
+static enum am_dns_xch
+am_dns_update_xch(const struct am_dns_ldns_srv *srv, int tcp,
     const uint8_t *msg, size_t len, int64_t deadline, uint8_t *buf,
     size_t *got)
 {
+	enum am_dns_xch	 x = AM_DNS_XCH_NETERR;
 	uint8_t		*out = NULL;
 	ssize_t		 r;
-	int		 fd, x = -2;
+	int		 fd;
 
-	fd = socket(srv->ss.ss_family, (tcp ? SOCK_STREAM : SOCK_DGRAM) |
-	    SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd == -1 || (connect(fd, (const struct sockaddr *)&srv->ss,
-	    srv->sslen) == -1 && errno != EINPROGRESS))
-		goto out;
+	if ((fd = am_dns_socket(srv, tcp ? SOCK_STREAM : SOCK_DGRAM)) == -1)
+		return AM_DNS_XCH_NETERR;
 	if (tcp) {
 		if ((out = malloc(len + 2)) == NULL)
 			goto out;
 		out[0] = (uint8_t)(len >> 8);
 		out[1] = (uint8_t)len;
 		memcpy(out + 2, msg, len);
-		if ((x = am_dns_update_io(fd, out, len + 2, 1, deadline)) != 0 ||
-		    (x = am_dns_update_io(fd, out, 2, 0, deadline)) != 0)
-			goto out;
-		*got = (size_t)out[0] << 8 | out[1];
-		x = am_dns_update_io(fd, buf, *got, 0, deadline);
+		if ((x = am_dns_tcp_io(fd, out, len + 2, 1, deadline)) ==
+		    AM_DNS_XCH_OK && (x = am_dns_tcp_io(fd, out, 2, 0,
+		    deadline)) == AM_DNS_XCH_OK) {
+			*got = (size_t)out[0] << 8 | out[1];
+			x = am_dns_tcp_io(fd, buf, *got, 0, deadline);
+		}
 		goto out;
 	}
 	if (send(fd, msg, len, 0) != (ssize_t)len)
 		goto out;
-	for (;;) {
-		if ((x = am_dns_update_wait(fd, POLLIN, deadline)) != 0)
-			goto out;
+	while ((x = am_dns_wait(fd, POLLIN, deadline)) == AM_DNS_XCH_OK) {
 		r = recv(fd, buf, AM_DNS_UPDATE_MSG_MAX, 0);
 		if (r == -1 && (errno == EINTR || errno == EAGAIN))
 			continue;
-		x = -2;
+		x = AM_DNS_XCH_NETERR;
 		if (r < 12)
-			goto out;
+			break;
 		if (buf[0] != msg[0] || buf[1] != msg[1])
 			continue;	/* not ours: keep waiting */
 		*got = (size_t)r;
-		x = (buf[2] & 0x02) ? 1 : 0;	/* TC */
-		goto out;
+		x = (buf[2] & 0x02) ? AM_DNS_XCH_BAD : AM_DNS_XCH_OK; /* TC */
+		break;
 	}
 out:
 	free(out);
-	if (fd != -1)
-		close(fd);
+	close(fd);
 	return x;
 }
 
@@ -456,11 +369,15 @@ am_dns_update_send(const struct am_dns_update *u,
 	uint8_t		*msg = NULL, *buf, mac[64];
 	size_t		 len, mac_len, got = 0;
 	uint16_t	 id;
-	int64_t		 deadline = am_dns_update_ms() + timeout_ms;
-	int		 x, tcp = proto == AM_DNS_UPDATE_TCP, rc = -1;
+	struct am_dns_ldns_srv srv_l;
+	enum am_dns_xch	 x;
+	int64_t		 deadline = am_dns_now_ms() + timeout_ms;
+	int		 tcp = proto == AM_DNS_UPDATE_TCP, rc = -1;
 
+	memcpy(&srv_l.ss, &srv->ss, sizeof(srv_l.ss));
+	srv_l.sslen = srv->sslen;
 	if (getrandom(&id, sizeof(id), 0) != sizeof(id))
-		id = (uint16_t)(am_dns_update_ms() ^ getpid());
+		id = (uint16_t)(am_dns_now_ms() ^ getpid());
 	if (am_dns_update_build(u, k, id, &msg, &len, mac, &mac_len,
 	    err) == -1)
 		return -1;
@@ -470,13 +387,14 @@ am_dns_update_send(const struct am_dns_update *u,
 	}
 	if (!tcp && len > AM_DNS_UPDATE_UDP_MAX)
 		tcp = 1;	/* too big for a datagram without EDNS */
-	x = am_dns_update_xch(srv, tcp, msg, len, deadline, buf, &got);
-	if (x == 1)
-		x = am_dns_update_xch(srv, 1, msg, len, deadline, buf, &got);
-	if (x == -1)
+	x = am_dns_update_xch(&srv_l, tcp, msg, len, deadline, buf, &got);
+	if (x == AM_DNS_XCH_BAD)
+		x = am_dns_update_xch(&srv_l, tcp = 1, msg, len, deadline, buf,
+		    &got);
+	if (x == AM_DNS_XCH_TIMEOUT)
 		(void)am_err_set(err, AM_E_DNS, "update: no reply from the "
 		    "server within %u ms (timed out)", timeout_ms);
-	else if (x != 0)
+	else if (x != AM_DNS_XCH_OK)
 		(void)am_err_set(err, AM_E_DNS, "update: cannot reach the "
 		    "server over %s: %s", tcp ? "TCP" : "UDP", errno != 0 ?
 		    strerror(errno) : "connection closed");

@@ -65,8 +65,8 @@ int	am_dns_tsig_key_load(const char *path, struct am_dns_tsig_key *,
 	    struct am_err *);
 void	am_dns_tsig_key_clear(struct am_dns_tsig_key *);
 
-/* The server to send updates to: "IP", "IP@PORT", "[IPv6]@PORT"
- * (default port 53). */
+/* The server to send updates to: "IP", "IP@PORT", "[IP]", "[IP]@PORT"
+ * or "[IP]:PORT" (default port 53), as Nameservers takes them. */
 struct am_dns_update_server {
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen;

@@ -267,16 +267,22 @@ am_dns_tsig_key_parse(const char *text, size_t len,
 		return am_err_set(err, AM_E_LIMIT, "TSIG key file: over %d "
 		    "octets or binary", AM_DNS_TSIG_FILE_MAX);
 	am_tk_next(&t);
-	if (!am_tk_is(&t, AM_TK_WORD, "key"))
-		return am_tk_want(&t, "expected 'key'", err);
+	if (!am_tk_is(&t, AM_TK_WORD, "key")) {
+		(void)am_tk_want(&t, "expected 'key'", err);
+		goto fail;
+	}
 	am_tk_next(&t);
 	if ((t.type != AM_TK_WORD && t.type != AM_TK_STRING) ||
-	    am_tsig_name(t.s, t.n, k->name, sizeof(k->name)) == -1)
-		return am_tk_want(&t, "expected the key's name (a domain "
+	    am_tsig_name(t.s, t.n, k->name, sizeof(k->name)) == -1) {
+		(void)am_tk_want(&t, "expected the key's name (a domain "
 		    "name)", err);
+		goto fail;
+	}
 	am_tk_next(&t);
-	if (!am_tk_is(&t, AM_TK_PUNCT, "{"))
-		return am_tk_want(&t, "expected '{'", err);
+	if (!am_tk_is(&t, AM_TK_PUNCT, "{")) {
+		(void)am_tk_want(&t, "expected '{'", err);
+		goto fail;
+	}
 	am_tk_next(&t);
 	while (!am_tk_is(&t, AM_TK_PUNCT, "}"))
 		if (am_tsig_stmt(&t, k, &have_alg, &have_secret, err) == -1)

@@ -78,7 +78,7 @@ test_key(void)
 		(void)snprintf(name, sizeof(name), "key: bad %zu refused with "
 		    "a reason", i);
 		ok(parse(bad[i], &k, &err) == -1 && err.msg[0] != '\0' &&
-		    k.secret[0] == '\0', name);
+		    k.secret[0] == '\0' && k.name[0] == '\0', name);
 	}
 	ok(parse("key u { algorithm hmac-sha256; secret " SECRET "; };", &k,
 	    &err) == -1 && strstr(err.msg, "c2Vj") == NULL &&
