@@ -12,6 +12,8 @@
 #   revoke   the old selector's record becomes "v=DKIM1; p=" (over UDP:
 #            KeyUpdateProtocol udp)
 #   delete   the record is gone (NXDOMAIN)
+#   zones    a signing domain inside its parent's zone: refused without
+#            KeyUpdateZone, published into the longest listed zone with it
 #   publish  a wrong secret: exit 69, BADSIG said, the secret never
 #            printed, the zone's serial unchanged; a zone without an ACL:
 #            exit 69, a clear refusal, nothing published, the key still
@@ -106,12 +108,15 @@ conf "$W/udp.conf" "$W/tsig.key" 'KeyUpdateProtocol udp
 printf 'Mode v\nKeyUpdateServer 127.0.0.1@%s\nKeyUpdateKeyFile %s\nKeyUpdateTimeout 2\n' \
     "$(free_port)" "$W/tsig.key" >"$W/down.conf"
 printf 'Mode v\n' >"$W/none.conf"
+conf "$W/zone.conf" "$W/tsig.key" 'KeyUpdateZone example.org, example.net, net
+'
 cp "$top_srcdir/conf/demo-rsa.key" "$W/keys/rsa2026.private"
 cp "$top_srcdir/conf/demo-rsa.key" "$W/keys/org2026.private"
+cp "$top_srcdir/conf/demo-rsa.key" "$W/keys/m2026.private"
 chmod 600 "$W/keys/"*.private
 KT=$W/KeyTable
-printf 'net example.net:rsa2026:%s/keys/rsa2026.private\norg example.org:org2026:%s/keys/org2026.private\n' \
-    "$W" "$W" >"$KT"
+printf 'net example.net:rsa2026:%s/keys/rsa2026.private\norg example.org:org2026:%s/keys/org2026.private\nm mail.example.net:m2026:%s/keys/m2026.private\n' \
+    "$W" "$W" "$W" >"$KT"
 
 run() {	# WANT-EXIT DESCRIPTION ARGS... (authmilter-tool keys ARGS; output in $W/out)
 	local want=$1 desc=$2 rc
@@ -178,6 +183,14 @@ run 69 "a server that is down: fails (exit 69)" publish -c "$W/down.conf" -t "$K
 said "server down: a clear error" 'not published by dynamic update .*(cannot reach the server|timed out)'
 run 64 "publish without KeyUpdateServer: usage error" publish -c "$W/none.conf" -t "$KT" -d example.net -s rsa2027
 said "no KeyUpdateServer: says so" 'no KeyUpdateServer'
+
+# A signing domain inside its parent's zone: KeyUpdateZone names the zone.
+run 69 "a subdomain's record, no KeyUpdateZone: sent to a zone knotd lacks (exit 69)" \
+    rotate -c "$W/am.conf" -t "$KT" -d mail.example.net -s m2027 --now $N
+said "no KeyUpdateZone: the zone tried is the signing domain, refused" '\(zone mail\.example\.net\): update refused: NOTAUTH'
+run 0 "publish with KeyUpdateZone example.net: done" publish -c "$W/zone.conf" -t "$KT" -d mail.example.net -s m2027
+said "KeyUpdateZone: the longest listed zone the name is in" 'Published by dynamic update to .* \(zone example\.net\): m2027\._domainkey\.mail\.example\.net\.'
+tap_is "$(txt m2027._domainkey.mail.example.net | cut -c1-18)" "v=DKIM1; k=rsa; p=" "knotd serves the subdomain's record"
 
 # Without -c nothing is sent: the operator publishes the printed record.
 s0=$(serial)
