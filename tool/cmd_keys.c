@@ -10,6 +10,11 @@
  *	    [--grace DAYS] [--force] [--state FILE]
  *	authmilter-tool keys delete -t KEYTABLE -d DOMAIN -s SELECTOR
  *	    [--state FILE]
+ *	authmilter-tool keys publish -c CONFIG -t KEYTABLE -d DOMAIN
+ *	    -s SELECTOR [-a ALG] [--state FILE]
+ * -c CONFIG (any verb): with KeyUpdateServer set there, rotate, revoke
+ * and delete also publish or withdraw the record by dynamic update
+ * (cmd_keys_update.c); publish does it again by hand.
  * DNS: [--zone ZONEFILE]... [--nameserver IP[@PORT]] [--dns-timeout S];
  * --now UNIXTIME for tests.
  *
@@ -44,6 +49,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "cmd_keys_update.h"
 #include "keystate.h"
 #include "pkey.h"
 #include "tool.h"
@@ -54,6 +60,7 @@ struct am_keys_args {
 	const char		*verb;
 	const char		*keytable, *state, *domain, *selector;
 	const char		*alg, *bits, *dir;
+	const char		*config;	/* -c: KeyUpdate* options */
 	int			 force;
 	unsigned long long	 grace_days, now;
 	struct am_tool_dns_args	 dns;
@@ -73,6 +80,10 @@ am_keys_usage(void)
 	    "       authmilter-tool keys revoke|delete -t KEYTABLE -d DOMAIN "
 	    "-s SELECTOR [--grace DAYS]\n"
 	    "\t\t[--force]\n"
+	    "       authmilter-tool keys publish -c CONFIG -t KEYTABLE "
+	    "-d DOMAIN -s SELECTOR [-a ALG]\n"
+	    "Any verb: [-c CONFIG] (KeyUpdateServer: publish by dynamic "
+	    "update)\n"
 	    "DNS: [--zone ZONEFILE]... [--nameserver IP[@PORT]] "
 	    "[--dns-timeout SECONDS]\n");
 	return AM_TOOL_EXIT_USAGE;
@@ -98,7 +109,7 @@ am_keys_parse(int argc, char **argv, struct am_keys_args *a)
 		return -1;
 	a->verb = argv[1];
 	optind = 2;
-	while ((c = getopt_long(argc, argv, "t:d:s:a:b:D:", longopts,
+	while ((c = getopt_long(argc, argv, "t:d:s:a:b:D:c:", longopts,
 	    NULL)) != -1) {
 		if ((r = am_tool_dns_opt(c, optarg, &a->dns)) != 0) {
 			if (r == -1)
@@ -112,6 +123,7 @@ am_keys_parse(int argc, char **argv, struct am_keys_args *a)
 		case 'a': a->alg = optarg; break;
 		case 'b': a->bits = optarg; break;
 		case 'D': a->dir = optarg; break;
+		case 'c': a->config = optarg; break;
 		case 'S': a->state = optarg; break;
 		case 'f': a->force = 1; break;
 		case 'g':
@@ -612,7 +624,11 @@ am_cmd_keys(int argc, char **argv)
 		rc = am_keys_revoke(&a, &st);
 	else if (strcmp(a.verb, "delete") == 0)
 		rc = am_keys_delete(&a, &st);
-	else if (strcmp(a.verb, "status") == 0) {
+	else if (strcmp(a.verb, "publish") == 0) {
+		rc = am_keys_update_publish(a.config, &st, a.domain, a.alg,
+		    a.selector);
+		write = 0;
+	} else if (strcmp(a.verb, "status") == 0) {
 		rc = am_keys_status(&a, &st);
 		write = 0;
 	} else
@@ -621,7 +637,9 @@ am_cmd_keys(int argc, char **argv)
 	    am_keystate_save(a.state, &st, &err) == -1) {
 		am_tool_errx("%s", err.msg);
 		rc = AM_TOOL_EXIT_CANTCREAT;
-	}
+	} else if (rc == AM_TOOL_EXIT_OK && write)
+		rc = am_keys_update_after(a.config, a.verb, &st, a.domain,
+		    a.alg, a.selector);
 	am_keys_table_free(&t);
 	am_keystate_release(&st);
 	return rc;

@@ -235,6 +235,19 @@ struct am_config_report {
 	int			 failure_on_none; /* FailureReportsOnNone */
 };
 
+/* DKIM key records published by DNS dynamic update (opts_keyupdate.c):
+ * used by authmilter-tool keys only. */
+struct am_config_keyupdate {
+	char			*server;	/* KeyUpdateServer: IP[@PORT];
+						 * NULL: print records only */
+	char			*keyfile;	/* KeyUpdateKeyFile (TSIG) */
+	char			**zones;	/* KeyUpdateZone: A-labels;
+						 * NULL: the signing domain */
+	unsigned		 ttl;		/* KeyUpdateTTL, seconds */
+	char			*protocol;	/* KeyUpdateProtocol: tcp, udp */
+	unsigned		 timeout;	/* KeyUpdateTimeout, seconds */
+};
+
 struct am_config {
 	/* Where it came from. */
 	char			*path;
@@ -246,6 +259,7 @@ struct am_config {
 	struct am_config_dmarc	 dmarc;
 	struct am_config_daemon	 daemon;
 	struct am_config_report	 report;
+	struct am_config_keyupdate keyupdate;
 
 	/* Internal: reference count, managed by ref/unref. */
 	int			 refs;

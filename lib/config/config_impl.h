@@ -144,10 +144,10 @@ extern const struct am_cfg_other		am_cfg_others_dmarc[];
 extern const struct am_cfg_table	am_cfg_table_dkim,
 	am_cfg_table_dkim_actions, am_cfg_table_ar, am_cfg_table_ar_headers,
 	am_cfg_table_dns, am_cfg_table_spf, am_cfg_table_dmarc,
-	am_cfg_table_daemon, am_cfg_table_report;
+	am_cfg_table_daemon, am_cfg_table_report, am_cfg_table_keyupdate;
 extern const struct am_cfg_feature	am_cfg_feature_dkim,
 	am_cfg_feature_dns, am_cfg_feature_spf, am_cfg_feature_dmarc,
-	am_cfg_feature_report;
+	am_cfg_feature_report, am_cfg_feature_keyupdate;
 
 /* Options in all tables, and the i-th of them (0 <= i < count), in
  * table order: the index of an option's text in a snapshot. */

@@ -9,7 +9,7 @@
 #include "config_impl.h"
 
 /* In print (-n) and manual order: Operation to Actions, DNS, SPF,
- * DMARC, Headers we add, Daemon, Reports. */
+ * DMARC, Headers we add, Daemon, Key updates, Reports. */
 const struct am_cfg_table *const am_cfg_tables[] = {
 	&am_cfg_table_dkim,
 	&am_cfg_table_ar,
@@ -19,6 +19,7 @@ const struct am_cfg_table *const am_cfg_tables[] = {
 	&am_cfg_table_dmarc,
 	&am_cfg_table_ar_headers,
 	&am_cfg_table_daemon,
+	&am_cfg_table_keyupdate,
 	&am_cfg_table_report,
 	NULL
 };
@@ -32,5 +33,6 @@ const struct am_cfg_feature *const am_cfg_features[] = {
 	&am_cfg_feature_dkim,
 	&am_cfg_feature_dns,
 	&am_cfg_feature_report,
+	&am_cfg_feature_keyupdate,
 	NULL
 };

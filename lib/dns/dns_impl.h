@@ -4,12 +4,15 @@
 /*
  * dns_impl - private interface between dns.c and its implementations
  *
- * Only dns.c, dns_ldns.c and dns_zone.c include this.  Each
+ * Only dns.c, dns_ldns.c, dns_zone.c (and dns_update.c, for the
+ * transport at the end) include this.  Each
  * implementation embeds struct am_dns as the first member of its own
  * struct and supplies an ops table.  dns.c checks and normalizes the
  * query name once, counts the query and dispatches; the helpers below
  * turn ldns records into struct am_dns_rr for both implementations.
  */
+
+#include <sys/socket.h>
 
 #include <stddef.h>
 #include <stdint.h>
@@ -129,5 +132,37 @@ char		*am_dns_dname_str(const ldns_rdf *);
 /* Status from a name such as "SERVFAIL"; -1 if unknown. */
 int		 am_dns_status_parse(const char *, size_t,
 		    enum am_dns_status *out);
+
+/*
+ * dns_ldns.c's transport, also used by dns_update.c: a server's
+ * address, parsed from "IP", "IP@PORT", "[IP]", "[IP]@PORT" or
+ * "[IP]:PORT" (tok[n], not NUL-terminated; port 53 by default); a
+ * non-blocking socket connected to it; waiting for an event and moving
+ * whole buffers over TCP, both until an absolute CLOCK_MONOTONIC
+ * deadline in ms (am_dns_now_ms()).
+ */
+struct am_dns_ldns_srv {
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+};
+
+/* What one exchange with one server came to. */
+enum am_dns_xch {
+	AM_DNS_XCH_OK,
+	AM_DNS_XCH_TIMEOUT,		/* no reply by the deadline */
+	AM_DNS_XCH_NETERR,		/* refused, unreachable, reset */
+	AM_DNS_XCH_BAD			/* a reply we cannot use */
+};
+
+int		 am_dns_srv_parse(const char *tok, size_t n,
+		    struct am_dns_ldns_srv *, struct am_err *);
+int64_t		 am_dns_now_ms(void);
+/* -1, or a socket of type (SOCK_DGRAM, SOCK_STREAM) connecting. */
+int		 am_dns_socket(const struct am_dns_ldns_srv *, int type);
+/* OK when fd has events (or an error the next call reports). */
+enum am_dns_xch	 am_dns_wait(int fd, short events, int64_t deadline);
+/* All of p[n] sent (writing) or received. */
+enum am_dns_xch	 am_dns_tcp_io(int fd, uint8_t *p, size_t n, int writing,
+		    int64_t deadline);
 
 #endif /* AM_DNS_IMPL_H */

@@ -54,25 +54,12 @@
 #define AM_DNS_LDNS_RETRY_MAX	20u
 #define AM_DNS_LDNS_HDR		12
 
-struct am_dns_ldns_srv {
-	struct sockaddr_storage	 ss;
-	socklen_t		 sslen;
-};
-
 struct am_dns_ldns {
 	struct am_dns		 base;		/* first: we cast from it */
 	struct am_dns_ldns_srv	 srv[AM_DNS_LDNS_MAXSRV];
 	size_t			 nsrv;
 	unsigned		 timeout_ms;
 	unsigned		 retries;
-};
-
-/* What one exchange with one server came to. */
-enum am_dns_xch {
-	AM_DNS_XCH_OK,
-	AM_DNS_XCH_TIMEOUT,		/* no reply by the deadline */
-	AM_DNS_XCH_NETERR,		/* refused, unreachable, reset */
-	AM_DNS_XCH_BAD			/* a reply we cannot use */
 };
 
 static void	am_dns_ldns_resolve(struct am_dns *, struct am_dns_job **,
@@ -88,7 +75,7 @@ static const struct am_dns_ops am_dns_ldns_ops = {
 
 /* ------------------------------------------------------------ time, io */
 
-static int64_t
+int64_t
 am_dns_now_ms(void)
 {
 	return (int64_t)am_clock_ms(NULL, NULL);
@@ -96,7 +83,7 @@ am_dns_now_ms(void)
 
 /* am_dns_wait - wait for events on fd until the deadline (ms) */
 
-static enum am_dns_xch
+enum am_dns_xch
 am_dns_wait(int fd, short events, int64_t deadline)
 {
 	struct pollfd	 pfd;
@@ -120,7 +107,7 @@ am_dns_wait(int fd, short events, int64_t deadline)
 	}
 }
 
-static int
+int
 am_dns_socket(const struct am_dns_ldns_srv *srv, int type)
 {
 	int	 fd;
@@ -142,7 +129,7 @@ am_dns_msg_id(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-static enum am_dns_xch
+enum am_dns_xch
 am_dns_tcp_io(int fd, uint8_t *p, size_t n, int writing, int64_t deadline)
 {
 	enum am_dns_xch	 x;
@@ -648,7 +635,7 @@ am_dns_ldns_resolve(struct am_dns *dns, struct am_dns_job **jobs, size_t n,
  * am_dns_srv_parse - one "IP", "IP@PORT", "[IP]", "[IP]@PORT" or
  * "[IP]:PORT" token (not NUL-terminated)
  */
-static int
+int
 am_dns_srv_parse(const char *tok, size_t n, struct am_dns_ldns_srv *out,
     struct am_err *err)
 {

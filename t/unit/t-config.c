@@ -267,6 +267,15 @@ static const struct {
 	  "mysql:reports", 0 },
 	{ "ReportOrgName", "", "Example Mail", "", 0 },
 	{ "ReportEmail", "", "dmarc-reports@example.net", "no-at-sign", 0 },
+	{ "KeyUpdateServer", "KeyUpdateKeyFile /etc/k.key\n",
+	  "192.0.2.1@5353", "ns.example", 0 },
+	{ "KeyUpdateKeyFile", "KeyUpdateServer [2001:db8::1]@53\n",
+	  "/etc/k.key", NULL, 0 },
+	{ "KeyUpdateZone", "", "example.com, b\xc3\xbc" "cher.example",
+	  "bad..domain", 0 },
+	{ "KeyUpdateTTL", "", "3600", "604801", 0 },
+	{ "KeyUpdateProtocol", "", "udp", "sctp", 0 },
+	{ "KeyUpdateTimeout", "", "30", "0", 0 },
 	{ "ReportInterval", "", "6", "5", 0 },
 	{ "ReportRecord", "", "no", "x", 0 },
 	{ "ReportSend", "ReportEmail d@example.net\n", "yes", "x", 0 },
@@ -345,6 +354,31 @@ test_every_option(void)
 
 /* Reports: the defaults, the ones that follow other options, OpenDMARC's
  * names */
+
+static void
+test_keyupdate(void)
+{
+	struct am_config	*cfg;
+	struct am_diag		 c;
+
+	cfg = load("Mode v\n", &c);
+	ok(cfg != NULL && cfg->keyupdate.server == NULL &&
+	    cfg->keyupdate.keyfile == NULL && cfg->keyupdate.zones == NULL &&
+	    cfg->keyupdate.ttl == 300 && cfg->keyupdate.timeout == 10 &&
+	    strcmp(cfg->keyupdate.protocol, "tcp") == 0,
+	    "key updates: defaults (off)");
+	am_config_unref(&cfg);
+	cfg = load("KeyUpdateServer 192.0.2.1\n", &c);
+	ok(cfg == NULL && c.errors == 1 && logged("KeyUpdateServer needs "
+	    "KeyUpdateKeyFile"), "key updates: a server needs a TSIG key");
+	cfg = load("KeyUpdateKeyFile k.key\n", &c);
+	ok(cfg == NULL && c.errors == 1 && logged("KeyUpdateKeyFile needs "
+	    "KeyUpdateServer"), "key updates: a key needs a server");
+	cfg = load("KeyUpdateKeyFile k.key\nKeyUpdateServer 192.0.2.1\n", &c);
+	ok(cfg != NULL && strcmp(cfg->keyupdate.keyfile, tpath("k.key")) == 0,
+	    "key updates: the key file taken from the config's directory");
+	am_config_unref(&cfg);
+}
 
 static void
 test_report(void)
@@ -970,6 +1004,7 @@ main(void)
 	test_values();
 	test_spf();
 	test_report();
+	test_keyupdate();
 	test_trusted();
 	test_errors();
 	test_others();
