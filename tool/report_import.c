@@ -15,8 +15,7 @@
 #include <time.h>
 
 #include "report_cmds.h"
-#include "report_unpack.h"
-#include "report_xml.h"
+#include "report_import.h"
 
 #define AM_IMP_FILE_MAX		(256u * 1024 * 1024)
 #define AM_IMP_DEPTH		8
@@ -24,42 +23,36 @@
 struct am_imp {
 	struct am_report_store	*st;
 	const char		*path;
-	unsigned		 imported, dups, bad;
+	struct am_report_import_counts c;	/* per document */
+	unsigned		 bad;		/* per file */
 	int64_t			 now;
 };
 
-static int
-am_imp_xml(void *ctx, const char *xml, size_t n, const char *what)
+static void
+am_imp_item(void *ctx, const struct am_report_import_item *it)
 {
 	struct am_imp			*im = ctx;
-	struct am_report_feedback	 f;
-	struct am_err			 err;
-	int				 dup;
+	const struct am_report_feedback	*f = it->f;
 
-	am_err_clear(&err);
-	if (am_report_xml_parse(xml, n, &f, &err) != 0) {
-		am_tool_errx("%s%s%s: %s", im->path, *what ? ": " : "", what,
-		    err.msg);
-		im->bad++;
-	} else if (am_report_store_import(im->st, &f, im->now, &dup, &err)
-	    != 0) {
-		am_tool_errx("%s: report store: %s", im->path, err.msg);
-		im->bad++;
-	} else {
+	switch (it->kind) {
+	case AM_REPORT_IMPORT_BAD:
+		am_tool_errx("%s%s%s: %s", im->path, *it->what ? ": " : "",
+		    it->what, it->error);
+		break;
+	case AM_REPORT_IMPORT_STORE_FAILED:
+		am_tool_errx("%s: report store: %s", im->path, it->error);
+		break;
+	default:
 		printf("%s: %s report %s from %s for %s, %lld-%lld: %zu "
 		    "record(s), %llu message(s)%s\n", im->path,
-		    f.rfc7489 ? "RFC 7489" : "RFC 9990", f.report_id,
-		    f.org_name, f.policy_domain, (long long)f.begin,
-		    (long long)f.end, f.nrows,
-		    (unsigned long long)am_report_feedback_messages(&f),
-		    dup ? ": duplicate, already stored" : "");
-		if (dup)
-			im->dups++;
-		else
-			im->imported++;
+		    f->rfc7489 ? "RFC 7489" : "RFC 9990", f->report_id,
+		    f->org_name, f->policy_domain, (long long)f->begin,
+		    (long long)f->end, f->nrows,
+		    (unsigned long long)am_report_feedback_messages(f),
+		    it->kind == AM_REPORT_IMPORT_DUP ?
+		    ": duplicate, already stored" : "");
+		break;
 	}
-	am_report_feedback_release(&f);
-	return 0;
 }
 
 static void
@@ -96,9 +89,9 @@ am_imp_file(struct am_imp *im, const char *path)
 	}
 	im->path = path;
 	am_err_clear(&err);
-	if (am_report_unpack(buf, n, am_imp_xml, im, &err) != 0) {
-		am_tool_errx("%s: %s", path, err.msg[0] ? err.msg :
-		    "no report found");
+	if (am_report_import_buf(im->st, buf, n, im->now, am_imp_item, im,
+	    &im->c, &err) != 0) {
+		am_tool_errx("%s: %s", path, err.msg);
 		im->bad++;
 	}
 	free(buf);
@@ -214,7 +207,8 @@ am_report_cmd_import(int argc, char **argv)
 	for (; optind < argc; optind++)
 		am_imp_path(&im, argv[optind], 0);
 	am_report_store_close(&im.st);
+	im.bad += im.c.bad + im.c.store_failed;
 	printf("imported %u report(s), %u duplicate(s), %u failure(s)\n",
-	    im.imported, im.dups, im.bad);
+	    im.c.stored, im.c.dups, im.bad);
 	return im.bad ? AM_TOOL_EXIT_DATAERR : AM_TOOL_EXIT_OK;
 }

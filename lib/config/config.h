@@ -227,6 +227,9 @@ struct am_config_report {
 	char			*failure_sent_by; /* FailureReportsSentBy */
 	char			**failure_bcc;	/* FailureReportsBcc */
 	int			 failure_on_none; /* FailureReportsOnNone */
+	char			**mailboxes;	/* ReportMailbox: NULL none */
+	size_t			 capture_max;	/* ReportCaptureMaxSize,
+						 * octets */
 };
 
 struct am_config {
@@ -315,5 +318,17 @@ int			 am_peerlist_match(const struct am_peerlist *,
 int			 am_config_macro_match(const struct am_config *,
 			    const char *(*get)(void *ctx, const char *name),
 			    void *ctx);
+
+/*
+ * am_config_report_mailbox - is rcpt (an RCPT TO argument, "<a@b>" or
+ * a@b) one of our report mailboxes: a ReportMailbox entry or
+ * ReportEmail?  Compared case-insensitively on the local part before
+ * its first '+' (on both sides: "dmarc+x@d" is "dmarc@d") and on the
+ * domain (a trailing dot ignored); a quoted local part is unquoted.
+ */
+int			 am_config_report_mailbox(const struct am_config *,
+			    const char *rcpt);
+/* Does the daemon capture reports (ReportMailbox is set)? */
+int			 am_config_report_capture(const struct am_config *);
 
 #endif /* AM_CONFIG_H */
