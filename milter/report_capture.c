@@ -217,10 +217,13 @@ am_rc_item_log(void *ctx, const struct am_report_import_item *it)
 	const struct am_report_feedback	*f = it->f;
 	char				 org[160], id[160], dom[160], e[300];
 
-	if (it->kind == AM_REPORT_IMPORT_BAD) {
-		am_log(log, AM_LOG_WARN, "report capture: malformed report%s%s: "
-		    "%s", *it->what ? " in " : "", am_log_escape(it->what, org,
-		    sizeof(org)), am_log_escape(it->error, e, sizeof(e)));
+	if (it->kind == AM_REPORT_IMPORT_BAD || f == NULL) {
+		/* (an outcome without a report: the entry point's own) */
+		am_log(log, AM_LOG_WARN, "report capture: %s%s%s: %s",
+		    it->kind == AM_REPORT_IMPORT_BAD ? "malformed report" :
+		    "not stored", *it->what ? " in " : "", am_log_escape(
+		    it->what, org, sizeof(org)), it->error != NULL ?
+		    am_log_escape(it->error, e, sizeof(e)) : "");
 		return;
 	}
 	(void)am_log_escape(f->org_name, org, sizeof(org));

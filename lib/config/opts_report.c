@@ -53,6 +53,10 @@ static const struct am_cfg_opt am_cfg_report_opts[] = {
 	    OFF(report.exclude_domains), NULL, am_cfg_check_domains),
 	AM_CFG_NUM("ReportQueueSize", AM_CFG_UINT, OFF(report.queue_size),
 	    "4096", 16, 1048576),
+	AM_CFG_ROW("ReportMailbox", AM_CFG_LIST, OFF(report.mailboxes), NULL,
+	    am_cfg_rep_addrs),
+	AM_CFG_NUM("ReportCaptureMaxSize", AM_CFG_SIZE,
+	    OFF(report.capture_max), "20971520", 1024, 1073741824),
 	{ .name = "FailureReports", .type = AM_CFG_FN,
 	    .off = OFF(report.failure), .def = "no",
 	    .check = am_cfg_rep_failure },
@@ -62,10 +66,6 @@ static const struct am_cfg_opt am_cfg_report_opts[] = {
 	    NULL, am_cfg_rep_addrs),
 	AM_CFG_ROW("FailureReportsOnNone", AM_CFG_BOOL,
 	    OFF(report.failure_on_none), "no", NULL),
-	AM_CFG_ROW("ReportMailbox", AM_CFG_LIST, OFF(report.mailboxes), NULL,
-	    am_cfg_rep_addrs),
-	AM_CFG_NUM("ReportCaptureMaxSize", AM_CFG_SIZE,
-	    OFF(report.capture_max), "20971520", 1024, 1073741824),
 };
 
 const struct am_cfg_table am_cfg_table_report =
