@@ -6,7 +6,7 @@
 # (ReportMailbox, +detail forms, ReportEmail) are not recorded; a
 # malformed report and a message past ReportCaptureMaxSize are logged,
 # and accepted; with the store down captured messages are spooled and
-# imported at the next start; SIGTERM drains the queue.
+# imported at the next start; SIGTERM and reload drain the queue.
 # The real authmilter binary, AUTHMILTER_TEST_DNS zone, messages through
 # bench/bench-milter --print, the store read with python3's sqlite3.
 # Loopback only; every process started is stopped.  TAP.
@@ -255,6 +255,19 @@ ok $? "next start: the spooled report is imported"
 stop
 ! ls "$tmp/j2.capture"/*.eml > /dev/null 2>&1
 ok $? "... and removed from the spool"
+
+# ---- reload: queued captures go to the old store, then the new one
+conf "ReportStore sqlite:$tmp/ra.db" "ReportJournal $tmp/ja"
+start
+send "$tmp/a.eml" rua@example.net
+conf "ReportStore sqlite:$tmp/rb.db" "ReportJournal $tmp/jb"
+kill -HUP "$pid"
+k=0; while [ $k -lt 100 ] && ! grep -q "reload" "$tmp/log"; do sleep 0.05; k=$((k + 1)); done
+sleep 0.3
+send "$tmp/b.eml" rua@example.net
+stop
+[ "$(count "$tmp/ra.db" am_imported)" = 1 ] && [ "$(count "$tmp/rb.db" am_imported)" = 1 ]
+ok $? "reload: one report in the old store, one in the new ($(count "$tmp/ra.db" am_imported) $(count "$tmp/rb.db" am_imported))"
 
 # ---- ReportMailbox not set: no capture, evaluations still not recorded
 conf "ReportStore sqlite:$tmp/n.db"
