@@ -36,6 +36,7 @@
 #include "daemon.h"
 #include "metrics.h"
 #include "selfcheck.h"
+#include "report_capture.h"
 #include "report_sender.h"
 #include "report_writer.h"
 #include "snapshot.h"
@@ -581,6 +582,7 @@ am_reload_thread(void *arg)
 		pthread_mutex_unlock(&r->lock);
 		(void)am_snapshot_reload(&r->log);
 		am_report_writer_reload();	/* drain; new store */
+		am_report_capture_reload();	/* the same for captures */
 		pthread_mutex_lock(&r->lock);
 	}
 	pthread_mutex_unlock(&r->lock);
@@ -797,8 +799,10 @@ am_serve(struct am_config *cfg, struct am_args *a, struct am_logdest *dest,
 	am_snapshot_init(&a->params, cfg);
 	(void)am_report_writer_start(cfg, log);	/* report records */
 	(void)am_report_sender_start(log);	/* ReportSend */
+	(void)am_report_capture_start(cfg, log);	/* ReportMailbox */
 	rc = am_run(cfg->daemon.socket, log, &rl) == MI_SUCCESS ? AM_EXIT_OK : AM_EXIT_SOFTWARE;
 	am_report_sender_stop();
+	am_report_capture_stop();		/* drains its queue */
 	am_report_writer_stop();		/* drains the queue */
 	am_cleanup(cfg, log);
 	am_config_unref(&cfg);

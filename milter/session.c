@@ -15,6 +15,7 @@
 #include "dmarc_report.h"
 #include "mem.h"
 #include "metrics.h"
+#include "report_capture.h"
 #include "report_writer.h"
 #include "session.h"
 #include "snapshot.h"
@@ -44,6 +45,10 @@ struct am_msg {
 	struct am_buf		 sig[AM_SIGN_MAXSIGS]; /* " v=1; ..." */
 	size_t			 nsig;
 	struct am_buf		 logline;	/* the signer's facts */
+	/* Report mailboxes (report_capture.h). */
+	struct am_dmarc_report_sink report;	/* the recorder, unless */
+	int			 to_report_mailbox;	/* ... this */
+	struct am_report_capture *capture;	/* a copy of the message */
 };
 
 struct am_conn *
@@ -102,6 +107,22 @@ am_msg_liblog(void *ctx, enum am_log_level level, const char *line)
 	    line);
 }
 
+/* The engine's report sink: evaluations of mail to a report mailbox
+ * are not recorded (only logged); others go to the recorder. */
+static void
+am_msg_report(void *ctx, const struct am_dmarc_report *rep)
+{
+	struct am_msg	*m = ctx;
+
+	if (!m->to_report_mailbox) {
+		m->report.fn(m->report.ctx, rep);
+		return;
+	}
+	am_dmarc_report_log_sink(&m->log, rep);
+	if (m->report.fn != am_dmarc_report_log_sink)
+		am_report_capture_skipped();
+}
+
 struct am_msg *
 am_msg_new(void)
 {
@@ -126,6 +147,9 @@ am_msg_new(void)
 	o.report.fn = am_dmarc_report_log_sink;
 	o.report.ctx = &m->log;
 	am_report_writer_sink(cfg, &o.report);	/* ReportRecord: queued too */
+	m->report = o.report;
+	o.report.fn = am_msg_report;
+	o.report.ctx = m;
 	m->dns = am_dns_message_new(cfg->dns.resolver, cfg->dns.budget * 1000);
 	m->engine = am_engine_new(&o, m->dns, &m->log, &m->liblog);
 	for (i = 0; i < AM_SIGN_MAXSIGS; i++)
@@ -184,6 +208,10 @@ void
 am_msg_rcpt(struct am_msg *m, const char *arg)
 {
 	am_engine_rcpt(m->engine, arg);
+	if (m->to_report_mailbox || !am_config_report_mailbox(m->cfg, arg))
+		return;
+	m->to_report_mailbox = 1;
+	m->capture = am_report_capture_new(m->cfg);
 }
 
 void
@@ -191,6 +219,7 @@ am_msg_header(struct am_msg *m, const char *name, const char *value,
     int leadspc)
 {
 	am_engine_header(m->engine, name, value, leadspc);
+	am_report_capture_header(m->capture, name, value, leadspc, &m->log);
 }
 
 static void
@@ -252,7 +281,7 @@ am_msg_needs_eom(const struct am_msg *m)
 {
 	return m->dec.kind == AM_DECIDE_SIGN ||
 	    m->dec.kind == AM_DECIDE_VERIFY ||
-	    am_engine_spf_checked(m->engine);
+	    am_engine_spf_checked(m->engine) || m->capture != NULL;
 }
 
 enum am_decide_kind
@@ -263,6 +292,7 @@ am_msg_eoh(struct am_msg *m, const struct am_client *c)
 	char			 trust[160];
 
 	m->eoh_done = 1;
+	am_report_capture_eoh(m->capture, &m->log);
 	am_msg_client(m, c);
 	from = am_engine_from(m->engine);
 	if ((broken = am_engine_hdr_failed(m->engine)) == NULL)
@@ -309,12 +339,13 @@ am_msg_eoh(struct am_msg *m, const struct am_client *c)
 int
 am_msg_wants_body(const struct am_msg *m)
 {
-	return m->need_body;
+	return m->need_body || m->capture != NULL;
 }
 
 void
 am_msg_body(struct am_msg *m, const void *p, size_t n)
 {
+	am_report_capture_body(m->capture, p, n, &m->log);
 	if (m->signer != NULL)
 		am_dkim_signer_body(m->signer, p, n);
 	else if (m->need_body)
@@ -386,6 +417,11 @@ am_msg_eom(struct am_msg *m)
 	    m->dec.from != NULL ? m->dec.from->domain : NULL))
 		am_log(&m->log, AM_LOG_WARN, "%s", m->dec.external);
 	am_msg_log_final(m);
+	/* Reports in mail delivered now are stored; not in mail refused,
+	 * discarded or quarantined. */
+	if (m->disp.action == AM_ACTION_ACCEPT)
+		am_report_capture_push(&m->capture, m->qid, &m->log);
+	am_report_capture_free(&m->capture);
 }
 
 const struct am_disposition *
@@ -448,6 +484,7 @@ am_msg_free(struct am_msg **mp)
 	for (i = 0; i < AM_SIGN_MAXSIGS; i++)
 		am_buf_release(&m->sig[i]);
 	am_buf_release(&m->logline);
+	am_report_capture_free(&m->capture);
 	am_config_unref(&m->cfg);
 	free(m);
 	*mp = NULL;

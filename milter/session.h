@@ -17,7 +17,9 @@
  * from the engine's author set; signing is driven from here, verifying
  * is the engine's.  Memory: the header block is collected once by the
  * engine (bounded by the snapshot's limits) and handed to the signer
- * or the verifier; the body is streamed and never kept.
+ * or the verifier; the body is streamed and never kept, except in the
+ * bounded copy of a message to a report mailbox (report_capture.h),
+ * whose DMARC evaluations are also not recorded.
  */
 
 #include <sys/socket.h>

@@ -16,10 +16,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "report_bounce.h"
 #include "report_cmds.h"
-#include "report_unpack.h"
-#include "report_xml.h"
+#include "report_import.h"
 
 #define AM_IMP_FILE_MAX		(256u * 1024 * 1024)
 #define AM_IMP_DEPTH		8
@@ -27,61 +25,40 @@
 struct am_imp {
 	struct am_report_store	*st;
 	const char		*path;
-	unsigned		 imported, dups, bad, dsns;
+	struct am_report_import_counts c;	/* per document */
+	unsigned		 bad;		/* per file */
 	unsigned		 suppress_days;
 	int64_t			 now;
 };
 
-static int
-am_imp_dsn(void *ctx, const struct am_report_bounce *b)
-{
-	struct am_imp	*im = ctx;
-	struct am_err	 err;
-	char		 line[1024];
-
-	am_err_clear(&err);
-	im->dsns++;
-	if (am_report_bounce_apply(im->st, b, im->now, im->suppress_days,
-	    line, sizeof(line), &err) != 0) {
-		am_tool_errx("%s: report store: %s", im->path, err.msg);
-		im->bad++;
-	} else
-		printf("%s: %s\n", im->path, line);
-	return 0;
-}
-
-static int
-am_imp_xml(void *ctx, const char *xml, size_t n, const char *what)
+static void
+am_imp_item(void *ctx, const struct am_report_import_item *it)
 {
 	struct am_imp			*im = ctx;
-	struct am_report_feedback	 f;
-	struct am_err			 err;
-	int				 dup;
+	const struct am_report_feedback	*f = it->f;
 
-	am_err_clear(&err);
-	if (am_report_xml_parse(xml, n, &f, &err) != 0) {
-		am_tool_errx("%s%s%s: %s", im->path, *what ? ": " : "", what,
-		    err.msg);
-		im->bad++;
-	} else if (am_report_store_import(im->st, &f, im->now, &dup, &err)
-	    != 0) {
-		am_tool_errx("%s: report store: %s", im->path, err.msg);
-		im->bad++;
-	} else {
+	switch (it->kind) {
+	case AM_REPORT_IMPORT_BAD:
+		am_tool_errx("%s%s%s: %s", im->path, *it->what ? ": " : "",
+		    it->what, it->error);
+		break;
+	case AM_REPORT_IMPORT_STORE_FAILED:
+		am_tool_errx("%s: report store: %s", im->path, it->error);
+		break;
+	case AM_REPORT_IMPORT_DSN:
+		printf("%s: %s\n", im->path, it->line);
+		break;
+	default:
 		printf("%s: %s report %s from %s for %s, %lld-%lld: %zu "
 		    "record(s), %llu message(s)%s\n", im->path,
-		    f.rfc7489 ? "RFC 7489" : "RFC 9990", f.report_id,
-		    f.org_name, f.policy_domain, (long long)f.begin,
-		    (long long)f.end, f.nrows,
-		    (unsigned long long)am_report_feedback_messages(&f),
-		    dup ? ": duplicate, already stored" : "");
-		if (dup)
-			im->dups++;
-		else
-			im->imported++;
+		    f->rfc7489 ? "RFC 7489" : "RFC 9990", f->report_id,
+		    f->org_name, f->policy_domain, (long long)f->begin,
+		    (long long)f->end, f->nrows,
+		    (unsigned long long)am_report_feedback_messages(f),
+		    it->kind == AM_REPORT_IMPORT_DUP ?
+		    ": duplicate, already stored" : "");
+		break;
 	}
-	am_report_feedback_release(&f);
-	return 0;
 }
 
 static void
@@ -118,10 +95,9 @@ am_imp_file(struct am_imp *im, const char *path)
 	}
 	im->path = path;
 	am_err_clear(&err);
-	if (am_report_unpack_dsn(buf, n, am_imp_xml, am_imp_dsn, im, &err)
-	    != 0) {
-		am_tool_errx("%s: %s", path, err.msg[0] ? err.msg :
-		    "no report found");
+	if (am_report_import_buf(im->st, buf, n, im->now, im->suppress_days,
+	    am_imp_item, im, &im->c, &err) != 0) {
+		am_tool_errx("%s: %s", path, err.msg);
 		im->bad++;
 	}
 	free(buf);
@@ -238,10 +214,11 @@ am_report_cmd_import(int argc, char **argv)
 	for (; optind < argc; optind++)
 		am_imp_path(&im, argv[optind], 0);
 	am_report_store_close(&im.st);
+	im.bad += im.c.bad + im.c.store_failed;
 	printf("imported %u report(s), %u duplicate(s), %u failure(s)",
-	    im.imported, im.dups, im.bad);
-	if (im.dsns > 0)
-		printf(", %u delivery status notification(s)", im.dsns);
+	    im.c.stored, im.c.dups, im.bad);
+	if (im.c.dsns > 0)
+		printf(", %u delivery status notification(s)", im.c.dsns);
 	printf("\n");
 	return im.bad ? AM_TOOL_EXIT_DATAERR : AM_TOOL_EXIT_OK;
 }

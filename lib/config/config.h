@@ -233,6 +233,9 @@ struct am_config_report {
 	char			*failure_sent_by; /* FailureReportsSentBy */
 	char			**failure_bcc;	/* FailureReportsBcc */
 	int			 failure_on_none; /* FailureReportsOnNone */
+	char			**mailboxes;	/* ReportMailbox: NULL none */
+	size_t			 capture_max;	/* ReportCaptureMaxSize,
+						 * octets */
 };
 
 /* DKIM key records published by DNS dynamic update (opts_keyupdate.c):
@@ -335,5 +338,17 @@ int			 am_peerlist_match(const struct am_peerlist *,
 int			 am_config_macro_match(const struct am_config *,
 			    const char *(*get)(void *ctx, const char *name),
 			    void *ctx);
+
+/*
+ * am_config_report_mailbox - is rcpt (an RCPT TO argument, "<a@b>" or
+ * a@b) one of our report mailboxes: a ReportMailbox entry or
+ * ReportEmail?  Compared case-insensitively on the local part before
+ * its first '+' (on both sides: "dmarc+x@d" is "dmarc@d") and on the
+ * domain (a trailing dot ignored); a quoted local part is unquoted.
+ */
+int			 am_config_report_mailbox(const struct am_config *,
+			    const char *rcpt);
+/* Does the daemon capture reports (ReportMailbox is set)? */
+int			 am_config_report_capture(const struct am_config *);
 
 #endif /* AM_CONFIG_H */

@@ -4,6 +4,9 @@
  * they are built and whether the daemon records and sends them; and
  * OpenDMARC's names with the same meaning (FailureReports,
  * FailureReportsSentBy, FailureReportsBcc, FailureReportsOnNone).
+ * ReportMailbox and ReportCaptureMaxSize: the daemon's capture of
+ * reports sent to us (milter/report_capture.c), with the one matcher of
+ * report mailbox addresses (am_config_report_mailbox).
  * OpenDMARC's HistoryFile is a compatibility row (opts_compat.c):
  * accepted with a warning that the store replaces it.
  * man/authmilter.conf.5 (REPORTS) documents each row.
@@ -56,6 +59,10 @@ static const struct am_cfg_opt am_cfg_report_opts[] = {
 	    OFF(report.exclude_domains), NULL, am_cfg_check_domains),
 	AM_CFG_NUM("ReportQueueSize", AM_CFG_UINT, OFF(report.queue_size),
 	    "4096", 16, 1048576),
+	AM_CFG_ROW("ReportMailbox", AM_CFG_LIST, OFF(report.mailboxes), NULL,
+	    am_cfg_rep_addrs),
+	AM_CFG_NUM("ReportCaptureMaxSize", AM_CFG_SIZE,
+	    OFF(report.capture_max), "20971520", 1024, 1073741824),
 	{ .name = "FailureReports", .type = AM_CFG_FN,
 	    .off = OFF(report.failure), .def = "no",
 	    .check = am_cfg_rep_failure },
@@ -224,4 +231,80 @@ am_cfg_rep_check(struct am_cfg_ctx *c)
 		    "ReportRecord no: this daemon records nothing and sends "
 		    "what other nodes stored");
 	}
+}
+
+/* ------------------------------------------------------ report mailboxes */
+
+/* The address part of s (an RCPT TO argument or a configured address):
+ * without blanks, angle brackets and a source route ("@a,@b:"); its
+ * local part's base (before the first '+', unquoted) and its domain
+ * (without a trailing dot) are set as [*lp, *lp + *ln), [*dp, *dp +
+ * *dn).  0, or -1 when there is no local@domain. */
+static int
+am_cfg_rep_split(const char *s, const char **lp, size_t *ln,
+    const char **dp, size_t *dn)
+{
+	const char	*b = s, *e = s + strlen(s), *at, *p, *c;
+
+	while (b < e && (*b == ' ' || *b == '\t' || *b == '<'))
+		b++;
+	while (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '>'))
+		e--;
+	if (b < e && *b == '@' && (c = memchr(b, ':', (size_t)(e - b))) !=
+	    NULL)
+		b = c + 1;
+	for (at = NULL, p = b; p < e; p++)
+		if (*p == '@')
+			at = p;
+	if (at == NULL || at == b || at + 1 == e)
+		return -1;
+	*dp = at + 1;
+	*dn = (size_t)(e - at - 1);
+	if (*dn > 0 && (*dp)[*dn - 1] == '.')
+		(*dn)--;
+	if (*b == '"' && at - b >= 2 && at[-1] == '"') {
+		b++;
+		at--;
+	}
+	p = memchr(b, '+', (size_t)(at - b));
+	*lp = b;
+	*ln = (size_t)((p != NULL ? p : at) - b);
+	return *ln > 0 && *dn > 0 ? 0 : -1;
+}
+
+static int
+am_cfg_rep_same(const char *want, const char *rl, size_t rln,
+    const char *rd, size_t rdn)
+{
+	const char	*wl, *wd;
+	size_t		 wln, wdn;
+
+	if (want == NULL || am_cfg_rep_split(want, &wl, &wln, &wd, &wdn) != 0)
+		return 0;
+	return wln == rln && wdn == rdn && strncasecmp(wl, rl, rln) == 0 &&
+	    strncasecmp(wd, rd, rdn) == 0;
+}
+
+int
+am_config_report_mailbox(const struct am_config *cfg, const char *rcpt)
+{
+	const struct am_config_report	*r = &cfg->report;
+	const char			*l, *d;
+	size_t				 ln, dn, i;
+
+	if (rcpt == NULL || am_cfg_rep_split(rcpt, &l, &ln, &d, &dn) != 0)
+		return 0;
+	if (am_cfg_rep_same(r->email, l, ln, d, dn))
+		return 1;
+	for (i = 0; r->mailboxes != NULL && r->mailboxes[i] != NULL; i++)
+		if (am_cfg_rep_same(r->mailboxes[i], l, ln, d, dn))
+			return 1;
+	return 0;
+}
+
+int
+am_config_report_capture(const struct am_config *cfg)
+{
+	return cfg->report.mailboxes != NULL &&
+	    cfg->report.mailboxes[0] != NULL;
 }

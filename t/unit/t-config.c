@@ -289,6 +289,8 @@ static const struct {
 	{ "ReportQueueSize", "", "100000", "15", 0 },
 	{ "ReportExcludeDomains", "", "example.com, b\xc3\xbc" "cher.example",
 	  "bad..domain", 0 },
+	{ "ReportMailbox", "", "rua@example.net, ruf@example.net", "rua", 0 },
+	{ "ReportCaptureMaxSize", "", "1048576", "1023", 0 },
 	{ "FailureReports", "", "no", "yes", 0 },
 	{ "FailureReportsSentBy", "", "postmaster@example.net", "a b@c", 0 },
 	{ "FailureReportsBcc", "", "a@example.net, b@example.org",
