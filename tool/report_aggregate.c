@@ -22,11 +22,13 @@
 #include "report_cmds.h"
 #include "report_out.h"
 #include "report_send.h"
+#include "report_smtp.h"
 
 struct am_agg {
 	struct am_report_conf		 conf;
 	struct am_report_meta		 meta;
 	struct am_report_run		 run;
+	struct am_report_smtp		 smtp;	/* ReportSmtp* */
 	struct am_tool_dns_args		 dnsargs;
 	struct am_dns			*dns;
 	int				 dns_broken;
@@ -148,8 +150,11 @@ am_report_cmd_aggregate(int argc, char **argv)
 	a.meta.cap = a.conf.max_size;
 	a.run.meta = &a.meta;
 	a.run.now = (int64_t)time(NULL);
-	a.run.submit = am_report_sendmail;
-	a.run.submit_ctx = a.conf.sendmail;
+	a.run.submit = am_report_submitter(&a.smtp, a.conf.sendmail,
+	    conf->report.smtp, conf->report.smtp_tls, conf->report.smtp_cafile,
+	    conf->report.smtp_user, conf->report.smtp_password,
+	    conf->report.smtp_auth_in_clear, conf->report.smtp_timeout,
+	    &a.run.submit_ctx);
 	a.run.dns = am_agg_dns;
 	a.run.dns_ctx = &a;
 	a.run.say = am_agg_say;
