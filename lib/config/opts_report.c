@@ -270,15 +270,18 @@ am_cfg_rep_smtp_check(struct am_cfg_ctx *c, struct am_config_report *r)
 	const char	*file;
 	unsigned	 line;
 
-	if ((r->smtp_user == NULL) != (r->smtp_password_file == NULL)) {
-		am_cfg_where(c, r->smtp_user != NULL ? "ReportSmtpUser" :
+	int		 user = am_cfg_is_set(c, "ReportSmtpUser"),
+			 pw = am_cfg_is_set(c, "ReportSmtpPasswordFile");
+
+	if (user != pw && c->diag->errors == 0) {	/* not after a bad line */
+		am_cfg_where(c, user ? "ReportSmtpUser" :
 		    "ReportSmtpPasswordFile", &file, &line);
 		am_diag_error(c->diag, file, line, "ReportSmtpUser and "
 		    "ReportSmtpPasswordFile are set together (AUTH needs "
 		    "both)");
 		return;
 	}
-	if (r->smtp_password_file != NULL)
+	if (r->smtp_password_file != NULL && r->smtp_user != NULL)
 		am_cfg_rep_password(c, r);
 }
 
