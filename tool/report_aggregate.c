@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,6 +138,10 @@ am_report_cmd_aggregate(int argc, char **argv)
 	}
 	if (am_report_conf_load(cfg, &a.conf, &conf) != 0)
 		return AM_TOOL_EXIT_USAGE;
+	/* A relay or sendmail that goes away mid-message is an error of
+	 * that message, not the end of the run. */
+	if (a.run.send)
+		(void)signal(SIGPIPE, SIG_IGN);
 	if (a.conf.email[0] == '\0' || a.conf.receiver[0] == '\0') {
 		am_tool_errx("%s: ReportEmail (user@domain) is not set", cfg);
 		am_config_unref(&conf);

@@ -189,7 +189,7 @@ am_smtpc_write(struct am_smtpc *s, const void *p, size_t len)
 int
 am_smtpc_cmd(struct am_smtpc *s, const char *cmd)
 {
-	char	 buf[1024];
+	char	 buf[2048];
 	int	 len, rc;
 
 	len = snprintf(buf, sizeof(buf), "%s\r\n", cmd);

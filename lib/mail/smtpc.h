@@ -72,7 +72,8 @@ int	am_smtpc_connect_host(struct am_smtpc *, const char *host,
 
 /* Reads one reply into code and reply; 0, or -1 (code -1, why). */
 int	am_smtpc_read(struct am_smtpc *);
-/* Sends cmd and CR LF, then reads the reply; 0 or -1 as read. */
+/* Sends cmd (at most 2045 octets) and CR LF, then reads the reply; 0
+ * or -1 as read.  The copy it makes is wiped (cmd may be AUTH). */
 int	am_smtpc_cmd(struct am_smtpc *, const char *cmd);
 /* Sends n bytes as they are; 0, or -1 with why (code -1). */
 int	am_smtpc_write(struct am_smtpc *, const void *p, size_t n);

@@ -143,7 +143,7 @@ static int
 am_rsmtp_auth(struct am_rsmtp *r)
 {
 	const struct am_report_smtp	*o = r->o;
-	char				 mech[512], cred[1024], cmd[1400];
+	char				 mech[512], cred[1024], cmd[1600];
 	size_t				 lu = strlen(o->user),
 					 lp = strlen(o->password);
 	int				 plain, rc;
@@ -154,11 +154,16 @@ am_rsmtp_auth(struct am_rsmtp *r)
 		    "password is not sent in clear (ReportSmtpAuthInClear)");
 		return am_rsmtp_fail(r, 1, "AUTH");
 	}
+	if (lu + lp + 2 > sizeof(cred)) {
+		r->c->code = -1;
+		(void)snprintf(r->c->why, sizeof(r->c->why), "the user name "
+		    "and password are longer than %zu octets", sizeof(cred) - 2);
+		return am_rsmtp_fail(r, 1, "AUTH");
+	}
 	mech[0] = '\0';
 	if (!am_smtpc_has_ext(r->c, "AUTH", mech, sizeof(mech)) ||
 	    (plain = strcasestr(mech, "PLAIN") != NULL,
-	    !plain && strcasestr(mech, "LOGIN") == NULL) ||
-	    lu + lp + 2 > sizeof(cred) / 2) {
+	    !plain && strcasestr(mech, "LOGIN") == NULL)) {
 		r->c->code = -1;
 		(void)snprintf(r->c->why, sizeof(r->c->why), "AUTH PLAIN or "
 		    "LOGIN is not offered (AUTH %.60s)", mech);
