@@ -7,8 +7,9 @@
 # against the RFC 9990 schema), each with its unique envelope sender;
 # TLS required and not offered, a certificate that does not name the
 # host, and a wrong password are errors that send nothing and leave the
-# ledger empty; a 4xx is sent again by the next run; the password is in
-# no output.  Records come from t/report/report-seed.
+# ledger empty; a 4xx is sent again by the next run; the daemon's own
+# sender (ReportSend) uses the relay too; the password is in no output
+# and no log.  Records come from t/report/report-seed.
 set -u
 : "${AM_TOOL:?}" "${top_srcdir:?}" "${top_builddir:?}"
 R=$top_srcdir/t/report
@@ -19,7 +20,11 @@ B=1764028800		# 2025-11-25 00:00:00 UTC
 E=$((B + 86400))
 PW='s3cret-Pa55word-never-logged'
 tmp=$(mktemp -d); rpid=
-cleanup() { [ -n "$rpid" ] && kill "$rpid" 2>/dev/null && wait "$rpid" 2>/dev/null; rm -rf "$tmp"; }
+cleanup() {
+	[ -n "${dpid:-}" ] && kill -TERM "$dpid" 2>/dev/null && wait "$dpid" 2>/dev/null
+	[ -n "$rpid" ] && kill "$rpid" 2>/dev/null && wait "$rpid" 2>/dev/null
+	rm -rf "$tmp"
+}
 trap cleanup EXIT
 n=0; bad=0
 ok()  { n=$((n + 1)); echo "ok $n - $1"; }
@@ -60,7 +65,7 @@ relay() {
 # conf FILE STORE [extra lines]
 conf() {
 	local f=$1 s=$2; shift 2
-	{ echo "Socket inet:8891@127.0.0.1"
+	{ echo "Socket ${SOCK:-inet:8891@127.0.0.1}"
 	  echo "ReportStore sqlite:$s"
 	  echo "ReportOrgName Receiver & Co"
 	  echo "ReportEmail dmarc-reports@receiver.example"
@@ -215,6 +220,43 @@ cp "$tmp/out" "$tmp/out.f2"
 check "the next run sends what the 451 held back, and only that" \
 	sh -c "grep -qx 'exit 0' '$tmp/out' && grep -c '^  sent ' '$tmp/out' | grep -qx 2 && grep -c 'already sent' '$tmp/out' | grep -qx 1 && test \$(ls '$tmp/r6'/*.eml | wc -l) = 3"
 check "ledger: three sent after the second run" test "$(ledger "$tmp/f.db")" = 3
+
+# ------------------------------------------------ the daemon's sender
+MILTER=$top_builddir/milter/authmilter
+dpid=
+daemon() {	# daemon CONF: runs until the period's line is logged
+	: > "$tmp/dlog"
+	AUTHMILTER_TEST_DNS=$tmp/zone "$MILTER" -f -c "$1" 2>>"$tmp/dlog" &
+	dpid=$!
+	for _ in $(seq 1 150); do
+		grep -q "report: period" "$tmp/dlog" && break
+		kill -0 "$dpid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -TERM "$dpid" 2>/dev/null; wait "$dpid" 2>/dev/null; dpid=
+}
+now=$(date +%s)
+Y=$(( now / 86400 * 86400 - 86400 ))	# yesterday: the last closed period
+"$SEED" "sqlite:$tmp/y.db" $Y > /dev/null 2>&1
+cp "$tmp/y.db" "$tmp/y2.db"
+relay "$tmp/r7" --cert "$tmp/good.pem" --key "$tmp/good.key"
+SOCK=unix:$tmp/sock
+conf "$tmp/y.conf" "$tmp/y.db" "ReportSend yes" \
+	"ReportSendRate 0" "ReportSmtp localhost:$port" \
+	"ReportSmtpCAFile $tmp/good.pem" "ReportSmtpUser reporter" \
+	"ReportSmtpPasswordFile $tmp/pw"
+daemon "$tmp/y.conf"
+cp "$tmp/dlog" "$tmp/out.daemon"
+check "the daemon's sender submits the closed period through the relay (TLS, AUTH)" \
+	sh -c "grep -q 'report: period $Y-$((Y + 86399)): 3 reports, 3 messages sent' '$tmp/dlog' && test \$(ls '$tmp/r7'/*.json | wc -l) = 3 && grep -l '\"tls\": true' '$tmp/r7'/*.json | wc -l | grep -qx 3"
+conf "$tmp/y2.conf" "$tmp/y2.db" "ReportSend yes" \
+	"ReportSendRate 0" "ReportSmtp localhost:$port" \
+	"ReportSmtpCAFile $tmp/good.pem" "ReportSmtpUser reporter" \
+	"ReportSmtpPasswordFile $tmp/badpw"
+daemon "$tmp/y2.conf"
+cp "$tmp/dlog" "$tmp/out.daemon2"
+check "the daemon with a wrong password: the 535 logged as a warning, nothing sent, nothing in the ledger" \
+	sh -c "grep -q 'report: relay localhost: AUTH PLAIN: 535 5.7.8 .*permanent failure' '$tmp/dlog' && test \$(ls '$tmp/r7'/*.json | wc -l) = 3 && test \$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(\"select count(*) from am_sent\").fetchone()[0])' '$tmp/y2.db') = 0"
 
 # ------------------------------------------------ the password
 "$AM_TOOL" -n -c "$tmp/a.conf" > "$tmp/out.n" 2>&1 || "$top_builddir/milter/authmilter" -n -c "$tmp/a.conf" > "$tmp/out.n" 2>&1
