@@ -30,6 +30,7 @@ struct am_agg {
 	struct am_report_meta		 meta;
 	struct am_report_run		 run;
 	struct am_report_smtp		 smtp;	/* ReportSmtp* */
+	struct am_sign_plan		 plan;	/* run.keys point into it */
 	struct am_tool_dns_args		 dnsargs;
 	struct am_dns			*dns;
 	int				 dns_broken;
@@ -61,14 +62,14 @@ am_agg_dns(void *ctx)
 static void
 am_agg_keys(struct am_agg *a, const struct am_config *cfg)
 {
-	struct am_sign_plan	 plan;
+	struct am_sign_plan	*plan = &a->plan;
 	size_t			 i, n;
 
-	n = am_config_sign_plan(cfg, a->conf.email, &plan);
+	n = am_config_sign_plan(cfg, a->conf.email, plan);
 	for (i = 0; i < n && i < AM_REPORT_SIGN_KEYS; i++) {
-		a->run.keys[i].domain = plan.sig[i].domain;
-		a->run.keys[i].selector = plan.sig[i].key->selector;
-		a->run.keys[i].pkey = plan.sig[i].key->pkey;
+		a->run.keys[i].domain = plan->sig[i].domain;
+		a->run.keys[i].selector = plan->sig[i].key->selector;
+		a->run.keys[i].pkey = plan->sig[i].key->pkey;
 	}
 	a->run.nkeys = i;
 }
