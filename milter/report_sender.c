@@ -16,6 +16,7 @@
 #include "dns.h"
 #include "report_out.h"
 #include "report_send.h"
+#include "report_smtp.h"
 #include "report_sender.h"
 #include "report_store.h"
 #include "snapshot.h"
@@ -36,6 +37,9 @@ static struct {
 	int64_t		 next_run;
 	struct am_dns	*dns;		/* the run's view */
 	unsigned	 rate;		/* ReportSendRate of the run */
+	am_report_submit_fn *next;	/* the relay or sendmail */
+	void		*next_ctx;
+	struct am_report_smtp smtp;	/* ReportSmtp* of the run */
 	struct timespec	 last;		/* the last submission */
 } am_rs = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
@@ -85,7 +89,8 @@ am_rs_submit(void *ctx, const char *sender, const char *to,
 			    "yet", to);
 	}
 	clock_gettime(CLOCK_REALTIME, &am_rs.last);
-	return am_report_sendmail(ctx, sender, to, msg, err);
+	(void)ctx;
+	return am_rs.next(am_rs.next_ctx, sender, to, msg, err);
 }
 
 static struct am_dns *
@@ -162,7 +167,11 @@ am_rs_period(const struct am_config *cfg, int64_t begin, int64_t end,
 	run.now = now;
 	run.send = 1;
 	run.submit = am_rs_submit;
-	run.submit_ctx = cfg->report.sendmail;
+	am_rs.next = am_report_submitter(&am_rs.smtp, cfg->report.sendmail,
+	    cfg->report.smtp, cfg->report.smtp_tls, cfg->report.smtp_cafile,
+	    cfg->report.smtp_user, cfg->report.smtp_password,
+	    cfg->report.smtp_auth_in_clear, cfg->report.smtp_timeout,
+	    &am_rs.next_ctx);
 	am_rs.rate = cfg->report.send_rate;
 	run.dns = am_rs_dns;
 	run.say = am_rs_say;

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,11 +23,14 @@
 #include "report_cmds.h"
 #include "report_out.h"
 #include "report_send.h"
+#include "report_smtp.h"
 
 struct am_agg {
 	struct am_report_conf		 conf;
 	struct am_report_meta		 meta;
 	struct am_report_run		 run;
+	struct am_report_smtp		 smtp;	/* ReportSmtp* */
+	struct am_sign_plan		 plan;	/* run.keys point into it */
 	struct am_tool_dns_args		 dnsargs;
 	struct am_dns			*dns;
 	int				 dns_broken;
@@ -58,14 +62,14 @@ am_agg_dns(void *ctx)
 static void
 am_agg_keys(struct am_agg *a, const struct am_config *cfg)
 {
-	struct am_sign_plan	 plan;
+	struct am_sign_plan	*plan = &a->plan;
 	size_t			 i, n;
 
-	n = am_config_sign_plan(cfg, a->conf.email, &plan);
+	n = am_config_sign_plan(cfg, a->conf.email, plan);
 	for (i = 0; i < n && i < AM_REPORT_SIGN_KEYS; i++) {
-		a->run.keys[i].domain = plan.sig[i].domain;
-		a->run.keys[i].selector = plan.sig[i].key->selector;
-		a->run.keys[i].pkey = plan.sig[i].key->pkey;
+		a->run.keys[i].domain = plan->sig[i].domain;
+		a->run.keys[i].selector = plan->sig[i].key->selector;
+		a->run.keys[i].pkey = plan->sig[i].key->pkey;
 	}
 	a->run.nkeys = i;
 }
@@ -135,6 +139,10 @@ am_report_cmd_aggregate(int argc, char **argv)
 	}
 	if (am_report_conf_load(cfg, &a.conf, &conf) != 0)
 		return AM_TOOL_EXIT_USAGE;
+	/* A relay or sendmail that goes away mid-message is an error of
+	 * that message, not the end of the run. */
+	if (a.run.send)
+		(void)signal(SIGPIPE, SIG_IGN);
 	if (a.conf.email[0] == '\0' || a.conf.receiver[0] == '\0') {
 		am_tool_errx("%s: ReportEmail (user@domain) is not set", cfg);
 		am_config_unref(&conf);
@@ -148,8 +156,11 @@ am_report_cmd_aggregate(int argc, char **argv)
 	a.meta.cap = a.conf.max_size;
 	a.run.meta = &a.meta;
 	a.run.now = (int64_t)time(NULL);
-	a.run.submit = am_report_sendmail;
-	a.run.submit_ctx = a.conf.sendmail;
+	a.run.submit = am_report_submitter(&a.smtp, a.conf.sendmail,
+	    conf->report.smtp, conf->report.smtp_tls, conf->report.smtp_cafile,
+	    conf->report.smtp_user, conf->report.smtp_password,
+	    conf->report.smtp_auth_in_clear, conf->report.smtp_timeout,
+	    &a.run.submit_ctx);
 	a.run.dns = am_agg_dns;
 	a.run.dns_ctx = &a;
 	a.run.say = am_agg_say;

@@ -205,6 +205,10 @@ struct am_config_daemon {
 /* DMARC reports (opts_report.c). */
 #define AM_CONFIG_REPORT_STORE		"sqlite:/var/lib/authmilter/reports.db"
 #define AM_CONFIG_REPORT_JOURNAL	"/var/lib/authmilter/reports.journal"
+/* ReportSmtpTLS, in lib/report's enum am_report_smtp_tls order. */
+#define AM_CONFIG_SMTP_TLS_NONE		0
+#define AM_CONFIG_SMTP_TLS_STARTTLS	1
+#define AM_CONFIG_SMTP_TLS_REQUIRE	2
 struct am_config_report {
 	char			*store;		/* ReportStore: sqlite:PATH
 						 * (absolute) or
@@ -224,6 +228,18 @@ struct am_config_report {
 						 * a day in all, 0: none */
 	unsigned		 suppress_days;	/* ReportSuppressDays */
 	char			*sendmail;	/* ReportSendmail */
+	char			*smtp;		/* ReportSmtp host[:port];
+						 * NULL: ReportSendmail */
+	int			 smtp_tls;	/* ReportSmtpTLS: AM_CONFIG_
+						 * SMTP_TLS_* */
+	char			*smtp_cafile;	/* ReportSmtpCAFile; NULL:
+						 * the system's CAs */
+	char			*smtp_user;	/* ReportSmtpUser */
+	char			*smtp_password_file; /* ReportSmtpPasswordFile */
+	char			 smtp_password[512]; /* its first line, read
+						 * at load; never shown */
+	int			 smtp_auth_in_clear; /* ReportSmtpAuthInClear */
+	unsigned		 smtp_timeout;	/* ReportSmtpTimeout, s */
 	size_t			 max_size;	/* ReportMaxSize, octets */
 	char			*journal;	/* ReportJournal (always set) */
 	unsigned		 queue_size;	/* ReportQueueSize, records */

@@ -1,7 +1,8 @@
 /*
  * opts_report - DMARC reports (RFC 9990 aggregate, RFC 9991 failure):
  * where report records are kept, who the reports come from, how often
- * they are built and whether the daemon records and sends them; and
+ * they are built and whether the daemon records and sends them;
+ * how they are submitted (ReportSendmail, or ReportSmtp* for a relay);
  * OpenDMARC's names with the same meaning (FailureReports,
  * FailureReportsSentBy, FailureReportsBcc, FailureReportsOnNone).
  * ReportMailbox and ReportCaptureMaxSize: the daemon's capture of
@@ -12,6 +13,9 @@
  * man/authmilter.conf.5 (REPORTS) documents each row.
  */
 
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,11 +25,13 @@
 #include "config_impl.h"
 #include "domain.h"
 #include "mem.h"
+#include "smtpc.h"
 
 #define OFF(f)	offsetof(struct am_config, f)
 
 static am_cfg_check_fn am_cfg_rep_store, am_cfg_rep_email,
-    am_cfg_rep_interval, am_cfg_rep_failure, am_cfg_rep_addrs;
+    am_cfg_rep_interval, am_cfg_rep_failure, am_cfg_rep_addrs,
+    am_cfg_rep_smtp, am_cfg_rep_smtp_tls;
 static am_cfg_whole_fn am_cfg_rep_check;
 
 static const struct am_cfg_opt am_cfg_report_opts[] = {
@@ -51,6 +57,21 @@ static const struct am_cfg_opt am_cfg_report_opts[] = {
 	    OFF(report.suppress_days), "30", 1, 3650),
 	AM_CFG_ROW("ReportSendmail", AM_CFG_STR, OFF(report.sendmail),
 	    "/usr/sbin/sendmail", am_cfg_check_path),
+	AM_CFG_ROW("ReportSmtp", AM_CFG_STR, OFF(report.smtp), NULL,
+	    am_cfg_rep_smtp),
+	{ .name = "ReportSmtpTLS", .type = AM_CFG_FN,
+	    .off = OFF(report.smtp_tls), .def = "require",
+	    .check = am_cfg_rep_smtp_tls },
+	AM_CFG_ROW("ReportSmtpCAFile", AM_CFG_STR, OFF(report.smtp_cafile),
+	    NULL, am_cfg_check_path),
+	AM_CFG_ROW("ReportSmtpUser", AM_CFG_STR, OFF(report.smtp_user), NULL,
+	    am_cfg_check_nonempty),
+	AM_CFG_ROW("ReportSmtpPasswordFile", AM_CFG_STR,
+	    OFF(report.smtp_password_file), NULL, am_cfg_check_path),
+	AM_CFG_ROW("ReportSmtpAuthInClear", AM_CFG_BOOL,
+	    OFF(report.smtp_auth_in_clear), "no", NULL),
+	AM_CFG_NUM("ReportSmtpTimeout", AM_CFG_UINT, OFF(report.smtp_timeout),
+	    "60", 5, 600),
 	AM_CFG_NUM("ReportMaxSize", AM_CFG_SIZE, OFF(report.max_size),
 	    "10485760", 1024, 1073741824),
 	AM_CFG_ROW("ReportJournal", AM_CFG_STR, OFF(report.journal), NULL,
@@ -150,6 +171,36 @@ am_cfg_rep_addrs(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
 	return r;
 }
 
+/* host, host:port, [address]:port: checked here, resolved when
+ * sending. */
+static int
+am_cfg_rep_smtp(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
+    void *field, const char *v)
+{
+	char		 host[256];
+	unsigned	 port;
+
+	(void)field;
+	if (am_smtpc_split(v, host, sizeof(host), &port, 587) != 0)
+		return am_cfg_bad(c, o, v, "HOST[:PORT]");
+	return 0;
+}
+
+static int
+am_cfg_rep_smtp_tls(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
+    void *field, const char *v)
+{
+	if (strcasecmp(v, "none") == 0)
+		*(int *)field = AM_CONFIG_SMTP_TLS_NONE;
+	else if (strcasecmp(v, "starttls") == 0)
+		*(int *)field = AM_CONFIG_SMTP_TLS_STARTTLS;
+	else if (strcasecmp(v, "require") == 0)
+		*(int *)field = AM_CONFIG_SMTP_TLS_REQUIRE;
+	else
+		return am_cfg_bad(c, o, v, "none, starttls or require");
+	return 0;
+}
+
 static int
 am_cfg_rep_interval(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
     void *field, const char *v)
@@ -189,6 +240,64 @@ am_cfg_rep_failure(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
 	return am_cfg_bad(c, o, v, "yes or no");
 }
 
+/* ReportSmtpPasswordFile: its first line, without the line end, into
+ * smtp_password (the text is never shown; the file should be
+ * readable by root only). */
+static void
+am_cfg_rep_password(struct am_cfg_ctx *c, struct am_config_report *r)
+{
+	const char	*file;
+	unsigned	 line;
+	struct stat	 sb;
+	FILE		*fp;
+	size_t		 n;
+
+	am_cfg_where(c, "ReportSmtpPasswordFile", &file, &line);
+	if ((fp = fopen(r->smtp_password_file, "r")) == NULL) {
+		am_diag_error(c->diag, file, line, "ReportSmtpPasswordFile "
+		    "%s: %s", r->smtp_password_file, strerror(errno));
+		return;
+	}
+	if (fstat(fileno(fp), &sb) == 0 && (sb.st_mode & S_IROTH))
+		am_diag_warn(c->diag, file, line, "ReportSmtpPasswordFile %s "
+		    "is readable by everyone (chmod 600)",
+		    r->smtp_password_file);
+	if (fgets(r->smtp_password, sizeof(r->smtp_password), fp) == NULL)
+		r->smtp_password[0] = '\0';
+	(void)fclose(fp);
+	n = strcspn(r->smtp_password, "\r\n");
+	if (r->smtp_password[n] == '\0' && n == sizeof(r->smtp_password) - 1)
+		n = 0;	/* longer than the buffer: refused below */
+	r->smtp_password[n] = '\0';
+	if (n == 0)
+		am_diag_error(c->diag, file, line, "ReportSmtpPasswordFile %s: "
+		    "no password on its first line (or longer than %zu "
+		    "octets)", r->smtp_password_file,
+		    sizeof(r->smtp_password) - 2);
+}
+
+/* ReportSmtpUser and ReportSmtpPasswordFile go together. */
+static void
+am_cfg_rep_smtp_check(struct am_cfg_ctx *c, struct am_config_report *r)
+{
+	const char	*file;
+	unsigned	 line;
+
+	int		 user = am_cfg_is_set(c, "ReportSmtpUser"),
+			 pw = am_cfg_is_set(c, "ReportSmtpPasswordFile");
+
+	if (user != pw && c->diag->errors == 0) {	/* not after a bad line */
+		am_cfg_where(c, user ? "ReportSmtpUser" :
+		    "ReportSmtpPasswordFile", &file, &line);
+		am_diag_error(c->diag, file, line, "ReportSmtpUser and "
+		    "ReportSmtpPasswordFile are set together (AUTH needs "
+		    "both)");
+		return;
+	}
+	if (r->smtp_password_file != NULL && r->smtp_user != NULL)
+		am_cfg_rep_password(c, r);
+}
+
 /*
  * Whole-part check: ReportRecord not set means "record when ReportEmail
  * is set"; ReportSend needs ReportEmail (the reports' From) and
@@ -220,6 +329,7 @@ am_cfg_rep_check(struct am_cfg_ctx *c)
 		am_cfg_setstr(&r->journal, j);
 		am_cfg_set_shown(c->cfg, "ReportJournal", j);
 	}
+	am_cfg_rep_smtp_check(c, r);
 	if (r->send && r->email == NULL) {
 		am_cfg_where(c, "ReportSend", &file, &line);
 		am_diag_error(c->diag, file, line, "ReportSend yes needs "

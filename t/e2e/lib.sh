@@ -349,6 +349,8 @@ stop_milter() {
 # start_postfix [PORT:SOCKET]... - a private Postfix instance with one
 # SMTP listener on 127.0.0.1:PORT per argument, each sending mail through
 # the milter at unix:SOCKET; delivery by a pipe into $W/out/QUEUEID.eml.
+# POSTFIX_MAIN_EXTRA and POSTFIX_MASTER_EXTRA, when set, are appended to
+# main.cf and master.cf (e.g. pickup for the sendmail command, TLS).
 POSTFIX_UP=0
 start_postfix() {
 	local etc=$W/postfix/etc spool=$W/postfix/spool a port sock _
@@ -401,6 +403,7 @@ milter_connect_timeout = 10s
 milter_command_timeout = 10s
 milter_content_timeout = 30s
 EOF
+	[ -z "${POSTFIX_MAIN_EXTRA:-}" ] || printf '%s\n' "$POSTFIX_MAIN_EXTRA" >>"$etc/main.cf"
 	: >"$etc/master.cf"
 	for a in "$@"; do
 		port=${a%%:*}
@@ -429,6 +432,7 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 capture   unix  -       n       n       -       -       pipe
   user=nobody argv=$W/bin/capture $W/out \${queue_id}
 EOF
+	[ -z "${POSTFIX_MASTER_EXTRA:-}" ] || printf '%s\n' "$POSTFIX_MASTER_EXTRA" >>"$etc/master.cf"
 	timeout 30 postfix -c "$etc" check >>"$W/log/postfix.log" 2>&1 || return 1
 	timeout 30 postfix -c "$etc" start >>"$W/log/postfix.log" 2>&1 || return 1
 	POSTFIX_UP=1

@@ -284,6 +284,16 @@ static const struct {
 	{ "ReportDestinationLimit", "", "0", "100001", 0 },
 	{ "ReportDailyLimit", "", "500", "100000001", 0 },
 	{ "ReportSuppressDays", "", "7", "0", 0 },
+	{ "ReportSmtp", "", "smtp.example.net:587", "smtp.example.net:0", 0 },
+	{ "ReportSmtpTLS", "", "starttls", "maybe", 0 },
+	{ "ReportSmtpCAFile", "", "/etc/ssl/certs/ca-certificates.crt", NULL,
+	  0 },
+	{ "ReportSmtpUser", "ReportSmtpPasswordFile ./smtp.pw\n", "reporter",
+	  "", 0 },
+	{ "ReportSmtpPasswordFile", "ReportSmtpUser reporter\n", "./smtp.pw",
+	  "./no-such.pw", 0 },
+	{ "ReportSmtpAuthInClear", "", "yes", "x", 0 },
+	{ "ReportSmtpTimeout", "", "30", "4", 0 },
 	{ "ReportMaxSize", "", "1048576", "1023", 0 },
 	{ "ReportJournal", "", "/var/spool/am/reports.journal", NULL, 0 },
 	{ "ReportQueueSize", "", "100000", "15", 0 },
@@ -1001,6 +1011,7 @@ main(void)
 	    "example.com:ed:./ed.pem\nrsa example.com:rsa:./rsa.pem\n"
 	    "ed example.com:ed:./ed.pem\n", 0644);
 	write_file("SigningTable", "*@example.com dual\n", 0644);
+	write_file("smtp.pw", "not-shown\n", 0600);
 	test_debian();
 	test_every_option();
 	test_values();
