@@ -44,7 +44,9 @@ has "state file: the current key imported as active" "^example\.net rsa rsa2026 
 has "state file: the new key pending" "^example\.net rsa rsa2027 pending $N $tmp/keys/rsa2027\.private$"
 st 1 "rotate again while one is pending: refused" K rotate -t "$kt" -d example.net -s rsa2028 --now $N
 st 0 "status" K status -t "$kt" --zone "$tmp/z1.zone" --now $N
-has "status: pending, publish its record" '^example\.net rsa rsa2027 pending 0d publish its record$'
+has "status: pending, publish the record (the one rotate printed)" '^example\.net rsa rsa2027 pending 0d publish the record: rsa2027\._domainkey\.example\.net\. IN TXT \( "v=DKIM1; k=rsa; " "p=MII'
+st 1 "retire with the new record absent: refused" \
+	K retire -t "$kt" -d example.net -s rsa2026 --zone "$tmp/z1.zone" --now $N
 st 1 "activate before the record is published: refused" \
 	K activate -t "$kt" -d example.net --zone "$tmp/z1.zone" --now $N
 has "activate: says why" 'not seen .*NXDOMAIN'
@@ -57,8 +59,12 @@ st 1 "activate with a record that does not match the key: refused" \
 
 { cat "$tmp/z1.zone"; cat "$tmp/keys/rsa2027.txt"; } > "$tmp/z2.zone"
 st 0 "status once published" K status -t "$kt" --zone "$tmp/z2.zone" --now $N
-has "status: record seen" 'rsa2027 pending 0d record seen: keys activate'
-st 0 "activate once published" K activate -t "$kt" -d example.net --zone "$tmp/z2.zone" --now $((N + 60))
+has "status: record seen" 'rsa2027 pending 0d record seen at every authoritative server: the daemon signs with it'
+st 1 "retire a key that is not active: refused" K retire -t "$kt" -d example.net -s rsa2027 --zone "$tmp/z2.zone" --now $((N + 60))
+st 0 "retire the old key once the new record is published" K retire -t "$kt" -d example.net -s rsa2026 --zone "$tmp/z2.zone" --now $((N + 60))
+has "retire: the new key is active, the old one retiring" '^rsa2027\._domainkey\.example\.net is active; rsa2026 is retiring\.$'
+st 0 "retire again: it is retiring already" K retire -t "$kt" -d example.net -s rsa2026 --now $((N + 60))
+has "  and says until when" 'retiring already .* revoke after 2025-12-13 '
 cp "$kt" "$tmp/out"
 has "the KeyTable line now names the new key (same key name)" "^demo example\.net:rsa2027:$tmp/keys/rsa2027\.private$"
 cp "$kt.state" "$tmp/out"
@@ -76,7 +82,7 @@ done
 st 1 "revoke inside the grace period: refused" \
 	K revoke -t "$kt" -d example.net -s rsa2026 --now $((N + 2 * DAY))
 st 0 "status: days of grace left" K status -t "$kt" --now $((N + 2 * DAY))
-has "status: retiring, keep its record" 'rsa2026 retiring 1d keep its record 6 more day'
+has "status: retiring until the grace ends" 'rsa2026 retiring 1d retiring until 2025-12-13, then revoke$'
 st 0 "revoke after the grace period" K revoke -t "$kt" -d example.net -s rsa2026 --now $((N + 8 * DAY))
 has "revoke: prints the empty p= record" '^rsa2026\._domainkey\.example\.net\. IN TXT "v=DKIM1; p="$'
 st 1 "delete an active key: refused" K delete -t "$kt" -d example.net -s rsa2027 --now $((N + 9 * DAY))
