@@ -9,16 +9,13 @@
 
 #include "audit.h"
 #include "daemon.h"
-#include "keystate.h"
 #include "mem.h"
-#include "pkey.h"
 #include "selfcheck.h"
 #include "signdomains.h"
 #include "snapshot.h"
 
 #define AM_SC_MAXKEYS	64
 #define AM_SC_POLL_S	1	/* how often a new snapshot is looked for */
-#define AM_SC_GRACE_S	(7 * 86400)	/* keys revoke's default grace */
 
 static struct {
 	pthread_mutex_t	 lock;
@@ -132,88 +129,6 @@ am_sc_log(const struct am_log *log, const struct am_audit *a,
 	return fresh;
 }
 
-/* Logs line (a printf result) once per snapshot. */
-static void
-am_sc_once(const struct am_log *log, enum am_log_level level,
-    struct am_sc_seen *seen, const char *line)
-{
-	if (am_sc_seen_add(seen, line, strlen(line)))
-		am_log(log, level, "%s", line);
-}
-
-/* A pending key: is its record published and matching? */
-static int
-am_sc_key_seen(const struct am_config *cfg,
-    const struct am_keystate_entry *e)
-{
-	struct am_audit		 a;
-	struct am_audit_key	 k = { e->selector, NULL };
-	struct am_err		 err;
-	size_t			 i;
-	int			 type, ok = 0;
-
-	if (am_pkey_load_file(e->keyfile, &k.pkey, &err) == -1)
-		return 0;
-	am_audit_init(&a);
-	am_audit_dkim_key(cfg->dns.resolver, e->domain, &k, &type, &a);
-	for (i = 0; i < a.n; i++)
-		if (strcmp(a.f[i].check, "dkim.match") == 0)
-			ok = a.f[i].severity == AM_AUDIT_PASS;
-	ok = ok && !am_audit_failed(&a);
-	am_audit_release(&a);
-	EVP_PKEY_free(k.pkey);
-	return ok;
-}
-
-/*
- * The key rotation state beside the KeyTable (keystate.h), when there
- * is one: a pending key whose record is now seen, and a retiring key
- * past the grace period, are each told once.  The daemon never changes
- * the KeyTable itself: `authmilter-tool keys activate` does.
- */
-static void
-am_sc_rotation(const struct am_config *cfg, const struct am_log *log,
-    struct am_sc_seen *seen)
-{
-	struct am_keystate_file	 st;
-	struct am_err		 err;
-	const char		*kt = cfg->dkim.keytable;
-	char			 path[2048], line[1024];
-	time_t			 now = time(NULL);
-	size_t			 i;
-
-	if (kt == NULL)
-		return;
-	if (strncmp(kt, "file:", 5) == 0)
-		kt += 5;
-	if (kt[0] != '/' || (size_t)snprintf(path, sizeof(path), "%s.state",
-	    kt) >= sizeof(path) || am_keystate_load(path, &st, &err) == -1)
-		return;
-	for (i = 0; i < st.n && !am_sc_quitting(); i++) {
-		const struct am_keystate_entry *e = &st.e[i];
-
-		line[0] = '\0';
-		if (e->state == AM_KEYSTATE_PENDING && am_sc_key_seen(cfg, e))
-			(void)snprintf(line, sizeof(line), "key rotation: the "
-			    "record of pending key %s._domainkey.%s (%s) is "
-			    "published and matches -- next: authmilter-tool "
-			    "keys activate -t %s -d %s -a %s, then reload",
-			    e->selector, e->domain, e->alg, kt, e->domain,
-			    e->alg);
-		else if (e->state == AM_KEYSTATE_RETIRING &&
-		    (uint64_t)now >= e->since + AM_SC_GRACE_S)
-			(void)snprintf(line, sizeof(line), "key rotation: %s."
-			    "_domainkey.%s (%s) has been retiring for %llu "
-			    "days -- next: authmilter-tool keys revoke -t %s -d "
-			    "%s -a %s -s %s", e->selector, e->domain, e->alg,
-			    (unsigned long long)((uint64_t)now - e->since) /
-			    86400, kt, e->domain, e->alg, e->selector);
-		if (line[0] != '\0')
-			am_sc_once(log, AM_LOG_WARN, seen, line);
-	}
-	am_keystate_release(&st);
-}
-
 /* One self-audit of cfg. */
 static void
 am_sc_run(const struct am_config *cfg, struct am_sc_seen *seen)
@@ -247,7 +162,6 @@ am_sc_run(const struct am_config *cfg, struct am_sc_seen *seen)
 	}
 	am_audit_release(&a);
 	am_signdomains_free(&domains, &n);
-	am_sc_rotation(cfg, &log, seen);
 }
 
 static void *
