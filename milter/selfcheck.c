@@ -9,6 +9,7 @@
 
 #include "audit.h"
 #include "daemon.h"
+#include "engine_metrics.h"
 #include "mem.h"
 #include "selfcheck.h"
 #include "signdomains.h"
@@ -24,6 +25,86 @@ static struct {
 	int		 started;
 	pthread_t	 th;
 } am_sc = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0 };
+
+/* The last complete audit's findings that are not PASS, counted by
+ * check, severity and domain, for the metrics endpoint. */
+struct am_sc_count {
+	char		*check, *domain;
+	enum am_audit_severity	 sev;
+	unsigned	 n;
+};
+static struct {
+	pthread_mutex_t		 lock;
+	struct am_sc_count	*c;
+	size_t			 n;
+} am_sc_found = { PTHREAD_MUTEX_INITIALIZER, NULL, 0 };
+
+static void
+am_sc_found_free(struct am_sc_count *c, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		free(c[i].check);
+		free(c[i].domain);
+	}
+	free(c);
+}
+
+/* Replaces the counts with a's. */
+static void
+am_sc_found_set(const struct am_audit *a)
+{
+	struct am_sc_count	*c = NULL, *old;
+	size_t			 i, j, n = 0, oldn;
+
+	for (i = 0; i < a->n; i++) {
+		if (a->f[i].severity == AM_AUDIT_PASS)
+			continue;
+		for (j = 0; j < n; j++)
+			if (c[j].sev == a->f[i].severity &&
+			    strcmp(c[j].check, a->f[i].check) == 0 &&
+			    strcmp(c[j].domain, a->f[i].domain) == 0)
+				break;
+		if (j == n) {
+			c = am_realloc(c, (n + 1) * sizeof(*c));
+			c[n].check = am_strdup(a->f[i].check);
+			c[n].domain = am_strdup(a->f[i].domain);
+			c[n].sev = a->f[i].severity;
+			c[n++].n = 0;
+		}
+		c[j].n++;
+	}
+	pthread_mutex_lock(&am_sc_found.lock);
+	old = am_sc_found.c;
+	oldn = am_sc_found.n;
+	am_sc_found.c = c;
+	am_sc_found.n = n;
+	pthread_mutex_unlock(&am_sc_found.lock);
+	am_sc_found_free(old, oldn);
+}
+
+void
+am_selfcheck_metrics(struct am_buf *out)
+{
+	size_t	 i;
+
+	(void)am_buf_appends(out, "# HELP authmilter_selfcheck_findings "
+	    "Findings of the last self-check that are not PASS, by check, "
+	    "severity and domain.\n# TYPE authmilter_selfcheck_findings "
+	    "gauge\n");
+	pthread_mutex_lock(&am_sc_found.lock);
+	for (i = 0; i < am_sc_found.n; i++) {
+		(void)am_buf_appends(out, "authmilter_selfcheck_findings{"
+		    "check=\"");
+		am_engine_metrics_label(out, am_sc_found.c[i].check);
+		(void)am_buf_printf(out, "\",severity=\"%s\",domain=\"",
+		    am_sc_found.c[i].sev == AM_AUDIT_FAIL ? "FAIL" : "WARN");
+		am_engine_metrics_label(out, am_sc_found.c[i].domain);
+		(void)am_buf_printf(out, "\"} %u\n", am_sc_found.c[i].n);
+	}
+	pthread_mutex_unlock(&am_sc_found.lock);
+}
 
 /* The finding lines logged for the snapshot being watched. */
 struct am_sc_seen {
@@ -154,6 +235,7 @@ am_sc_run(const struct am_config *cfg, struct am_sc_seen *seen)
 		am_sc_domain(cfg, domains[i], &a);
 	if (i == n) {
 		fresh = am_sc_log(&log, &a, seen);
+		am_sc_found_set(&a);
 		am_log(&log, AM_LOG_INFO, "%zu domain(s): %zu PASS, %zu WARN, "
 		    "%zu FAIL (%zu not logged before)", n,
 		    am_audit_count(&a, AM_AUDIT_PASS),

@@ -26,9 +26,15 @@
  * Thread safety: start and stop from the main thread only.
  */
 
+#include "buf.h"
+
 /* Starts the thread; logs (and carries on) when it cannot. */
 void	am_selfcheck_start(void);
 /* Stops it (bounded wait, see above). */
 void	am_selfcheck_stop(void);
+/* The metrics endpoint's authmilter_selfcheck_findings{check,severity,
+ * domain}: the last complete self-check's findings that are not PASS,
+ * counted (none before the first one ends).  Any thread. */
+void	am_selfcheck_metrics(struct am_buf *out);
 
 #endif /* AM_SELFCHECK_H */
