@@ -5,7 +5,8 @@
 # python check in metrics.py), and the counts against a known set of
 # messages sent with the wire client (bench-milter --print): one signed,
 # DKIM pass, DKIM fail, SPF pass/fail/none, DMARC pass/fail/none, one
-# passed through; reloads; the keys' age.  DNS answers from a zone file
+# passed through; reloads; the keys' age; the key rotation states and
+# the self-check's findings.  DNS answers from a zone file
 # (AUTHMILTER_TEST_DNS).  Loopback only; every process started is
 # stopped.  TAP.
 set -u
