@@ -264,12 +264,15 @@ am_keys_rotate(const struct am_keys_args *a, struct am_keystate_file *st)
 	e.since = a->now;
 	am_keystate_add(st, &e);
 	printf("# Next: publish the DNS TXT record above at every "
-	    "authoritative server of the zone\n# (the KeyTable and "
-	    "SigningTable lines above are not needed: the line naming"
-	    "\n# the current key is repointed when the new one becomes active).\n"
-	    "# The daemon (KeyWatch) signs with it once it sees the record at "
-	    "all of them;\n# without the daemon: authmilter-tool keys retire "
-	    "-t %s -d %s -a %s\n", a->keytable, a->domain, a->alg);
+	    "authoritative server of the zone\n"
+	    "# (the KeyTable and SigningTable lines above are not needed: "
+	    "the line naming\n"
+	    "# the current key is repointed when the new one becomes "
+	    "active).\n"
+	    "# The daemon (KeyWatch) signs with it once it sees the record "
+	    "at all of them;\n"
+	    "# without the daemon: authmilter-tool keys retire -t %s -d %s "
+	    "-a %s\n", a->keytable, a->domain, a->alg);
 	return AM_TOOL_EXIT_OK;
 }
 
