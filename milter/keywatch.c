@@ -200,8 +200,12 @@ am_kw_thread(void *arg)
 			log.fn = am_syslog_fn;
 			log.ctx = &dest;
 			log.prefix = "key-watch";
-			if (am_kw_run(cfg, &log) && am_kw.reload != NULL)
-				am_kw.reload(am_kw.arg);
+			if (am_kw_run(cfg, &log)) {
+				pthread_mutex_lock(&am_kw.lock);
+				if (am_kw.reload != NULL && !am_kw.quit)
+					am_kw.reload(am_kw.arg);
+				pthread_mutex_unlock(&am_kw.lock);
+			}
 			next = time(NULL) + (time_t)cfg->daemon.keywatch_interval;
 		}
 		am_config_unref(&cfg);
@@ -238,6 +242,7 @@ am_keywatch_stop(void)
 		return;
 	pthread_mutex_lock(&am_kw.lock);
 	am_kw.quit = 1;
+	am_kw.reload = NULL;	/* a thread left behind never pokes it */
 	pthread_cond_signal(&am_kw.cond);
 	pthread_mutex_unlock(&am_kw.lock);
 	for (i = 0; i < 20; i++) {
