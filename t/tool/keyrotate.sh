@@ -141,6 +141,14 @@ if [ -x "$milter" ] && [ -x "$client" ]; then
 	has "state file: and the old one retiring" '^example\.net rsa rsa2026 retiring '
 	sign
 	has "daemon: signs with the new key, with no command run" 's=rsa2027;'
+	# the old key retiring for longer than KeyRetireDays (7): told once
+	sed -i 's/^\(example\.net rsa rsa2026 retiring\) [0-9]*/\1 1000000000/' "$d/KeyTable.state"
+	for i in $(seq 1 60); do grep -q 'revoke now' "$d/log" && break; sleep 0.05; done
+	cp "$d/log" "$tmp/out"
+	has "key watch: a key retiring past KeyRetireDays: revoke now" \
+		'warning: key-watch: revoke now: publish rsa2026\._domainkey\.example\.net TXT "v=DKIM1; p=" \(retiring since 2001-09-09 01:46 UTC, KeyRetireDays 7\), then: authmilter-tool keys revoke'
+	sleep 1.2
+	[ "$(grep -c 'revoke now' "$d/log")" = 1 ] && ok "  logged once" || nok "  logged once"
 	kill -TERM "$pid"; wait "$pid" 2>/dev/null; pid=
 else
 	n=$((n + 1)); echo "ok $n - daemon # SKIP not built"
