@@ -3,6 +3,8 @@
  * daemon (see keyrotate.h)
  */
 
+#include <sys/socket.h>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
@@ -339,6 +341,39 @@ am_kr_apex(struct am_dns *r, const char *name, struct am_keyrotate_seen *out)
 	return -1;
 }
 
+/*
+ * Can this host reach addr at all?  A UDP connect() sends nothing; it
+ * fails at once with no route (an IPv6 address seen from a host with
+ * IPv4 only).  Such an address is skipped, not waited for.
+ */
+static int
+am_kr_routable(int family, const unsigned char *addr)
+{
+	struct sockaddr_storage	 ss;
+	struct sockaddr_in	*sin = (struct sockaddr_in *)(void *)&ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)(void *)&ss;
+	socklen_t		 len;
+	int			 fd, rc;
+
+	memset(&ss, 0, sizeof(ss));
+	if (family == AF_INET) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(53);
+		memcpy(&sin->sin_addr, addr, 4);
+		len = sizeof(*sin);
+	} else {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(53);
+		memcpy(&sin6->sin6_addr, addr, 16);
+		len = sizeof(*sin6);
+	}
+	if ((fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return 0;
+	rc = connect(fd, (struct sockaddr *)&ss, len);
+	(void)close(fd);
+	return rc == 0;
+}
+
 /* Each NS name's addresses, one entry each (the first address of a
  * name fills the name's own entry). */
 static void
@@ -365,6 +400,13 @@ am_kr_addrs(struct am_dns *r, unsigned port, struct am_keyrotate_seen *out)
 				(void)snprintf(srv[n].addr,
 				    sizeof(srv[n].addr), t == 0 ? "%s@%u" :
 				    "[%s]@%u", ip, port);
+				if (!am_kr_routable(t == 0 ? AF_INET :
+				    AF_INET6, res.rr[j].addr)) {
+					srv[n].skipped = 1;
+					(void)snprintf(srv[n].why,
+					    sizeof(srv[n].why), "no route "
+					    "from here (skipped)");
+				}
 				n++;
 			}
 			am_dns_result_release(&res);
@@ -388,7 +430,7 @@ am_keyrotate_check(struct am_dns *resolver, int local,
 	struct am_dns	*d;
 	struct am_err	 err;
 	char		 name[512];
-	size_t		 i, bad = 0;
+	size_t		 i, bad = 0, good = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (local) {
@@ -404,7 +446,8 @@ am_keyrotate_check(struct am_dns *resolver, int local,
 			return 0;
 		am_kr_addrs(resolver, port, out);
 		for (i = 0; i < out->n; i++) {
-			if (out->srv[i].addr[0] == '\0')
+			if (out->srv[i].addr[0] == '\0' ||
+			    out->srv[i].skipped)
 				continue;
 			if ((d = am_dns_direct_new(out->srv[i].addr,
 			    timeout_ms, 1, &err)) == NULL) {
@@ -418,12 +461,14 @@ am_keyrotate_check(struct am_dns *resolver, int local,
 		}
 	}
 	for (i = 0; i < out->n; i++)
-		if (!out->srv[i].ok)
+		if (out->srv[i].ok)
+			good++;
+		else if (!out->srv[i].skipped)
 			bad++;
-	out->all = out->n > 0 && bad == 0;
+	out->all = good > 0 && bad == 0;
 	if (!out->all && out->why[0] == '\0') {
 		for (i = 0; i < out->n; i++)
-			if (!out->srv[i].ok) {
+			if (!out->srv[i].ok && !out->srv[i].skipped) {
 				(void)snprintf(out->why, sizeof(out->why),
 				    "%s%s%s: %s", out->srv[i].name,
 				    out->srv[i].addr[0] ? " " : "",

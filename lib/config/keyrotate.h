@@ -56,6 +56,7 @@ struct am_keyrotate_srv {
 	char	 name[256];		/* the NS name */
 	char	 addr[64];		/* "IP@PORT" asked */
 	int	 ok;			/* a matching record */
+	int	 skipped;		/* no route to addr from here */
 	char	 why[160];		/* else what it said */
 };
 struct am_keyrotate_seen {
