@@ -47,10 +47,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "audit.h"
 #include "keyrotate.h"
 #include "keystate.h"
-#include "pkey.h"
 #include "tool.h"
 
 #define AM_KEYS_GRACE_DAYS	7
