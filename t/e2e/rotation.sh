@@ -18,6 +18,7 @@
 #   revoke   `keys revoke` (--force: inside the grace period) prints the
 #            empty-p= record; published at both servers, the mail signed
 #            with A now fails dkimpy, the mail signed with B still passes
+#   delete   `keys delete` removes A's private key
 # Env: top_builddir, AM_TOOL, KEEP=1.  Needs root; loopback only.  TAP.
 
 # shellcheck source=t/e2e/lib.sh
@@ -193,6 +194,9 @@ tap_is "$(verify "$M4")" "$DOMAIN b2027 rsa-sha256 pass" "the mail signed with B
 tr_run status --nameserver "127.0.0.1@$DNS_PORT" --ns-port "$DNS_PORT"
 grep -q "^$DOMAIN rsa a2026 revoked 0d revoke: publish a2026._domainkey.$DOMAIN. IN TXT \"v=DKIM1; p=\"; delete the private key after" "$TR.all"
 tap_ok $? "status: A revoked, delete its private key later" "$(tail -3 "$TR.all")"
+tr_run delete -s a2026
+[ ! -e "$W/keys/a.private" ] && [ -e "$W/keys/b2027.private" ]
+tap_ok $? "delete: A's private key is gone, B's stays" "$(tail -3 "$TR.all")"
 
 tap_diag "transcript:" "$(cat "$TR.all")" "key watch log:" "$(grep -E 'key-watch|reload' "$W/log/m.log")"
 [ -n "${ROTATION_TRANSCRIPT:-}" ] && { cat "$TR.all"; grep -E 'key-watch|reload' "$W/log/m.log"; } >"$ROTATION_TRANSCRIPT"
