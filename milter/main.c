@@ -35,6 +35,7 @@
 #include "callbacks.h"
 #include "daemon.h"
 #include "metrics.h"
+#include "keywatch.h"
 #include "selfcheck.h"
 #include "report_capture.h"
 #include "report_sender.h"
@@ -601,6 +602,13 @@ am_reloader_poke(struct am_reloader *r, int quit)
 	pthread_mutex_unlock(&r->lock);
 }
 
+/* The key watch's way to ask for a reload: the SIGHUP path. */
+static void
+am_reloader_request(void *arg)
+{
+	am_reloader_poke(arg, 0);
+}
+
 /* smfi_main in its own thread; when it returns (by smfi_stop, or by
  * libmilter's own signal thread) it wakes the main thread. */
 
@@ -708,6 +716,7 @@ am_run(const char *socket, const struct am_log *log, struct am_reloader *rl)
 	am_metrics_start(log);		/* MetricsSocket's thread */
 	am_log(log, AM_LOG_INFO, "authmilter %s started", PACKAGE_VERSION);
 	am_selfcheck_start();		/* self-audit: selfcheck.h */
+	am_keywatch_start(am_reloader_request, rl);	/* keywatch.h */
 	for (;;) {
 		if (sigwait(&set, &sig) != 0)
 			continue;
@@ -719,6 +728,7 @@ am_run(const char *socket, const struct am_log *log, struct am_reloader *rl)
 	am_log(log, AM_LOG_INFO, "stopping");
 	am_finish_inflight(&set, log);
 	am_stop_milter(socket, milter);
+	am_keywatch_stop();		/* before the reloader it pokes */
 	am_reloader_poke(rl, 1);
 	pthread_join(reload, NULL);
 	am_selfcheck_stop();

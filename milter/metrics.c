@@ -25,7 +25,10 @@
 #include "dns.h"
 #include "clock.h"
 #include "metrics.h"
+#include "keyrotate.h"
+#include "keystate.h"
 #include "pkey.h"
+#include "selfcheck.h"
 #include "snapshot.h"
 
 #include "engine_metrics.h"
@@ -181,6 +184,50 @@ am_metrics_write_keys(const struct am_config *cfg, struct am_buf *out)
 	}
 }
 
+/* The key rotation state file beside the KeyTable (keystate.h), when
+ * there is one: each key's state, and how long it has been in it. */
+
+static void
+am_metrics_write_rotation(const struct am_config *cfg, struct am_buf *out)
+{
+	static const char *const names[] = {
+		"authmilter_dkim_rotation_state",
+		"authmilter_dkim_rotation_state_seconds"
+	};
+	struct am_keystate_file		 st = { NULL, 0 };
+	const struct am_keystate_entry	*e;
+	struct am_err			 err;
+	char				 path[2048];
+	time_t				 now = time(NULL);
+	size_t				 i, pass;
+
+	if (cfg != NULL && am_keyrotate_state_path(cfg->dkim.keytable, path,
+	    sizeof(path)) == 0 && path[0] == '/')
+		(void)am_keystate_load(path, &st, &err);
+	for (pass = 0; pass < 2; pass++) {
+		am_metrics_gauge(out, names[pass], pass == 0 ? "Each key of "
+		    "the rotation state file (keys rotate): 1 for its state." :
+		    "Seconds each key of the rotation state file has been in "
+		    "its state.");
+		for (i = 0; i < st.n; i++) {
+			e = &st.e[i];
+			(void)am_buf_printf(out, "%s{domain=\"", names[pass]);
+			am_engine_metrics_label(out, e->domain);
+			(void)am_buf_appends(out, "\",selector=\"");
+			am_engine_metrics_label(out, e->selector);
+			(void)am_buf_printf(out, "\",alg=\"%s\",state=\"%s\"} ",
+			    e->alg, am_keystate_name(e->state));
+			if (pass == 0)
+				(void)am_buf_appends(out, "1\n");
+			else
+				(void)am_buf_printf(out, "%lld\n",
+				    (long long)((uint64_t)now > e->since ?
+				    (uint64_t)now - e->since : 0));
+		}
+	}
+	am_keystate_release(&st);
+}
+
 static void
 am_metrics_render(struct am_buf *out)
 {
@@ -189,6 +236,8 @@ am_metrics_render(struct am_buf *out)
 	am_engine_metrics_write(&am_mx.msg, &am_mx.dns, out);
 	am_metrics_write_process(out);
 	am_metrics_write_keys(cfg, out);
+	am_metrics_write_rotation(cfg, out);
+	am_selfcheck_metrics(out);
 	if (cfg != NULL)
 		am_config_unref(&cfg);
 }

@@ -9,16 +9,14 @@
 
 #include "audit.h"
 #include "daemon.h"
-#include "keystate.h"
+#include "engine_metrics.h"
 #include "mem.h"
-#include "pkey.h"
 #include "selfcheck.h"
 #include "signdomains.h"
 #include "snapshot.h"
 
 #define AM_SC_MAXKEYS	64
 #define AM_SC_POLL_S	1	/* how often a new snapshot is looked for */
-#define AM_SC_GRACE_S	(7 * 86400)	/* keys revoke's default grace */
 
 static struct {
 	pthread_mutex_t	 lock;
@@ -27,6 +25,86 @@ static struct {
 	int		 started;
 	pthread_t	 th;
 } am_sc = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0 };
+
+/* The last complete audit's findings that are not PASS, counted by
+ * check, severity and domain, for the metrics endpoint. */
+struct am_sc_count {
+	char		*check, *domain;
+	enum am_audit_severity	 sev;
+	unsigned	 n;
+};
+static struct {
+	pthread_mutex_t		 lock;
+	struct am_sc_count	*c;
+	size_t			 n;
+} am_sc_found = { PTHREAD_MUTEX_INITIALIZER, NULL, 0 };
+
+static void
+am_sc_found_free(struct am_sc_count *c, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		free(c[i].check);
+		free(c[i].domain);
+	}
+	free(c);
+}
+
+/* Replaces the counts with a's. */
+static void
+am_sc_found_set(const struct am_audit *a)
+{
+	struct am_sc_count	*c = NULL, *old;
+	size_t			 i, j, n = 0, oldn;
+
+	for (i = 0; i < a->n; i++) {
+		if (a->f[i].severity == AM_AUDIT_PASS)
+			continue;
+		for (j = 0; j < n; j++)
+			if (c[j].sev == a->f[i].severity &&
+			    strcmp(c[j].check, a->f[i].check) == 0 &&
+			    strcmp(c[j].domain, a->f[i].domain) == 0)
+				break;
+		if (j == n) {
+			c = am_realloc(c, (n + 1) * sizeof(*c));
+			c[n].check = am_strdup(a->f[i].check);
+			c[n].domain = am_strdup(a->f[i].domain);
+			c[n].sev = a->f[i].severity;
+			c[n++].n = 0;
+		}
+		c[j].n++;
+	}
+	pthread_mutex_lock(&am_sc_found.lock);
+	old = am_sc_found.c;
+	oldn = am_sc_found.n;
+	am_sc_found.c = c;
+	am_sc_found.n = n;
+	pthread_mutex_unlock(&am_sc_found.lock);
+	am_sc_found_free(old, oldn);
+}
+
+void
+am_selfcheck_metrics(struct am_buf *out)
+{
+	size_t	 i;
+
+	(void)am_buf_appends(out, "# HELP authmilter_selfcheck_findings "
+	    "Findings of the last self-check that are not PASS, by check, "
+	    "severity and domain.\n# TYPE authmilter_selfcheck_findings "
+	    "gauge\n");
+	pthread_mutex_lock(&am_sc_found.lock);
+	for (i = 0; i < am_sc_found.n; i++) {
+		(void)am_buf_appends(out, "authmilter_selfcheck_findings{"
+		    "check=\"");
+		am_engine_metrics_label(out, am_sc_found.c[i].check);
+		(void)am_buf_printf(out, "\",severity=\"%s\",domain=\"",
+		    am_sc_found.c[i].sev == AM_AUDIT_FAIL ? "FAIL" : "WARN");
+		am_engine_metrics_label(out, am_sc_found.c[i].domain);
+		(void)am_buf_printf(out, "\"} %u\n", am_sc_found.c[i].n);
+	}
+	pthread_mutex_unlock(&am_sc_found.lock);
+}
 
 /* The finding lines logged for the snapshot being watched. */
 struct am_sc_seen {
@@ -132,88 +210,6 @@ am_sc_log(const struct am_log *log, const struct am_audit *a,
 	return fresh;
 }
 
-/* Logs line (a printf result) once per snapshot. */
-static void
-am_sc_once(const struct am_log *log, enum am_log_level level,
-    struct am_sc_seen *seen, const char *line)
-{
-	if (am_sc_seen_add(seen, line, strlen(line)))
-		am_log(log, level, "%s", line);
-}
-
-/* A pending key: is its record published and matching? */
-static int
-am_sc_key_seen(const struct am_config *cfg,
-    const struct am_keystate_entry *e)
-{
-	struct am_audit		 a;
-	struct am_audit_key	 k = { e->selector, NULL };
-	struct am_err		 err;
-	size_t			 i;
-	int			 type, ok = 0;
-
-	if (am_pkey_load_file(e->keyfile, &k.pkey, &err) == -1)
-		return 0;
-	am_audit_init(&a);
-	am_audit_dkim_key(cfg->dns.resolver, e->domain, &k, &type, &a);
-	for (i = 0; i < a.n; i++)
-		if (strcmp(a.f[i].check, "dkim.match") == 0)
-			ok = a.f[i].severity == AM_AUDIT_PASS;
-	ok = ok && !am_audit_failed(&a);
-	am_audit_release(&a);
-	EVP_PKEY_free(k.pkey);
-	return ok;
-}
-
-/*
- * The key rotation state beside the KeyTable (keystate.h), when there
- * is one: a pending key whose record is now seen, and a retiring key
- * past the grace period, are each told once.  The daemon never changes
- * the KeyTable itself: `authmilter-tool keys activate` does.
- */
-static void
-am_sc_rotation(const struct am_config *cfg, const struct am_log *log,
-    struct am_sc_seen *seen)
-{
-	struct am_keystate_file	 st;
-	struct am_err		 err;
-	const char		*kt = cfg->dkim.keytable;
-	char			 path[2048], line[1024];
-	time_t			 now = time(NULL);
-	size_t			 i;
-
-	if (kt == NULL)
-		return;
-	if (strncmp(kt, "file:", 5) == 0)
-		kt += 5;
-	if (kt[0] != '/' || (size_t)snprintf(path, sizeof(path), "%s.state",
-	    kt) >= sizeof(path) || am_keystate_load(path, &st, &err) == -1)
-		return;
-	for (i = 0; i < st.n && !am_sc_quitting(); i++) {
-		const struct am_keystate_entry *e = &st.e[i];
-
-		line[0] = '\0';
-		if (e->state == AM_KEYSTATE_PENDING && am_sc_key_seen(cfg, e))
-			(void)snprintf(line, sizeof(line), "key rotation: the "
-			    "record of pending key %s._domainkey.%s (%s) is "
-			    "published and matches -- next: authmilter-tool "
-			    "keys activate -t %s -d %s -a %s, then reload",
-			    e->selector, e->domain, e->alg, kt, e->domain,
-			    e->alg);
-		else if (e->state == AM_KEYSTATE_RETIRING &&
-		    (uint64_t)now >= e->since + AM_SC_GRACE_S)
-			(void)snprintf(line, sizeof(line), "key rotation: %s."
-			    "_domainkey.%s (%s) has been retiring for %llu "
-			    "days -- next: authmilter-tool keys revoke -t %s -d "
-			    "%s -a %s -s %s", e->selector, e->domain, e->alg,
-			    (unsigned long long)((uint64_t)now - e->since) /
-			    86400, kt, e->domain, e->alg, e->selector);
-		if (line[0] != '\0')
-			am_sc_once(log, AM_LOG_WARN, seen, line);
-	}
-	am_keystate_release(&st);
-}
-
 /* One self-audit of cfg. */
 static void
 am_sc_run(const struct am_config *cfg, struct am_sc_seen *seen)
@@ -239,6 +235,7 @@ am_sc_run(const struct am_config *cfg, struct am_sc_seen *seen)
 		am_sc_domain(cfg, domains[i], &a);
 	if (i == n) {
 		fresh = am_sc_log(&log, &a, seen);
+		am_sc_found_set(&a);
 		am_log(&log, AM_LOG_INFO, "%zu domain(s): %zu PASS, %zu WARN, "
 		    "%zu FAIL (%zu not logged before)", n,
 		    am_audit_count(&a, AM_AUDIT_PASS),
@@ -247,7 +244,6 @@ am_sc_run(const struct am_config *cfg, struct am_sc_seen *seen)
 	}
 	am_audit_release(&a);
 	am_signdomains_free(&domains, &n);
-	am_sc_rotation(cfg, &log, seen);
 }
 
 static void *

@@ -14,12 +14,9 @@
  * FAIL at error level, WARN at warning level, then one summary line at
  * info level.  A private key that does not match its published record
  * (dkim.match) is logged with "SIGNING KEY DOES NOT MATCH ITS DNS
- * RECORD" in front: every signature made with it fails.  With a key
- * rotation state file beside a KeyTable given as an absolute path
- * (keystate.h), a pending key whose record is now seen and a key
- * retiring for more than 7 days are logged once each, with the
- * `authmilter-tool keys` command to run next; the daemon itself never
- * rewrites the KeyTable.  With SelfCheckInterval N (hours, 0: never) it checks
+ * RECORD" in front: every signature made with it fails.  Key rotation
+ * (pending and retiring keys) is the key watch's (keywatch.h).  With
+ * SelfCheckInterval N (hours, 0: never) it checks
  * again every N hours and logs only the findings it has not logged for
  * this snapshot yet.  Start-up and mail never wait for it: it takes a
  * reference on the snapshot it checks, and at stop it is waited for at
@@ -29,9 +26,15 @@
  * Thread safety: start and stop from the main thread only.
  */
 
+#include "buf.h"
+
 /* Starts the thread; logs (and carries on) when it cannot. */
 void	am_selfcheck_start(void);
 /* Stops it (bounded wait, see above). */
 void	am_selfcheck_stop(void);
+/* The metrics endpoint's authmilter_selfcheck_findings{check,severity,
+ * domain}: the last complete self-check's findings that are not PASS,
+ * counted (none before the first one ends).  Any thread. */
+void	am_selfcheck_metrics(struct am_buf *out);
 
 #endif /* AM_SELFCHECK_H */

@@ -155,6 +155,12 @@ am_snapshot_foreground(void)
 	return am_snap.params.foreground;
 }
 
+int
+am_snapshot_zone_dns(void)
+{
+	return am_snap.test_dns != NULL && am_snap.test_dns[0] != '\0';
+}
+
 void
 am_snapshot_enter(void)
 {

@@ -47,6 +47,9 @@ struct am_config	*am_snapshot_get(void);
 /* Rebuilds from the same file; 0 swapped, -1 kept the old one. */
 int			 am_snapshot_reload(const struct am_log *);
 int			 am_snapshot_foreground(void);
+/* 1 when every snapshot's resolver is zone files (AUTHMILTER_TEST_DNS):
+ * the key watch then takes them for every authoritative server. */
+int			 am_snapshot_zone_dns(void);
 /* Messages in flight.  After am_snapshot_close(), am_msg_new() gets
  * no snapshot: new messages are refused with a temporary failure. */
 void			 am_snapshot_close(void);

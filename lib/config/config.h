@@ -200,6 +200,10 @@ struct am_config_daemon {
 	unsigned		 selfcheck_interval; /* SelfCheckInterval,
 						 * hours; 0: at start and
 						 * reload only */
+	int			 keywatch;	/* KeyWatch */
+	unsigned		 keywatch_interval; /* KeyWatchInterval, s */
+	unsigned		 keywatch_port;	/* KeyWatchPort */
+	unsigned		 key_retire_days; /* KeyRetireDays */
 };
 
 /* DMARC reports (opts_report.c). */

@@ -74,6 +74,8 @@ am_dns_type_to_ldns(enum am_dns_type type)
 		return LDNS_RR_TYPE_PTR;
 	case AM_DNS_CNAME:
 		return LDNS_RR_TYPE_CNAME;
+	case AM_DNS_NS:
+		return LDNS_RR_TYPE_NS;
 	}
 	return 0;
 }
@@ -247,6 +249,7 @@ am_dns_rr_convert(const ldns_rr *rr, enum am_dns_type type,
 		return out->name == NULL ? -1 : 0;
 	case AM_DNS_PTR:
 	case AM_DNS_CNAME:
+	case AM_DNS_NS:
 		if (ldns_rr_rd_count(rr) != 1)
 			return -1;
 		out->name = am_dns_dname_str(ldns_rr_rdf(rr, 0));

@@ -41,7 +41,8 @@ enum am_dns_type {
 	AM_DNS_TXT,
 	AM_DNS_MX,
 	AM_DNS_PTR,
-	AM_DNS_CNAME
+	AM_DNS_CNAME,
+	AM_DNS_NS		/* key rotation: a zone's authoritative servers */
 };
 
 enum am_dns_status {
@@ -66,7 +67,7 @@ struct am_dns_rr {
 	size_t			 txt_len;
 	/* AM_DNS_A: 4 bytes, AM_DNS_AAAA: 16 bytes, in network order. */
 	unsigned char		 addr[16];
-	/* AM_DNS_MX, AM_DNS_PTR, AM_DNS_CNAME: the target name, lower
+	/* AM_DNS_MX, AM_DNS_PTR, AM_DNS_CNAME, AM_DNS_NS: the target name, lower
 	 * case, without the trailing dot; the root (null MX, RFC 7505)
 	 * is "".  Bytes that are '.', '\\' or not printable ASCII are
 	 * written \DDD, as in master files. */
@@ -137,6 +138,17 @@ const char		*am_dns_status_name(enum am_dns_status);
  * timeout_ms must be 1..600000 and retries 0..20.
  */
 struct am_dns	*am_dns_ldns_new(const char *servers, unsigned timeout_ms,
+		    unsigned retries, struct am_err *);
+/*
+ * am_dns_direct_new - a resolver that asks one server directly, as
+ * "IP" or "IP@PORT" (above), with RD clear (RFC 1035 4.1.1): it is
+ * meant for a zone's authoritative server, which must answer from its
+ * own data (key rotation checks each of them).  Otherwise as
+ * am_dns_ldns_new(); an answer that is a referral (no answer, NS in
+ * the authority section) is NODATA, and REFUSED means the server does
+ * not serve the name.
+ */
+struct am_dns	*am_dns_direct_new(const char *server, unsigned timeout_ms,
 		    unsigned retries, struct am_err *);
 
 /*

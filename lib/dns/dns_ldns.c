@@ -60,6 +60,7 @@ struct am_dns_ldns {
 	size_t			 nsrv;
 	unsigned		 timeout_ms;
 	unsigned		 retries;
+	int			 rd;		/* 0: am_dns_direct_new */
 };
 
 static void	am_dns_ldns_resolve(struct am_dns *, struct am_dns_job **,
@@ -199,14 +200,14 @@ am_dns_random_id(void)
 /* am_dns_query_msg - the query in wire form; out holds at least 300 */
 
 static size_t
-am_dns_query_msg(const struct am_dns_query *q, uint16_t id, int edns,
+am_dns_query_msg(const struct am_dns_query *q, uint16_t id, int edns, int rd,
     uint8_t *out)
 {
 	size_t	 n = 0;
 
 	out[n++] = (uint8_t)(id >> 8);
 	out[n++] = (uint8_t)id;
-	out[n++] = 0x01;			/* RD */
+	out[n++] = rd ? 0x01 : 0x00;		/* RD */
 	out[n++] = 0x00;
 	out[n++] = 0; out[n++] = 1;		/* QDCOUNT */
 	out[n++] = 0; out[n++] = 0;		/* ANCOUNT */
@@ -385,7 +386,7 @@ am_dns_ljob_send(const struct am_dns_ldns *l, struct am_dns_ljob *j)
 			break;
 		srv = &l->srv[j->t % l->nsrv];
 		j->qlen = am_dns_query_msg(&j->job->q, am_dns_random_id(),
-		    j->edns, j->msg);
+		    j->edns, l->rd, j->msg);
 		if ((j->fd = am_dns_socket(srv, SOCK_DGRAM)) == -1)
 			continue;
 		if (send(j->fd, j->msg, j->qlen, 0) != (ssize_t)j->qlen) {
@@ -774,6 +775,7 @@ am_dns_ldns_new(const char *servers, unsigned timeout_ms, unsigned retries,
 	l->base.ops = &am_dns_ldns_ops;
 	l->timeout_ms = timeout_ms;
 	l->retries = retries;
+	l->rd = 1;
 	if (servers == NULL)
 		rc = am_dns_srv_resolvconf(l, err);
 	else
@@ -783,6 +785,21 @@ am_dns_ldns_new(const char *servers, unsigned timeout_ms, unsigned retries,
 		return NULL;
 	}
 	return &l->base;
+}
+
+struct am_dns *
+am_dns_direct_new(const char *server, unsigned timeout_ms, unsigned retries,
+    struct am_err *err)
+{
+	struct am_dns		*dns;
+
+	if (server == NULL || server[strcspn(server, ", \t")] != '\0') {
+		am_err_set(err, AM_E_USAGE, "one server address expected");
+		return NULL;
+	}
+	if ((dns = am_dns_ldns_new(server, timeout_ms, retries, err)) != NULL)
+		((struct am_dns_ldns *)(void *)dns)->rd = 0;
+	return dns;
 }
 
 static void

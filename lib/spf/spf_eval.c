@@ -202,6 +202,7 @@ am_spf_type_name(enum am_dns_type t)
 	case AM_DNS_MX:		return "MX";
 	case AM_DNS_PTR:	return "PTR";
 	case AM_DNS_CNAME:	return "CNAME";
+	case AM_DNS_NS:		return "NS";
 	}
 	return "?";
 }

@@ -5,7 +5,8 @@
 # python check in metrics.py), and the counts against a known set of
 # messages sent with the wire client (bench-milter --print): one signed,
 # DKIM pass, DKIM fail, SPF pass/fail/none, DMARC pass/fail/none, one
-# passed through; reloads; the keys' age.  DNS answers from a zone file
+# passed through; reloads; the keys' age; the key rotation states and
+# the self-check's findings.  DNS answers from a zone file
 # (AUTHMILTER_TEST_DNS).  Loopback only; every process started is
 # stopped.  TAP.
 set -u
@@ -43,6 +44,11 @@ touch -d '10 days ago' "$tmp"/demo-rsa.key
 printf 'demo\texample.net:rsa2026:%s/demo-rsa.key, example.net:ed2026:%s/demo-ed25519.key\n' \
 	"$tmp" "$tmp" > "$tmp"/KeyTable
 printf '*@example.net\tdemo\n' > "$tmp"/SigningTable
+# A key rotation state file beside the KeyTable (keystate.h): the metrics
+# show each key's state and how long it has been in it.
+kst=$(($(date +%s) - 3 * 86400))
+printf 'example.net rsa rsa2025 retiring %s %s/old.key\nexample.net rsa rsa2026 active %s %s/demo-rsa.key\n' \
+	"$kst" "$tmp" "$kst" "$tmp" > "$tmp"/KeyTable.state
 {
 	cat "$top_srcdir"/conf/demo.zone
 	printf '@ IN TXT "v=spf1 ip4:192.0.2.0/24 -all"\n'
@@ -274,6 +280,21 @@ age=$(val "$s1" authmilter_dkim_key_age_seconds selector=rsa2026 key_type=rsa ke
 [ "${age%.*}" -ge 863900 ] 2>/dev/null && [ "${age%.*}" -le 864900 ] 2>/dev/null
 ok $? "key age: the RSA key file touched 10 days ago is 10 days old ($age s)"
 is "key state: both keys active" "$(val "$s1" authmilter_dkim_key_state state=active)" 2
+is "rotation: the retiring key's state" \
+	"$(val "$s1" authmilter_dkim_rotation_state domain=example.net selector=rsa2025 alg=rsa state=retiring)" 1
+is "rotation: the active key's state" \
+	"$(val "$s1" authmilter_dkim_rotation_state selector=rsa2026 state=active)" 1
+rs=$(val "$s1" authmilter_dkim_rotation_state_seconds selector=rsa2025 state=retiring)
+[ "${rs%.*}" -ge 259200 ] 2>/dev/null && [ "${rs%.*}" -le 259500 ] 2>/dev/null
+ok $? "rotation: retiring for three days ($rs s)"
+grep -q '^# TYPE authmilter_selfcheck_findings gauge$' "$s1"
+ok $? "self-check findings: the family is there"
+for _ in $(seq 100); do grep -q "self-check: 1 domain(s)" "$dir"/log && break; sleep 0.05; done
+python3 "$py" scrape "$port" "$tmp"/scrape-sc > /dev/null
+is "self-check findings: the zone's missing MX (FAIL)" \
+	"$(val "$tmp"/scrape-sc authmilter_selfcheck_findings check=mx.record severity=FAIL domain=example.net)" 1
+is "self-check findings: no rua= (WARN)" \
+	"$(val "$tmp"/scrape-sc authmilter_selfcheck_findings check=dmarc.rua severity=WARN domain=example.net)" 1
 now=$(date +%s)
 st=$(val "$s1" process_start_time_seconds)
 [ "${st%.*}" -le "$now" ] && [ "${st%.*}" -ge $((now - 120)) ]

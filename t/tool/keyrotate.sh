@@ -4,7 +4,9 @@
 # activate once published, the KeyTable repointed, mail signed with the
 # old and the new key both verifying while the old one retires, revoke
 # refused inside the grace period, revoke, delete), the state file's
-# format, and the daemon signing with the new key after a reload (TAP).
+# format, and the daemon's key watch: it keeps signing with the old key
+# while the new record is absent, then promotes the new key by itself and
+# reloads (its DNS from zone files: AUTHMILTER_TEST_DNS) (TAP).
 set -u
 : "${AM_TOOL:?}" "${top_srcdir:?}"
 top_builddir=${top_builddir:-$PWD}
@@ -44,7 +46,9 @@ has "state file: the current key imported as active" "^example\.net rsa rsa2026 
 has "state file: the new key pending" "^example\.net rsa rsa2027 pending $N $tmp/keys/rsa2027\.private$"
 st 1 "rotate again while one is pending: refused" K rotate -t "$kt" -d example.net -s rsa2028 --now $N
 st 0 "status" K status -t "$kt" --zone "$tmp/z1.zone" --now $N
-has "status: pending, publish its record" '^example\.net rsa rsa2027 pending 0d publish its record$'
+has "status: pending, publish the record (the one rotate printed)" '^example\.net rsa rsa2027 pending 0d publish the record: rsa2027\._domainkey\.example\.net\. IN TXT \( "v=DKIM1; k=rsa; " "p=MII'
+st 1 "retire with the new record absent: refused" \
+	K retire -t "$kt" -d example.net -s rsa2026 --zone "$tmp/z1.zone" --now $N
 st 1 "activate before the record is published: refused" \
 	K activate -t "$kt" -d example.net --zone "$tmp/z1.zone" --now $N
 has "activate: says why" 'not seen .*NXDOMAIN'
@@ -57,8 +61,12 @@ st 1 "activate with a record that does not match the key: refused" \
 
 { cat "$tmp/z1.zone"; cat "$tmp/keys/rsa2027.txt"; } > "$tmp/z2.zone"
 st 0 "status once published" K status -t "$kt" --zone "$tmp/z2.zone" --now $N
-has "status: record seen" 'rsa2027 pending 0d record seen: keys activate'
-st 0 "activate once published" K activate -t "$kt" -d example.net --zone "$tmp/z2.zone" --now $((N + 60))
+has "status: record seen" 'rsa2027 pending 0d record seen at every authoritative server: the daemon signs with it'
+st 1 "retire a key that is not active: refused" K retire -t "$kt" -d example.net -s rsa2027 --zone "$tmp/z2.zone" --now $((N + 60))
+st 0 "retire the old key once the new record is published" K retire -t "$kt" -d example.net -s rsa2026 --zone "$tmp/z2.zone" --now $((N + 60))
+has "retire: the new key is active, the old one retiring" '^rsa2027\._domainkey\.example\.net is active; rsa2026 is retiring\.$'
+st 0 "retire again: it is retiring already" K retire -t "$kt" -d example.net -s rsa2026 --now $((N + 60))
+has "  and says until when" 'retiring already .* revoke after 2025-12-13 '
 cp "$kt" "$tmp/out"
 has "the KeyTable line now names the new key (same key name)" "^demo example\.net:rsa2027:$tmp/keys/rsa2027\.private$"
 cp "$kt.state" "$tmp/out"
@@ -76,7 +84,7 @@ done
 st 1 "revoke inside the grace period: refused" \
 	K revoke -t "$kt" -d example.net -s rsa2026 --now $((N + 2 * DAY))
 st 0 "status: days of grace left" K status -t "$kt" --now $((N + 2 * DAY))
-has "status: retiring, keep its record" 'rsa2026 retiring 1d keep its record 6 more day'
+has "status: retiring until the grace ends" 'rsa2026 retiring 1d retiring until 2025-12-13, then revoke$'
 st 0 "revoke after the grace period" K revoke -t "$kt" -d example.net -s rsa2026 --now $((N + 8 * DAY))
 has "revoke: prints the empty p= record" '^rsa2026\._domainkey\.example\.net\. IN TXT "v=DKIM1; p="$'
 st 1 "delete an active key: refused" K delete -t "$kt" -d example.net -s rsa2027 --now $((N + 9 * DAY))
@@ -90,12 +98,12 @@ st 66 "a state file with a bad line: refused" K status -t "$kt" --state "$tmp/ba
 st 64 "usage: unknown verb" K frobnicate -t "$kt"
 
 # The daemon signs with what the KeyTable names, after a reload; its
-# self-check says when a pending key's record is published.
+# key watch promotes the new key once its record is seen.
 if [ -x "$milter" ] && [ -x "$client" ]; then
 	d=$tmp/daemon; mkdir -p "$d" "$tmp/keys/d"
 	printf 'demo example.net:rsa2026:%s/keys/old.private\n' "$tmp" > "$d/KeyTable"
 	cp "$top_srcdir/conf/demo-rsa.key" "$tmp/keys/old.private"; chmod 600 "$tmp/keys/old.private"
-	printf 'Socket unix:%s/sock\nPidFile %s/pid\nMode s\nSelfCheckInterval 0\nKeyTable file:%s/KeyTable\nSigningTable refile:%s/SigningTable\nInternalHosts 127.0.0.1\n' \
+	printf 'Socket unix:%s/sock\nPidFile %s/pid\nMode s\nSelfCheckInterval 0\nKeyWatchInterval 1\nKeyTable file:%s/KeyTable\nSigningTable refile:%s/SigningTable\nInternalHosts 127.0.0.1\n' \
 		"$d" "$d" "$d" "$tmp" > "$d/authmilter.conf"
 	cp "$tmp/z1.zone" "$d/dns.zone"
 	AUTHMILTER_TEST_DNS=$d/dns.zone AUTHMILTER_TEST_NOW=$N "$milter" -f -c "$d/authmilter.conf" 2> "$d/log" &
@@ -115,16 +123,32 @@ if [ -x "$milter" ] && [ -x "$client" ]; then
 	"$AM_TOOL" keys rotate -t "$d/KeyTable" -d example.net -s rsa2027 -D "$tmp/keys/d" --now $N > /dev/null 2>&1
 	sign
 	has "daemon: still the old key while the new one is pending" 's=rsa2026;'
-	{ cat "$tmp/z1.zone"; cat "$tmp/keys/d/rsa2027.txt"; } > "$d/dns.zone"
-	reload 1
-	for i in $(seq 1 100); do grep -q 'key rotation: the record of pending key' "$d/log" && break; sleep 0.05; done
+	for i in $(seq 1 60); do grep -q 'waiting for its record' "$d/log" && break; sleep 0.05; done
 	cp "$d/log" "$tmp/out"
-	has "self-check: the pending key's record is seen, activate next" \
-		"warning: self-check: key rotation: the record of pending key rsa2027\._domainkey\.example\.net \(rsa\) is published and matches -- next: authmilter-tool keys activate"
-	"$AM_TOOL" keys activate -t "$d/KeyTable" -d example.net --zone "$d/dns.zone" --now $N > /dev/null 2>&1
-	reload 2
+	has "key watch: waiting for the pending key's record" \
+		'key-watch: rsa2027\._domainkey\.example\.net \(rsa\) pending: waiting for its record at local: NXDOMAIN'
 	sign
-	has "daemon: signs with the new key after activate and a reload" 's=rsa2027;'
+	has "daemon: still the old key after a key watch without the record" 's=rsa2026;'
+	{ cat "$tmp/z1.zone"; cat "$tmp/keys/d/rsa2027.txt"; } > "$d/dns.zone"
+	reload 1	# the zone files are read again (they stand for the servers)
+	for i in $(seq 1 100); do [ "$(reloads)" -ge 2 ] && break; sleep 0.05; done
+	cp "$d/log" "$tmp/out"
+	has "key watch: the record is seen, the key promoted, a reload asked for" \
+		'key-watch: rsa2027\._domainkey\.example\.net \(rsa\): record seen at every authoritative server .*: active now, rsa2026 retiring; reloading'
+	[ "$(reloads)" -ge 2 ] && ok "daemon: reloaded by the key watch" || nok "daemon: reloaded by the key watch"
+	cp "$d/KeyTable.state" "$tmp/out"
+	has "state file: the daemon made the new key active" '^example\.net rsa rsa2027 active '
+	has "state file: and the old one retiring" '^example\.net rsa rsa2026 retiring '
+	sign
+	has "daemon: signs with the new key, with no command run" 's=rsa2027;'
+	# the old key retiring for longer than KeyRetireDays (7): told once
+	sed -i 's/^\(example\.net rsa rsa2026 retiring\) [0-9]*/\1 1000000000/' "$d/KeyTable.state"
+	for i in $(seq 1 60); do grep -q 'revoke now' "$d/log" && break; sleep 0.05; done
+	cp "$d/log" "$tmp/out"
+	has "key watch: a key retiring past KeyRetireDays: revoke now" \
+		'warning: key-watch: revoke now: publish rsa2026\._domainkey\.example\.net TXT "v=DKIM1; p=" \(retiring since 2001-09-09 01:46 UTC, KeyRetireDays 7\), then: authmilter-tool keys revoke'
+	sleep 1.2
+	[ "$(grep -c 'revoke now' "$d/log")" = 1 ] && ok "  logged once" || nok "  logged once"
 	kill -TERM "$pid"; wait "$pid" 2>/dev/null; pid=
 else
 	n=$((n + 1)); echo "ok $n - daemon # SKIP not built"

@@ -42,6 +42,7 @@ struct fake {
 	pthread_t	 th;
 	int		 nudp, ntcp;	/* queries seen; atomic */
 	int		 last_edns;
+	int		 last_rd;	/* RD of the last query; atomic */
 };
 
 static int64_t
@@ -197,6 +198,10 @@ fake_answer(struct fake *f, const char *name, ldns_rr_type type, int tcp,
 	} else if (strcmp(name, "loop.test.") == 0) {
 		add_rr(r, LDNS_SECTION_ANSWER, "loop.test. 1 IN CNAME l2.test.");
 		add_rr(r, LDNS_SECTION_ANSWER, "l2.test. 1 IN CNAME loop.test.");
+	} else if (strcmp(name, "zone.test.") == 0 &&
+	    type == LDNS_RR_TYPE_NS) {
+		add_rr(r, LDNS_SECTION_ANSWER, "zone.test. 60 IN NS A.Ns.Test.");
+		add_rr(r, LDNS_SECTION_ANSWER, "zone.test. 60 IN NS b.ns.test.");
 	} else if (strcmp(name, "mx.test.") == 0 && type == LDNS_RR_TYPE_MX)
 		add_rr(r, LDNS_SECTION_ANSWER, "mx.test. 1 IN MX 5 MX1.Test.");
 	else if (strcmp(name, "aaaa.test.") == 0 && type == LDNS_RR_TYPE_AAAA)
@@ -253,6 +258,8 @@ fake_reply(struct fake *f, const uint8_t *q, size_t qlen, int tcp,
 	qrr = ldns_rr_list_rr(ldns_pkt_question(qp), 0);
 	name = ldns_rdf2str(ldns_rr_owner(qrr));
 	__atomic_store_n(&f->last_edns, ldns_pkt_edns(qp) ? 1 : 0,
+	    __ATOMIC_SEQ_CST);
+	__atomic_store_n(&f->last_rd, ldns_pkt_rd(qp) ? 1 : 0,
 	    __ATOMIC_SEQ_CST);
 	__atomic_add_fetch(tcp ? &f->ntcp : &f->nudp, 1, __ATOMIC_SEQ_CST);
 
@@ -897,6 +904,45 @@ test_threads(struct am_dns *dns)
 	    "concurrent lookups on one resolver all answered");
 }
 
+/* am_dns_direct_new: one server, RD clear; NS answers. */
+static void
+test_direct(struct fake *f)
+{
+	struct am_dns_result	 res;
+	struct am_dns		*dns;
+	struct am_err		 err;
+	char			 s[64];
+
+	snprintf(s, sizeof(s), "127.0.0.1@%u", f->port);
+	am_err_clear(&err);
+	if (!ok((dns = am_dns_direct_new(s, 1000, 0, &err)) != NULL,
+	    "direct: a resolver for one server"))
+		return;
+	(void)am_dns_lookup(dns, "zone.test", AM_DNS_NS, &res);
+	ok(res.status == AM_DNS_OK &&
+	    res.n == 2 && strcmp(res.rr[0].name, "a.ns.test") == 0 &&
+	    strcmp(res.rr[1].name, "b.ns.test") == 0 &&
+	    res.rr[0].type == AM_DNS_NS, "direct: NS records, names in lower "
+	    "case");
+	am_dns_result_release(&res);
+	ok(__atomic_load_n(&f->last_rd, __ATOMIC_SEQ_CST) == 0,
+	    "direct: RD clear in the query");
+	check(dns, "txt.test", AM_DNS_TXT, AM_DNS_OK);
+	am_dns_free(&dns);
+	if ((dns = am_dns_ldns_new(s, 1000, 0, &err)) != NULL) {
+		check(dns, "txt.test", AM_DNS_TXT, AM_DNS_OK);
+		ok(__atomic_load_n(&f->last_rd, __ATOMIC_SEQ_CST) == 1,
+		    "a recursive resolver sets RD");
+		am_dns_free(&dns);
+	}
+	snprintf(s, sizeof(s), "127.0.0.1@%u,127.0.0.1@%u", f->port,
+	    f->port);
+	ok(am_dns_direct_new(s, 1000, 0, &err) == NULL,
+	    "direct: two servers refused");
+	ok(am_dns_direct_new(NULL, 1000, 0, &err) == NULL,
+	    "direct: no server refused");
+}
+
 int
 main(void)
 {
@@ -925,6 +971,7 @@ main(void)
 	test_timeout(&f);
 	test_many(&f);
 	test_servers(&f);
+	test_direct(&f);
 	test_ipv6();
 	fake_stop(&f);
 	return done_testing();
