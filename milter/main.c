@@ -36,6 +36,7 @@
 #include "daemon.h"
 #include "metrics.h"
 #include "selfcheck.h"
+#include "failure_sender.h"
 #include "report_sender.h"
 #include "report_writer.h"
 #include "snapshot.h"
@@ -797,7 +798,9 @@ am_serve(struct am_config *cfg, struct am_args *a, struct am_logdest *dest,
 	am_snapshot_init(&a->params, cfg);
 	(void)am_report_writer_start(cfg, log);	/* report records */
 	(void)am_report_sender_start(log);	/* ReportSend */
+	(void)am_failure_sender_start(cfg, log);	/* FailureReports */
 	rc = am_run(cfg->daemon.socket, log, &rl) == MI_SUCCESS ? AM_EXIT_OK : AM_EXIT_SOFTWARE;
+	am_failure_sender_stop();
 	am_report_sender_stop();
 	am_report_writer_stop();		/* drains the queue */
 	am_cleanup(cfg, log);

@@ -13,6 +13,7 @@
 #include "daemon.h"
 #include "dkim_sign.h"
 #include "dmarc_report.h"
+#include "failure_sender.h"
 #include "mem.h"
 #include "metrics.h"
 #include "report_writer.h"
@@ -44,6 +45,7 @@ struct am_msg {
 	struct am_buf		 sig[AM_SIGN_MAXSIGS]; /* " v=1; ..." */
 	size_t			 nsig;
 	struct am_buf		 logline;	/* the signer's facts */
+	struct am_failure_msg	*ruf;		/* FailureReports: NULL off */
 };
 
 struct am_conn *
@@ -132,6 +134,7 @@ am_msg_new(void)
 		am_buf_init(&m->sig[i], AM_MSG_MAXSIG);
 	am_buf_init(&m->logline, AM_MSG_MAXLOG);
 	am_disposition_init(&m->disp);
+	m->ruf = am_failure_msg_new(cfg);	/* FailureReports yes */
 	am_snapshot_enter();
 	return m;
 }
@@ -170,6 +173,8 @@ am_msg_mailfrom(struct am_msg *m, struct am_conn *c,
 	const struct am_disposition	*d;
 
 	am_msg_client(m, cl);
+	am_failure_msg_mailfrom(m->ruf, arg);
+	am_failure_msg_client(m->ruf, cl->addr);
 	d = am_engine_mailfrom(m->engine, &c->engine, helo, arg);
 	if (am_disposition_refuses(d)) {
 		m->disp = *d;
@@ -191,6 +196,7 @@ am_msg_header(struct am_msg *m, const char *name, const char *value,
     int leadspc)
 {
 	am_engine_header(m->engine, name, value, leadspc);
+	am_failure_msg_header(m->ruf, name, value, leadspc);
 }
 
 static void
@@ -380,6 +386,7 @@ am_msg_eom(struct am_msg *m)
 	am_engine_eom(m->engine);
 	m->disp = am_engine_result(m->engine)->disp;
 	am_disposition_merge(&m->disp, &sd);
+	am_failure_msg_eom(&m->ruf, m->engine, m->qid, &m->log);
 	/* Not for mail that a passing DKIM signature or DMARC authenticates
 	 * for its From domain. */
 	if (m->dec.external[0] != '\0' && !am_engine_authenticated(m->engine,
@@ -442,6 +449,7 @@ am_msg_free(struct am_msg **mp)
 
 	if (m == NULL)
 		return;
+	am_failure_msg_free(&m->ruf);
 	am_engine_free(&m->engine);
 	am_dns_free(&m->dns);		/* before the config it views */
 	am_dkim_signer_free(&m->signer);
