@@ -200,15 +200,16 @@ am_failure_spf_reported(const struct am_failure_in *in)
 
 /* ------------------------------------------------------------ mail */
 
-/* Text for a header field: CR and LF (folding) dropped, other controls
- * as '?'. */
+/* Text for a header field: CR and LF (folding) dropped, controls but
+ * HTAB as '?'. */
 static void
 am_fr_text(struct am_buf *out, const char *s)
 {
 	for (; *s != '\0'; s++)
 		if (*s != '\r' && *s != '\n')
-			(void)am_buf_appendc(out, (unsigned char)*s < 0x20 ||
-			    (unsigned char)*s == 0x7f ? '?' : *s);
+			(void)am_buf_appendc(out, ((unsigned char)*s < 0x20 &&
+			    *s != '\t') || (unsigned char)*s == 0x7f ? '?' :
+			    *s);
 }
 
 static void
