@@ -192,7 +192,8 @@ am_failure_msg_eom(struct am_failure_msg **fmp, const struct am_engine *e,
 		    fm->ip);
 		if (r->ar != NULL && r->ar->len > 0)
 			(void)snprintf(in->authres, sizeof(in->authres), "%s",
-			    am_buf_str(r->ar));
+			    am_buf_str(r->ar) + strspn(am_buf_str(r->ar),
+			    " \t"));
 		(void)am_buf_append(&in->hdrs, fm->hdrs.data, fm->hdrs.len);
 		in->hdrs_cut = fm->cut;
 		am_fs_identities(in, e);
