@@ -16,6 +16,7 @@
 #include "autoconfig.h"
 #include "dkim_verify.h"
 #include "dns.h"
+#include "domain.h"
 #include "failure_sender.h"
 #include "mem.h"
 #include "report_failure.h"
@@ -346,6 +347,23 @@ am_fs_keys(struct am_fs_job *j, struct am_sign_plan *plan)
 	j->nkeys = i;
 }
 
+/* ReportExcludeDomains: never reported, failure reports neither. */
+static int
+am_fs_excluded(const struct am_config *cfg, const char *d)
+{
+	size_t	 i;
+
+	for (i = 0; cfg->report.exclude_domains != NULL &&
+	    cfg->report.exclude_domains[i] != NULL; i++)
+		if (am_domain_within(d, cfg->report.exclude_domains[i])) {
+			am_log(&am_fs.log, AM_LOG_DEBUG, "failure report for "
+			    "%s: not sent: on the ReportExcludeDomains list",
+			    d);
+			return 1;
+		}
+	return 0;
+}
+
 /* One report (incidents folded into it) to each ruf destination. */
 static void
 am_fs_report(struct am_failure_in *in, uint64_t incidents)
@@ -363,7 +381,8 @@ am_fs_report(struct am_failure_in *in, uint64_t incidents)
 	j.cfg = cfg;
 	j.from = cfg->report.failure_sent_by != NULL ?
 	    cfg->report.failure_sent_by : cfg->report.email;
-	if (!cfg->report.failure || j.from == NULL) {
+	if (!cfg->report.failure || j.from == NULL ||
+	    am_fs_excluded(cfg, in->policy_domain)) {
 		am_config_unref(&cfg);
 		return;
 	}

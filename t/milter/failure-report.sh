@@ -216,6 +216,14 @@ python3 "$tmp/check.py" "$tmp/sent/3.eml" "absent=alice@" "absent=bob@" \
 ok $? "redacted: no local part of alice or bob, domains kept"
 stop
 
+# The operator's never-report list holds for failure reports too.
+conf "FailureReports yes" "ReportExcludeDomains example.org"
+start; ok $? "starts with ReportExcludeDomains example.org"
+send 203.0.113.9; ok $? "a failing message from example.org"
+sleep 2
+stop
+[ "$(nsent)" = 4 ]; ok $? "ReportExcludeDomains: no failure report"
+
 ! grep -q 'Sanitizer' "$tmp/all.log" 2>/dev/null
 ok $? "no sanitizer report from the daemon"
 grep -B2 -A12 'Sanitizer' "$tmp/all.log" 2>/dev/null | sed 's/^/# /' | head -40
