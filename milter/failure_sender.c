@@ -474,13 +474,14 @@ am_fs_thread(void *arg)
 			    "refused so far (queue of %zu full)",
 			    am_fs.st.dropped, am_fs.cap);
 		}
+		if (am_fs.stop)
+			break;
 		in = NULL;
 		if (am_fs.n > 0) {
 			in = am_fs.q[am_fs.head];
 			am_fs.head = (am_fs.head + 1) % am_fs.cap;
 			am_fs.n--;
-		} else if (am_fs.stop)
-			break;
+		}
 		pthread_mutex_unlock(&am_fs.lock);
 		if (in != NULL)
 			am_fs_take(in);
@@ -532,6 +533,13 @@ am_failure_sender_stop(void)
 	pthread_mutex_unlock(&am_fs.lock);
 	pthread_join(am_fs.th, NULL);
 	__atomic_store_n(&am_fs.running, 0, __ATOMIC_RELAXED);
+	/* SIGTERM does not wait for DNS and sendmail: what is still queued
+	 * is dropped, counted. */
+	for (; am_fs.n > 0; am_fs.n--) {
+		am_fs_item_free(am_fs.q[am_fs.head]);
+		am_fs.head = (am_fs.head + 1) % am_fs.cap;
+		am_fs.st.dropped++;
+	}
 	am_log(&am_fs.log, AM_LOG_INFO, "failure reports: %lu queued, %lu "
 	    "sent, %lu folded into others, %lu refused (queue full), %lu over "
 	    "FailureReportsRate, %lu to unauthorized destinations, %lu "

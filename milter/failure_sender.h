@@ -46,7 +46,11 @@
  *	am_failure_msg_mailfrom(fm, arg); am_failure_msg_header(fm, ...);
  *	am_failure_msg_client(fm, ip);
  *	am_failure_msg_eom(&fm, engine, qid, log);	pushes, frees
- *	am_failure_sender_stop();		main.c: drains, logs counts
+ *	am_failure_sender_stop();		main.c: logs the counts
+ *
+ * Stopping (SIGTERM) does not wait for DNS or sendmail: reports still
+ * queued, and repeats held for folding, are dropped (the queued ones
+ * counted as refused).
  *
  * Thread safety: a capture belongs to its message's thread; the queue
  * is shared (a mutex held for a few pointer moves); start and stop from
