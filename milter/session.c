@@ -162,6 +162,7 @@ am_msg_client(struct am_msg *m, const struct am_client *cl)
 	if (m->have_client)
 		return;
 	m->have_client = 1;
+	am_failure_msg_client(m->ruf, cl->addr);
 	am_config_engine_client(m->cfg, cl, &ec);
 	am_engine_client(m->engine, &ec);
 }
@@ -174,7 +175,6 @@ am_msg_mailfrom(struct am_msg *m, struct am_conn *c,
 
 	am_msg_client(m, cl);
 	am_failure_msg_mailfrom(m->ruf, arg);
-	am_failure_msg_client(m->ruf, cl->addr);
 	d = am_engine_mailfrom(m->engine, &c->engine, helo, arg);
 	if (am_disposition_refuses(d)) {
 		m->disp = *d;
