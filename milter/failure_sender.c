@@ -169,6 +169,7 @@ am_failure_msg_eom(struct am_failure_msg **fmp, const struct am_engine *e,
 	const struct am_engine_result	*r;
 	struct am_failure_in		*in;
 	char				 why[160];
+	char				 author[AM_DMARC_DOMAIN_MAX + 1];
 	size_t				 i;
 
 	if (fm == NULL)
@@ -198,12 +199,14 @@ am_failure_msg_eom(struct am_failure_msg **fmp, const struct am_engine *e,
 		(void)am_buf_append(&in->hdrs, fm->hdrs.data, fm->hdrs.len);
 		in->hdrs_cut = fm->cut;
 		am_fs_identities(in, e);
+		/* Once pushed, in is the sender thread's. */
+		(void)snprintf(author, sizeof(author), "%s", in->author);
 		if (am_fs_push(in))
 			am_log(log, AM_LOG_DEBUG, "failure report for %s: "
-			    "queued (%s)", in->author, why);
+			    "queued (%s)", author, why);
 		else {
 			am_log(log, AM_LOG_DEBUG, "failure report for %s: "
-			    "dropped: queue full", in->author);
+			    "dropped: queue full", author);
 			am_fs_item_free(in);
 		}
 	}
