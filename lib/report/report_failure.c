@@ -200,16 +200,31 @@ am_failure_spf_reported(const struct am_failure_in *in)
 
 /* ------------------------------------------------------------ mail */
 
-/* Text for a header field: CR and LF (folding) dropped, controls but
- * HTAB as '?'. */
+/*
+ * Text for a header field: controls but HTAB as '?'; a line break is
+ * dropped, unless fold is set and WSP follows it (our own
+ * Authentication-Results): then it stays a fold, CRLF.
+ */
+static void
+am_fr_value(struct am_buf *out, const char *s, int fold)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '\r')
+			continue;
+		if (*s == '\n') {
+			if (fold && (s[1] == ' ' || s[1] == '\t'))
+				(void)am_buf_appends(out, "\r\n");
+			continue;
+		}
+		(void)am_buf_appendc(out, ((unsigned char)*s < 0x20 &&
+		    *s != '\t') || (unsigned char)*s == 0x7f ? '?' : *s);
+	}
+}
+
 static void
 am_fr_text(struct am_buf *out, const char *s)
 {
-	for (; *s != '\0'; s++)
-		if (*s != '\r' && *s != '\n')
-			(void)am_buf_appendc(out, ((unsigned char)*s < 0x20 &&
-			    *s != '\t') || (unsigned char)*s == 0x7f ? '?' :
-			    *s);
+	am_fr_value(out, s, 0);
 }
 
 static void
@@ -244,8 +259,11 @@ am_fr_fields(const struct am_failure_in *in, const struct am_failure_meta *m,
 	(void)am_buf_printf(f, "Feedback-Type: auth-failure\r\nVersion: 1\r\n"
 	    "User-Agent: %s\r\nAuth-Failure: dmarc\r\n", m->user_agent);
 	am_fr_field(f, "Identity-Alignment", am_failure_id_align(in));
-	if (in->authres[0] != '\0')
-		am_fr_field(f, "Authentication-Results", in->authres);
+	if (in->authres[0] != '\0') {
+		(void)am_buf_appends(f, "Authentication-Results: ");
+		am_fr_value(f, in->authres, 1);
+		(void)am_buf_appends(f, "\r\n");
+	}
 	am_fr_field(f, "Original-Envelope-Id", in->qid);
 	(void)snprintf(v, sizeof(v), "<%s>", in->mail_from);
 	am_fr_field(f, "Original-Mail-From", v);

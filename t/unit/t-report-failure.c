@@ -276,8 +276,8 @@ test_message(void)
 	    "\r\n") == fb, "Feedback-Type, Version, User-Agent, Auth-Failure");
 	ok(strstr(s, "\r\nIdentity-Alignment: dkim, spf\r\n") != NULL,
 	    "Identity-Alignment: dkim, spf (nothing aligned)");
-	ok(strstr(s, "\r\nAuthentication-Results: mx.example.net;\t"
-	    "dmarc=fail") != NULL, "Authentication-Results, unfolded");
+	ok(strstr(s, "\r\nAuthentication-Results: mx.example.net;\r\n\t"
+	    "dmarc=fail") != NULL, "Authentication-Results, folded as ours");
 	ok(strstr(s, "\r\nOriginal-Envelope-Id: 4ABCQ\r\n") != NULL &&
 	    strstr(s, "\r\nOriginal-Mail-From: <alice@example.com>\r\n") !=
 	    NULL && strstr(s, "\r\nArrival-Date: Sun, 07 Dec 2025 04:00:00 "
