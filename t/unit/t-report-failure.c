@@ -319,6 +319,26 @@ test_message(void)
 	am_buf_release(&b);
 }
 
+static void
+test_header_cap(void)
+{
+	struct am_buf	 b;
+	char		 v[1000];
+	int		 cut = 0, i;
+
+	memset(v, 'x', sizeof(v) - 1);
+	v[sizeof(v) - 1] = '\0';
+	am_buf_init(&b, AM_FAILURE_HDRS_MAX);
+	for (i = 0; i < 100; i++)
+		am_failure_header_append(&b, &cut, "X-Long", v, 0);
+	ok(cut && b.len <= AM_FAILURE_HDRS_MAX && b.len % 1009 == 0 &&
+	    !b.err, "header block capped at 64 KB, cut at a field boundary");
+	am_failure_header_append(&b, &cut, "Y", "short", 0);
+	ok(b.len % 1009 == 0 && strstr(am_buf_str(&b), "Y: short") == NULL,
+	    "once cut, later fields are left out too");
+	am_buf_release(&b);
+}
+
 /* ------------------------------------------------------------ redaction */
 
 static void
@@ -548,6 +568,7 @@ main(void)
 	test_fo();
 	test_due_rules();
 	test_message();
+	test_header_cap();
 	test_redact();
 	test_redact_random();
 	test_limit();
