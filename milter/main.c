@@ -38,6 +38,7 @@
 #include "keywatch.h"
 #include "selfcheck.h"
 #include "report_capture.h"
+#include "failure_sender.h"
 #include "report_sender.h"
 #include "report_writer.h"
 #include "snapshot.h"
@@ -810,7 +811,9 @@ am_serve(struct am_config *cfg, struct am_args *a, struct am_logdest *dest,
 	(void)am_report_writer_start(cfg, log);	/* report records */
 	(void)am_report_sender_start(log);	/* ReportSend */
 	(void)am_report_capture_start(cfg, log);	/* ReportMailbox */
+	(void)am_failure_sender_start(cfg, log);	/* FailureReports */
 	rc = am_run(cfg->daemon.socket, log, &rl) == MI_SUCCESS ? AM_EXIT_OK : AM_EXIT_SOFTWARE;
+	am_failure_sender_stop();
 	am_report_sender_stop();
 	am_report_capture_stop();		/* drains its queue */
 	am_report_writer_stop();		/* drains the queue */

@@ -13,6 +13,7 @@
 #include "daemon.h"
 #include "dkim_sign.h"
 #include "dmarc_report.h"
+#include "failure_sender.h"
 #include "mem.h"
 #include "metrics.h"
 #include "report_capture.h"
@@ -49,6 +50,7 @@ struct am_msg {
 	struct am_dmarc_report_sink report;	/* the recorder, unless */
 	int			 to_report_mailbox;	/* ... this */
 	struct am_report_capture *capture;	/* a copy of the message */
+	struct am_failure_msg	*ruf;		/* FailureReports: NULL off */
 };
 
 struct am_conn *
@@ -156,6 +158,7 @@ am_msg_new(void)
 		am_buf_init(&m->sig[i], AM_MSG_MAXSIG);
 	am_buf_init(&m->logline, AM_MSG_MAXLOG);
 	am_disposition_init(&m->disp);
+	m->ruf = am_failure_msg_new(cfg);	/* FailureReports yes */
 	am_snapshot_enter();
 	return m;
 }
@@ -183,6 +186,7 @@ am_msg_client(struct am_msg *m, const struct am_client *cl)
 	if (m->have_client)
 		return;
 	m->have_client = 1;
+	am_failure_msg_client(m->ruf, cl->addr);
 	am_config_engine_client(m->cfg, cl, &ec);
 	am_engine_client(m->engine, &ec);
 }
@@ -194,6 +198,7 @@ am_msg_mailfrom(struct am_msg *m, struct am_conn *c,
 	const struct am_disposition	*d;
 
 	am_msg_client(m, cl);
+	am_failure_msg_mailfrom(m->ruf, arg);
 	d = am_engine_mailfrom(m->engine, &c->engine, helo, arg);
 	if (am_disposition_refuses(d)) {
 		m->disp = *d;
@@ -220,6 +225,7 @@ am_msg_header(struct am_msg *m, const char *name, const char *value,
 {
 	am_engine_header(m->engine, name, value, leadspc);
 	am_report_capture_header(m->capture, name, value, leadspc, &m->log);
+	am_failure_msg_header(m->ruf, name, value, leadspc);
 }
 
 static void
@@ -411,6 +417,7 @@ am_msg_eom(struct am_msg *m)
 	am_engine_eom(m->engine);
 	m->disp = am_engine_result(m->engine)->disp;
 	am_disposition_merge(&m->disp, &sd);
+	am_failure_msg_eom(&m->ruf, m->engine, m->qid, &m->log);
 	/* Not for mail that a passing DKIM signature or DMARC authenticates
 	 * for its From domain. */
 	if (m->dec.external[0] != '\0' && !am_engine_authenticated(m->engine,
@@ -478,6 +485,7 @@ am_msg_free(struct am_msg **mp)
 
 	if (m == NULL)
 		return;
+	am_failure_msg_free(&m->ruf);
 	am_engine_free(&m->engine);
 	am_dns_free(&m->dns);		/* before the config it views */
 	am_dkim_signer_free(&m->signer);

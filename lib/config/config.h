@@ -249,13 +249,19 @@ struct am_config_report {
 	unsigned		 queue_size;	/* ReportQueueSize, records */
 	char			**exclude_domains; /* ReportExcludeDomains:
 						 * A-labels */
-	int			 failure;	/* FailureReports: always 0 */
+	int			 failure;	/* FailureReports */
 	char			*failure_sent_by; /* FailureReportsSentBy */
 	char			**failure_bcc;	/* FailureReportsBcc */
 	int			 failure_on_none; /* FailureReportsOnNone */
 	char			**mailboxes;	/* ReportMailbox: NULL none */
 	size_t			 capture_max;	/* ReportCaptureMaxSize,
 						 * octets */
+	int			 failure_redact; /* FailureReportsRedact */
+	char			*failure_redact_key; /* ...RedactKey */
+	unsigned		 failure_window; /* FailureReportsWindow, s */
+	unsigned		 failure_rate;	/* FailureReportsRate, an hour
+						 * per destination */
+	unsigned		 failure_queue;	/* FailureReportsQueueSize */
 };
 
 /* DKIM key records published by DNS dynamic update (opts_keyupdate.c):

@@ -123,7 +123,7 @@ const struct am_cfg_other am_cfg_others[] = {
 	{ NULL, AM_CFG_REFUSED, NULL }
 };
 
-#define NOFAILREP	"no DMARC failure reports are sent"
+#define NOFAILREP	"failure reports are submitted through ReportSendmail"
 
 const struct am_cfg_other am_cfg_others_dmarc[] = {
 	REFUSE("CopyFailuresTo", NOTSUP),

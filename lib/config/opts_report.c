@@ -4,7 +4,9 @@
  * they are built and whether the daemon records and sends them;
  * how they are submitted (ReportSendmail, or ReportSmtp* for a relay);
  * OpenDMARC's names with the same meaning (FailureReports,
- * FailureReportsSentBy, FailureReportsBcc, FailureReportsOnNone).
+ * FailureReportsSentBy, FailureReportsBcc, FailureReportsOnNone), and
+ * the failure reports' own (FailureReportsRedact, ...RedactKey,
+ * ...Window, ...Rate, ...QueueSize; milter/failure_sender.h).
  * ReportMailbox and ReportCaptureMaxSize: the daemon's capture of
  * reports sent to us (milter/report_capture.c), with the one matcher of
  * report mailbox addresses (am_config_report_mailbox).
@@ -30,7 +32,7 @@
 #define OFF(f)	offsetof(struct am_config, f)
 
 static am_cfg_check_fn am_cfg_rep_store, am_cfg_rep_email,
-    am_cfg_rep_interval, am_cfg_rep_failure, am_cfg_rep_addrs,
+    am_cfg_rep_interval, am_cfg_rep_addrs,
     am_cfg_rep_smtp, am_cfg_rep_smtp_tls;
 static am_cfg_whole_fn am_cfg_rep_check;
 
@@ -84,15 +86,24 @@ static const struct am_cfg_opt am_cfg_report_opts[] = {
 	    am_cfg_rep_addrs),
 	AM_CFG_NUM("ReportCaptureMaxSize", AM_CFG_SIZE,
 	    OFF(report.capture_max), "20971520", 1024, 1073741824),
-	{ .name = "FailureReports", .type = AM_CFG_FN,
-	    .off = OFF(report.failure), .def = "no",
-	    .check = am_cfg_rep_failure },
+	AM_CFG_ROW("FailureReports", AM_CFG_BOOL, OFF(report.failure), "no",
+	    NULL),
 	AM_CFG_ROW("FailureReportsSentBy", AM_CFG_STR,
 	    OFF(report.failure_sent_by), NULL, am_cfg_rep_email),
 	AM_CFG_ROW("FailureReportsBcc", AM_CFG_LIST, OFF(report.failure_bcc),
 	    NULL, am_cfg_rep_addrs),
 	AM_CFG_ROW("FailureReportsOnNone", AM_CFG_BOOL,
 	    OFF(report.failure_on_none), "no", NULL),
+	AM_CFG_ROW("FailureReportsRedact", AM_CFG_BOOL,
+	    OFF(report.failure_redact), "no", NULL),
+	AM_CFG_ROW("FailureReportsRedactKey", AM_CFG_STR,
+	    OFF(report.failure_redact_key), NULL, am_cfg_check_nonempty),
+	AM_CFG_NUM("FailureReportsWindow", AM_CFG_UINT,
+	    OFF(report.failure_window), "3600", 0, 604800),
+	AM_CFG_NUM("FailureReportsRate", AM_CFG_UINT,
+	    OFF(report.failure_rate), "10", 0, 100000),
+	AM_CFG_NUM("FailureReportsQueueSize", AM_CFG_UINT,
+	    OFF(report.failure_queue), "256", 1, 65536),
 };
 
 const struct am_cfg_table am_cfg_table_report =
@@ -214,32 +225,6 @@ am_cfg_rep_interval(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
 	return 0;
 }
 
-static int
-am_cfg_rep_failure(struct am_cfg_ctx *c, const struct am_cfg_opt *o,
-    void *field, const char *v)
-{
-	static const char *const no[] = { "no", "n", "false", "f", "off",
-	    "0", NULL };
-	static const char *const yes[] = { "yes", "y", "true", "t", "on",
-	    "1", NULL };
-	size_t	 i;
-
-	for (i = 0; no[i] != NULL; i++)
-		if (strcasecmp(v, no[i]) == 0) {
-			*(int *)field = 0;
-			return 0;
-		}
-	for (i = 0; yes[i] != NULL; i++)
-		if (strcasecmp(v, yes[i]) == 0) {
-			am_diag_error(c->diag, c->file, c->line, "%s: not "
-			    "supported yet: RFC 9991 failure reports are not "
-			    "sent by this release (aggregate reports are: "
-			    "ReportSend); set it to no", o->name);
-			return -1;
-		}
-	return am_cfg_bad(c, o, v, "yes or no");
-}
-
 /* ReportSmtpPasswordFile: its first line, without the line end, into
  * smtp_password (the text is never shown; the file should be
  * readable by root only). */
@@ -334,6 +319,11 @@ am_cfg_rep_check(struct am_cfg_ctx *c)
 		am_cfg_where(c, "ReportSend", &file, &line);
 		am_diag_error(c->diag, file, line, "ReportSend yes needs "
 		    "ReportEmail (the reports' From and contact address)");
+	}
+	if (r->failure && r->email == NULL && r->failure_sent_by == NULL) {
+		am_cfg_where(c, "FailureReports", &file, &line);
+		am_diag_error(c->diag, file, line, "FailureReports yes needs "
+		    "FailureReportsSentBy or ReportEmail (the reports' From)");
 	}
 	if (r->send && !r->record && r->email != NULL) {
 		am_cfg_where(c, "ReportSend", &file, &line);

@@ -94,28 +94,33 @@ am_agg_related(const char *a, const char *b)
 	    strcasecmp(b + lb - la, a) == 0;
 }
 
-/* 0 authorized (addr maybe replaced), 1 dropped, 2 deferred; why says. */
-static int
-am_agg_verify(struct am_report_run *a, char *addr, char *why, size_t wsize)
+int
+am_report_mailto(const char *uri, size_t n, char *out, size_t size)
+{
+	return am_agg_mailto(uri, n, out, size);
+}
+
+int
+am_report_dest_check(struct am_dns *dns, const char *policy_domain,
+    int ruf, char *addr, char *why, size_t wsize)
 {
 	struct am_dns_result	 res;
 	struct am_dmarc_rec	 rec;
-	struct am_dns		*dns;
 	char			 name[600], alt[AM_AGG_ADDR];
 	const char		*host = strrchr(addr, '@') + 1, *p, *e;
 	size_t			 i;
 	int			 found = 0, replaced = 0, rc;
 
-	if (am_agg_related(host, a->c->policy_domain))
+	if (am_agg_related(host, policy_domain))
 		return 0;
-	if (a->dns == NULL || (dns = a->dns(a->dns_ctx)) == NULL) {
+	if (dns == NULL) {
 		(void)snprintf(why, wsize, "deferred: no resolver");
 		return 2;
 	}
 	if ((size_t)snprintf(name, sizeof(name), "%s._report._dmarc.%s",
-	    a->c->policy_domain, host) > 253) {
+	    policy_domain, host) > 253) {
 		(void)snprintf(why, wsize, "dropped: %s._report._dmarc.%s is "
-		    "too long for DNS", a->c->policy_domain, host);
+		    "too long for DNS", policy_domain, host);
 		return 1;
 	}
 	switch (am_dns_lookup(dns, name, AM_DNS_TXT, &res)) {
@@ -126,7 +131,7 @@ am_agg_verify(struct am_report_run *a, char *addr, char *why, size_t wsize)
 		am_dns_result_release(&res);
 		(void)snprintf(why, wsize, "dropped: %s has not authorized "
 		    "reports for %s (no record at %s)", host,
-		    a->c->policy_domain, name);
+		    policy_domain, name);
 		return 1;
 	default:
 		rc = (int)res.status;
@@ -141,7 +146,8 @@ am_agg_verify(struct am_report_run *a, char *addr, char *why, size_t wsize)
 		    NULL) != 0)
 			continue;
 		found = 1;
-		for (p = rec.rua; *p != '\0' && !replaced; p = *e ? e + 1 : e) {
+		for (p = ruf ? rec.ruf : rec.rua; *p != '\0' && !replaced;
+		    p = *e ? e + 1 : e) {
 			e = strchr(p, ',');
 			if (e == NULL)
 				e = p + strlen(p);
@@ -192,6 +198,14 @@ am_agg_suppressed(struct am_report_run *a, const char *addr)
 		    addr, (long long)s.expires, s.reason);
 	}
 	return found;
+}
+
+/* 0 authorized (addr maybe replaced), 1 dropped, 2 deferred; why says. */
+static int
+am_agg_verify(struct am_report_run *a, char *addr, char *why, size_t wsize)
+{
+	return am_report_dest_check(a->dns != NULL ? a->dns(a->dns_ctx) :
+	    NULL, a->c->policy_domain, 0, addr, why, wsize);
 }
 
 /* Fills a->dest from the rua list, saying every decision. */

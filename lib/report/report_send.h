@@ -139,6 +139,17 @@ int	am_report_dkim_sign(struct am_buf *msg,
 	    const struct am_report_key *, size_t nkeys, int64_t now,
 	    struct am_err *);
 
+/* "mailto:a%40b@x?subject=..." to "a@b@x" (host lower-cased); 0, or
+ * -1 when it is not a usable mailto: URI. */
+int	am_report_mailto(const char *uri, size_t n, char *out, size_t size);
+
+/* The external-destination check for addr (RFC 9990 section 4; RFC 9991
+ * section 4 with ruf for rua): 0 authorized (addr replaced when the
+ * record names another address on the same host), 1 dropped, 2
+ * deferred (DNS trouble, or dns NULL); why says. */
+int	am_report_dest_check(struct am_dns *dns, const char *policy_domain,
+	    int ruf, char *addr, char *why, size_t wsize);
+
 /* The envelope sender of a report: local+<report_id>@domain. */
 void	am_report_sender(const char *email, const char *report_id,
 	    char *out, size_t size);

@@ -142,9 +142,12 @@ t "reports-opendmarc: IgnoreHosts from the file" test \
 # ---------------------------------------------------------------- refusals
 sed 's/^FailureReports.*/FailureReports true/' reports-opendmarc.conf > on.conf
 load on
-t "FailureReports true: refused (exit 78)" test "$rc" = 78
-t "... one error, naming file:line and what is not done" bash -c \
-    "test \$(grep -c ': error: ' on.err) = 1 && grep -qF 'on.conf:13: FailureReports: not supported yet: RFC 9991 failure reports are not sent by this release' on.err"
+t "FailureReports true without a From address: refused (exit 78)" test "$rc" = 78
+t "... one error, naming file:line and what is missing" bash -c \
+    "test \$(grep -c ': error: ' on.err) = 1 && grep -qF 'on.conf:13: FailureReports yes needs FailureReportsSentBy or ReportEmail' on.err"
+printf 'FailureReportsSentBy ruf@example.com\n' >> on.conf
+load on
+t "FailureReports true with FailureReportsSentBy: loads (RFC 9991 reports)" test "$rc" = 0
 
 printf '127.0.0.1\n192.0.2/24\n' > etc/opendkim/bad.hosts
 sed -e "s|refile:$tmp/etc/opendkim/TrustedHosts|$tmp/etc/opendkim/bad.hosts|" \

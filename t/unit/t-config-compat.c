@@ -178,10 +178,10 @@ test_reports(void)
 	    "no DKIM failure reports are sent"), "ReportAddress: no effect");
 	am_config_unref(&cfg);
 
-	cfg = load("FailureReports true\n");
-	ok(cfg == NULL && nerrors == 1 && logged("c.conf:1: FailureReports: "
-	    "not supported yet: RFC 9991 failure reports are not sent by this "
-	    "release"), "FailureReports true: refused, clearly");
+	cfg = load("FailureReports true\nFailureReportsSentBy "
+	    "y@example.com\n");
+	ok(cfg != NULL && nerrors == 0 && cfg->report.failure,
+	    "FailureReports true: OpenDMARC's meaning, supported");
 	am_config_unref(&cfg);
 }
 

@@ -179,7 +179,8 @@ test_tables(void)
 	ok(i >= 4 && am_cfg_features[i] == NULL, "every feature has a "
 	    "whole-struct check");
 	ok(am_cfg_opt_find("mode", NULL) == am_cfg_opt_at(0) &&
-	    am_cfg_opt_find("FAILUREREPORTSONNONE", NULL) == am_cfg_opt_at(n - 1),
+	    am_cfg_opt_find("FAILUREREPORTSQUEUESIZE", NULL) ==
+	    am_cfg_opt_at(n - 1),
 	    "names found case-insensitively, first and last table");
 }
 

@@ -305,11 +305,16 @@ static const struct {
 	  "bad..domain", 0 },
 	{ "ReportMailbox", "", "rua@example.net, ruf@example.net", "rua", 0 },
 	{ "ReportCaptureMaxSize", "", "1048576", "1023", 0 },
-	{ "FailureReports", "", "no", "yes", 0 },
+	{ "FailureReports", "ReportEmail d@example.net\n", "yes", "x", 0 },
 	{ "FailureReportsSentBy", "", "postmaster@example.net", "a b@c", 0 },
 	{ "FailureReportsBcc", "", "a@example.net, b@example.org",
 	  "not-an-address", 0 },
 	{ "FailureReportsOnNone", "", "yes", "x", 0 },
+	{ "FailureReportsRedact", "", "yes", "x", 0 },
+	{ "FailureReportsRedactKey", "", "a secret", "", 0 },
+	{ "FailureReportsWindow", "", "600", "604801", 0 },
+	{ "FailureReportsRate", "", "0", "100001", 0 },
+	{ "FailureReportsQueueSize", "", "1024", "0", 0 },
 };
 
 static void
@@ -433,8 +438,17 @@ test_report(void)
 	ok(cfg == NULL && c.errors == 1 && logged("c.conf:1: ReportSend yes "
 	    "needs ReportEmail"), "reports: ReportSend needs ReportEmail");
 	cfg = load("FailureReports yes\n", &c);
-	ok(cfg == NULL && c.errors == 1 && logged("c.conf:1: FailureReports: "
-	    "not supported yet"), "reports: FailureReports yes is refused");
+	ok(cfg == NULL && c.errors == 1 && logged("c.conf:1: FailureReports "
+	    "yes needs FailureReportsSentBy or ReportEmail"),
+	    "reports: FailureReports yes needs a From address");
+	cfg = load("FailureReports yes\nFailureReportsSentBy "
+	    "ruf@example.net\n", &c);
+	ok(cfg != NULL && c.errors == 0 && cfg->report.failure &&
+	    cfg->report.failure_window == 3600 && cfg->report.failure_rate ==
+	    10 && cfg->report.failure_queue == 256 &&
+	    !cfg->report.failure_redact, "reports: FailureReports yes with "
+	    "FailureReportsSentBy; the defaults");
+	am_config_unref(&cfg);
 	cfg = load("Mode v\nHistoryFile /var/run/opendmarc/opendmarc.dat\n",
 	    &c);
 	ok(cfg != NULL && c.warnings == 1 && logged("c.conf:2: HistoryFile is "
