@@ -143,7 +143,7 @@ tap_is "$(q TXT rsa2027._domainkey.example.net | awk '$4 == "TXT" { print $2 }')
 tap_ok "$([ "$(q +short TXT rsa2027._domainkey.example.net | grep -o '"' | wc -l)" -ge 4 ]; echo $?)" \
     "the long value is split into several character-strings"
 run 0 "activate: the published record is seen at knotd and matches the key" \
-    activate -t "$KT" -d example.net --nameserver "127.0.0.1@$PORT" --now $((N + 60))
+    activate -t "$KT" -d example.net --nameserver "127.0.0.1@$PORT" --ns-port "$PORT" --now $((N + 60))
 
 # ---------------------------------------------------------------- revoke (UDP), delete
 run 0 "revoke over UDP: done" revoke -c "$W/udp.conf" -t "$KT" -d example.net -s rsa2026 --now $((N + 8 * DAY))
