@@ -15,6 +15,7 @@
 #include "mem.h"
 #include "report_journal.h"
 #include "report_record.h"
+#include "report_sender.h"
 #include "report_store.h"
 #include "report_writer.h"
 #include "snapshot.h"
@@ -39,6 +40,7 @@ struct am_rw {
 	pthread_t		 th;
 	/* The writer thread's own. */
 	char			*store_uri, *journal;
+	char			 node[AM_REPORT_NODE];
 	struct am_report_store	*st;
 	time_t			 next_try;
 	int			 pending;	/* a journal may exist */
@@ -164,6 +166,7 @@ am_rw_store(time_t now)
 			am_rw.next_try = now + AM_RW_RETRY;
 			return NULL;
 		}
+		am_report_store_set_node(am_rw.st, am_rw.node);
 		if (am_rw.down_logged)
 			am_log(&am_rw.log, AM_LOG_INFO, "report store %s: "
 			    "working again", am_rw.store_uri);
@@ -341,6 +344,7 @@ am_report_writer_start(const struct am_config *cfg, const struct am_log *log)
 	am_rw.head = am_rw.n = 0;
 	am_rw.store_uri = am_strdup(cfg->report.store);
 	am_rw.journal = am_strdup(cfg->report.journal);
+	am_report_node(cfg, am_rw.node, sizeof(am_rw.node));
 	am_rw.pending = cfg->report.record && am_rw_exists(am_rw.journal);
 	am_rw.stop = 0;
 	am_rw.running = 1;

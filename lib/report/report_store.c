@@ -61,6 +61,12 @@ am_report_store_version(struct am_report_store *st)
 	return st->version;
 }
 
+void
+am_report_store_set_node(struct am_report_store *st, const char *node)
+{
+	am_report_strlcpy(st->node, node, sizeof(st->node));
+}
+
 static int
 am_store_exec(struct am_report_store *st, const char *sql,
     const struct am_sql_param *p, int n, am_sql_row_fn *fn, void *ctx,
@@ -92,7 +98,7 @@ am_store_insert_one(struct am_report_store *st,
 {
 	struct am_sql_param	 p[AM_REC_NCOLS];
 	const char		*s[AM_REC_NCOLS] = {
-		NULL, "", r->policy_domain, r->header_from, r->envelope_from,
+		NULL, st->node, r->policy_domain, r->header_from, r->envelope_from,
 		r->envelope_to, r->source_ip, r->verdict, r->dkim_eval,
 		r->spf_eval, r->disposition, r->override, r->override_comment,
 		dkim, r->spf_domain, r->spf_result, r->pol.p, r->pol.sp,

@@ -39,6 +39,7 @@ struct am_report_store {
 	const struct am_report_backend	*be;
 	void				*db;
 	int				 version;
+	char				 node[256];	/* am_records.node */
 };
 
 /* Backends: open the database behind the URI's rest. */
