@@ -2,6 +2,7 @@
  * report_store - the store's operations, written once in portable SQL
  */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -92,53 +93,116 @@ am_store_int(struct am_sql_param *p, int64_t i)
 
 /* --------------------------------------------------------- records */
 
-static int
-am_store_insert_one(struct am_report_store *st,
-    const struct am_report_record *r, char *dkim, struct am_err *err)
+/*
+ * Records go in AM_REC_ROWS to a statement (INSERT ... VALUES (..),
+ * (..), ...): one round trip to PostgreSQL and one SQLite statement per
+ * chunk, not per record.  The DKIM texts of a chunk are packed into
+ * one buffer; a chunk is written early when that buffer could not take
+ * another record's.
+ */
+#define AM_REC_ROWS	16
+#define AM_REC_SQL	(64 + sizeof(AM_REC_COLS) + AM_REC_ROWS * \
+			    (AM_REC_NCOLS * 6 + 4))
+
+struct am_store_chunk {
+	struct am_report_record	*rec;	/* AM_REC_ROWS */
+	char			*dk;	/* 2 * AM_REPORT_DKIM_TEXT */
+	const char		*dkp[AM_REC_ROWS];
+	size_t			 k, off;
+	struct am_sql_param	 p[AM_REC_ROWS * AM_REC_NCOLS];
+	char			 sql[AM_REC_SQL];
+};
+
+static void
+am_store_row_params(struct am_report_store *st,
+    const struct am_report_record *r, const char *dkim,
+    struct am_sql_param *p)
 {
-	struct am_sql_param	 p[AM_REC_NCOLS];
 	const char		*s[AM_REC_NCOLS] = {
-		NULL, st->node, r->policy_domain, r->header_from, r->envelope_from,
-		r->envelope_to, r->source_ip, r->verdict, r->dkim_eval,
-		r->spf_eval, r->disposition, r->override, r->override_comment,
-		dkim, r->spf_domain, r->spf_result, r->pol.p, r->pol.sp,
-		r->pol.np, r->pol.adkim, r->pol.aspf, r->pol.fo, r->pol.t,
-		r->pol.psd, r->pol.discovery, r->pol.rua
+		NULL, st->node, r->policy_domain, r->header_from,
+		r->envelope_from, r->envelope_to, r->source_ip, r->verdict,
+		r->dkim_eval, r->spf_eval, r->disposition, r->override,
+		r->override_comment, dkim, r->spf_domain, r->spf_result,
+		r->pol.p, r->pol.sp, r->pol.np, r->pol.adkim, r->pol.aspf,
+		r->pol.fo, r->pol.t, r->pol.psd, r->pol.discovery, r->pol.rua
 	};
 	int			 i;
 
-	if (am_report_dkim_encode(r->dkim, r->ndkim, dkim,
-	    AM_REPORT_DKIM_TEXT) != 0)
-		return am_err_set(err, AM_E_LIMIT, "DKIM list too long");
 	am_store_int(&p[0], r->time);
 	for (i = 1; i < AM_REC_NCOLS; i++)
 		am_store_text(&p[i], s[i]);
-	return am_store_exec(st, "INSERT INTO am_records (" AM_REC_COLS ")"
-	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
-	    " $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)",
-	    p, AM_REC_NCOLS, NULL, NULL, err);
+}
+
+/* Writes the chunk's k records with one statement. */
+static int
+am_store_chunk_write(struct am_report_store *st, struct am_store_chunk *c,
+    struct am_err *err)
+{
+	size_t	 i, len;
+	int	 j, rc;
+
+	if (c->k == 0)
+		return 0;
+	len = (size_t)snprintf(c->sql, sizeof(c->sql), "INSERT INTO "
+	    "am_records (" AM_REC_COLS ") VALUES ");
+	for (i = 0; i < c->k; i++) {
+		am_store_row_params(st, &c->rec[i], c->dkp[i],
+		    &c->p[i * AM_REC_NCOLS]);
+		for (j = 0; j < AM_REC_NCOLS; j++)
+			len += (size_t)snprintf(c->sql + len, sizeof(c->sql) -
+			    len, "%s$%zu%s", j == 0 ? (i == 0 ? "(" : ", (") :
+			    "", i * AM_REC_NCOLS + (size_t)j + 1,
+			    j == AM_REC_NCOLS - 1 ? ")" : ",");
+	}
+	rc = am_store_exec(st, c->sql, c->p, (int)(c->k * AM_REC_NCOLS), NULL,
+	    NULL, err);
+	c->k = c->off = 0;
+	return rc;
+}
+
+/* Takes c->rec[c->k] into the chunk; writes the chunk when full. */
+static int
+am_store_chunk_add(struct am_report_store *st, struct am_store_chunk *c,
+    struct am_err *err)
+{
+	const struct am_report_record	*r = &c->rec[c->k];
+
+	if (am_report_dkim_encode(r->dkim, r->ndkim, c->dk + c->off,
+	    AM_REPORT_DKIM_TEXT) != 0)
+		return am_err_set(err, AM_E_LIMIT, "DKIM list too long");
+	c->dkp[c->k++] = c->dk + c->off;
+	c->off += strlen(c->dk + c->off) + 1;
+	if (c->k == AM_REC_ROWS || c->off > AM_REPORT_DKIM_TEXT)
+		return am_store_chunk_write(st, c, err);
+	return 0;
+}
+
+/* The array of am_report_store_insert as a record source. */
+struct am_store_array {
+	const struct am_report_record	*r;
+	size_t				 n, i;
+};
+
+static int
+am_store_array_next(void *ctx, struct am_report_record *out)
+{
+	struct am_store_array	*a = ctx;
+
+	if (a->i == a->n)
+		return 0;
+	memcpy(out, &a->r[a->i++], sizeof(*out));
+	return 1;
 }
 
 int
 am_report_store_insert(struct am_report_store *st,
     const struct am_report_record *r, size_t n, struct am_err *err)
 {
-	char	*dkim;
-	size_t	 i;
+	struct am_store_array	 a = { r, n, 0 };
+	size_t			 k;
 
-	if (am_store_exec(st, st->be->begin_sql, NULL, 0, NULL, NULL, err))
-		return -1;
-	dkim = am_malloc(AM_REPORT_DKIM_TEXT);
-	for (i = 0; i < n; i++)
-		if (am_store_insert_one(st, &r[i], dkim, err) != 0)
-			break;
-	free(dkim);
-	if (i < n || am_store_exec(st, "COMMIT", NULL, 0, NULL, NULL,
-	    err) != 0) {
-		(void)am_store_exec(st, "ROLLBACK", NULL, 0, NULL, NULL, NULL);
-		return -1;
-	}
-	return 0;
+	return am_report_store_insert_stream(st, am_store_array_next, &a,
+	    NULL, &k, err);
 }
 
 int
@@ -146,24 +210,28 @@ am_report_store_insert_stream(struct am_report_store *st,
     am_report_next_fn *next, void *ctx, const char *journal_id, size_t *n,
     struct am_err *err)
 {
-	struct am_report_record	*r;
+	struct am_store_chunk	*c;
 	struct am_sql_param	 p[2];
-	char			*dkim;
+	size_t			 k = 0;
 	int			 rc = 0, more;
 
 	*n = 0;
 	if (am_store_exec(st, st->be->begin_sql, NULL, 0, NULL, NULL, err))
 		return -1;
-	r = am_malloc(sizeof(*r));
-	dkim = am_malloc(AM_REPORT_DKIM_TEXT);
-	while (rc == 0 && (more = next(ctx, r)) != 0) {
+	c = am_calloc(1, sizeof(*c));
+	c->rec = am_malloc(AM_REC_ROWS * sizeof(*c->rec));
+	c->dk = am_malloc(2 * AM_REPORT_DKIM_TEXT);
+	while (rc == 0 && (more = next(ctx, &c->rec[c->k])) != 0) {
 		if (more < 0)
 			rc = am_err_set(err, AM_E_IO, "record source failed");
-		else if ((rc = am_store_insert_one(st, r, dkim, err)) == 0)
-			(*n)++;
+		else if ((rc = am_store_chunk_add(st, c, err)) == 0)
+			k++;
 	}
-	free(dkim);
-	free(r);
+	if (rc == 0)
+		rc = am_store_chunk_write(st, c, err);
+	free(c->dk);
+	free(c->rec);
+	free(c);
 	if (rc == 0 && journal_id != NULL) {
 		am_store_text(&p[0], journal_id);
 		am_store_int(&p[1], (int64_t)time(NULL));
@@ -174,9 +242,9 @@ am_report_store_insert_stream(struct am_report_store *st,
 	if (rc != 0 || am_store_exec(st, "COMMIT", NULL, 0, NULL, NULL,
 	    err) != 0) {
 		(void)am_store_exec(st, "ROLLBACK", NULL, 0, NULL, NULL, NULL);
-		*n = 0;
 		return -1;
 	}
+	*n = k;
 	return 0;
 }
 

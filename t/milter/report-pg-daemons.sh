@@ -144,7 +144,6 @@ good() {	# good RESULT COUNT: COUNT messages, no error, each dmarc=pass
 	[ "$R_errors" = 0 ] && [ "$R_expect" = "$R_msgs" ] &&
 	    { [ -z "${2:-}" ] || [ "$R_msgs" = "$2" ]; }
 }
-msgs() { echo "$1" | sed -n 's/.* msgs=\([0-9]*\).*/\1/p'; }
 
 # Not across midnight UTC: every record of the test in one day.
 s=$(( $(date +%s) % 86400 ))
@@ -221,15 +220,27 @@ ok $? "a second start of both sends nothing twice"
 sql "DELETE FROM am_records" > /dev/null
 conf a "ReportSend no"
 start a; pa=$pid
-feed a --conns 4 --duration 9 > "$tmp/rl" & fl=$!
+# a steady flow (a few hundred a second, not a flood the writer could
+# not keep up with on a busy 2-core machine: that is the queue's
+# "dropped" count, tested in report-record.sh), for 9 s
+loop() {
+	local end=$(( $(date +%s) + 9 ))
+	while [ "$(date +%s)" -lt $end ]; do
+		feed a --messages 40 --conns 2 || echo "RESULT msgs=0 errors=1 expect=0"
+		sleep 0.05
+	done
+}
+loop > "$tmp/rl" & fl=$!
 sleep 2
 pg stop; ok $? "PostgreSQL stopped (-m fast) while messages flow"
 sleep 3
 pg start; ok $? "PostgreSQL started again"
 wait $fl
-r=$(cat "$tmp/rl")
-good "$r"; ok $? "no message failed: every reply the normal one ($r)"
-sent=$(msgs "$r")
+bad=0
+while read -r r; do good "$r" 40 || bad=1; done < "$tmp/rl"
+sent=$(sed -n 's/.* msgs=\([0-9]*\).*/\1/p' "$tmp/rl" | awk '{ s += $1 } END { print s + 0 }')
+[ $bad = 0 ] && [ "$sent" -gt 0 ]
+ok $? "no message failed: every reply the normal one, dmarc=pass ($sent messages in $(wc -l < "$tmp/rl") runs)"
 # the writer tries the store again every 10 s: the journal is replayed then
 k=0
 while [ $k -lt 150 ] && [ "$(sql "SELECT count(*) FROM am_records")" != "$sent" ]; do
