@@ -18,6 +18,8 @@
 	" aspf, fo, t, psd, discovery, rua"
 #define AM_REC_NCOLS	26
 
+static void	am_store_chunk_free(struct am_store_chunk *);
+
 int
 am_report_store_open(const char *uri, struct am_report_store **out,
     struct am_err *err)
@@ -52,6 +54,7 @@ am_report_store_close(struct am_report_store **stp)
 	if (*stp == NULL)
 		return;
 	(*stp)->be->close((*stp)->db);
+	am_store_chunk_free((*stp)->chunk);
 	free(*stp);
 	*stp = NULL;
 }
@@ -94,24 +97,63 @@ am_store_int(struct am_sql_param *p, int64_t i)
 /* --------------------------------------------------------- records */
 
 /*
- * Records go in AM_REC_ROWS to a statement (INSERT ... VALUES (..),
- * (..), ...): one round trip to PostgreSQL and one SQLite statement per
- * chunk, not per record.  The DKIM texts of a chunk are packed into
- * one buffer; a chunk is written early when that buffer could not take
- * another record's.
+ * Records go in AM_REC_ROWS to an INSERT (VALUES (..), (..), ...): one
+ * round trip to PostgreSQL and one SQLite statement per chunk, not per
+ * record; the rest of a batch goes one record to an INSERT (two
+ * statement texts in all, so SQLite's statement cache keeps both).
+ * The DKIM texts of a chunk are packed into one buffer; a chunk is
+ * written early when that buffer could not take another record's.
+ * The chunk is allocated once per store handle.
  */
 #define AM_REC_ROWS	16
 #define AM_REC_SQL	(64 + sizeof(AM_REC_COLS) + AM_REC_ROWS * \
 			    (AM_REC_NCOLS * 6 + 4))
 
 struct am_store_chunk {
-	struct am_report_record	*rec;	/* AM_REC_ROWS */
-	char			*dk;	/* 2 * AM_REPORT_DKIM_TEXT */
+	struct am_report_record	 rec[AM_REC_ROWS];
+	char			 dk[2 * AM_REPORT_DKIM_TEXT];
 	const char		*dkp[AM_REC_ROWS];
 	size_t			 k, off;
 	struct am_sql_param	 p[AM_REC_ROWS * AM_REC_NCOLS];
-	char			 sql[AM_REC_SQL];
+	char			 sql1[AM_REC_SQL], sqln[AM_REC_SQL];
 };
+
+/* INSERT INTO am_records (...) VALUES ($1,...,$26), ... (rows rows) */
+static void
+am_store_insert_sql(char *out, size_t size, size_t rows)
+{
+	size_t	 i, len;
+	int	 j;
+
+	len = (size_t)snprintf(out, size, "INSERT INTO am_records ("
+	    AM_REC_COLS ") VALUES ");
+	for (i = 0; i < rows && len < size; i++)
+		for (j = 0; j < AM_REC_NCOLS && len < size; j++)
+			len += (size_t)snprintf(out + len, size - len,
+			    "%s$%zu%s", j == 0 ? (i == 0 ? "(" : ", (") : "",
+			    i * AM_REC_NCOLS + (size_t)j + 1,
+			    j == AM_REC_NCOLS - 1 ? ")" : ",");
+}
+
+static struct am_store_chunk *
+am_store_chunk(struct am_report_store *st)
+{
+	struct am_store_chunk	*c = st->chunk;
+
+	if (c == NULL) {
+		c = st->chunk = am_malloc(sizeof(*c));
+		am_store_insert_sql(c->sql1, sizeof(c->sql1), 1);
+		am_store_insert_sql(c->sqln, sizeof(c->sqln), AM_REC_ROWS);
+	}
+	c->k = c->off = 0;
+	return c;
+}
+
+static void
+am_store_chunk_free(struct am_store_chunk *c)
+{
+	free(c);
+}
 
 static void
 am_store_row_params(struct am_report_store *st,
@@ -133,29 +175,25 @@ am_store_row_params(struct am_report_store *st,
 		am_store_text(&p[i], s[i]);
 }
 
-/* Writes the chunk's k records with one statement. */
+/* Writes the chunk's k records: one statement when it is full, else
+ * one a record. */
 static int
 am_store_chunk_write(struct am_report_store *st, struct am_store_chunk *c,
     struct am_err *err)
 {
-	size_t	 i, len;
-	int	 j, rc;
+	size_t	 i;
+	int	 rc = 0;
 
-	if (c->k == 0)
-		return 0;
-	len = (size_t)snprintf(c->sql, sizeof(c->sql), "INSERT INTO "
-	    "am_records (" AM_REC_COLS ") VALUES ");
-	for (i = 0; i < c->k; i++) {
+	for (i = 0; i < c->k; i++)
 		am_store_row_params(st, &c->rec[i], c->dkp[i],
 		    &c->p[i * AM_REC_NCOLS]);
-		for (j = 0; j < AM_REC_NCOLS; j++)
-			len += (size_t)snprintf(c->sql + len, sizeof(c->sql) -
-			    len, "%s$%zu%s", j == 0 ? (i == 0 ? "(" : ", (") :
-			    "", i * AM_REC_NCOLS + (size_t)j + 1,
-			    j == AM_REC_NCOLS - 1 ? ")" : ",");
-	}
-	rc = am_store_exec(st, c->sql, c->p, (int)(c->k * AM_REC_NCOLS), NULL,
-	    NULL, err);
+	if (c->k == AM_REC_ROWS)
+		rc = am_store_exec(st, c->sqln, c->p, AM_REC_ROWS *
+		    AM_REC_NCOLS, NULL, NULL, err);
+	else
+		for (i = 0; i < c->k && rc == 0; i++)
+			rc = am_store_exec(st, c->sql1, &c->p[i *
+			    AM_REC_NCOLS], AM_REC_NCOLS, NULL, NULL, err);
 	c->k = c->off = 0;
 	return rc;
 }
@@ -218,9 +256,7 @@ am_report_store_insert_stream(struct am_report_store *st,
 	*n = 0;
 	if (am_store_exec(st, st->be->begin_sql, NULL, 0, NULL, NULL, err))
 		return -1;
-	c = am_calloc(1, sizeof(*c));
-	c->rec = am_malloc(AM_REC_ROWS * sizeof(*c->rec));
-	c->dk = am_malloc(2 * AM_REPORT_DKIM_TEXT);
+	c = am_store_chunk(st);
 	while (rc == 0 && (more = next(ctx, &c->rec[c->k])) != 0) {
 		if (more < 0)
 			rc = am_err_set(err, AM_E_IO, "record source failed");
@@ -229,9 +265,6 @@ am_report_store_insert_stream(struct am_report_store *st,
 	}
 	if (rc == 0)
 		rc = am_store_chunk_write(st, c, err);
-	free(c->dk);
-	free(c->rec);
-	free(c);
 	if (rc == 0 && journal_id != NULL) {
 		am_store_text(&p[0], journal_id);
 		am_store_int(&p[1], (int64_t)time(NULL));
