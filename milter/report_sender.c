@@ -141,7 +141,7 @@ am_rs_period(const struct am_config *cfg, int64_t begin, int64_t end,
 		    "period is tried again later", cfg->report.store, err.msg);
 		return 1;
 	}
-	am_report_node(cfg, node, sizeof(node));
+	am_report_sender_node(cfg, node, sizeof(node));
 	if (am_report_store_claim(run.st, begin, end, node, now, AM_RS_STALE,
 	    &mine, &err) != 0) {
 		am_log(&am_rs.log, AM_LOG_WARN, "report: claim: %s", err.msg);
@@ -183,7 +183,7 @@ am_rs_period(const struct am_config *cfg, int64_t begin, int64_t end,
  * its claims; two daemons on one host (two sockets) are two nodes.
  */
 void
-am_report_node(const struct am_config *cfg, char *out, size_t size)
+am_report_sender_node(const struct am_config *cfg, char *out, size_t size)
 {
 	char	 host[256];
 

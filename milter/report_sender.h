@@ -41,7 +41,8 @@
 int	am_report_sender_start(const struct am_log *);
 /* This daemon's node name in the store ("host socket"): its claims
  * (am_claims) and its records (am_records.node). */
-void	am_report_node(const struct am_config *, char *out, size_t size);
+void	am_report_sender_node(const struct am_config *, char *out,
+	    size_t size);
 void	am_report_sender_stop(void);
 
 #endif /* AM_REPORT_SENDER_H */

@@ -353,7 +353,7 @@ am_report_writer_start(const struct am_config *cfg, const struct am_log *log)
 	am_rw.head = am_rw.n = 0;
 	am_rw.store_uri = am_strdup(cfg->report.store);
 	am_rw.journal = am_strdup(cfg->report.journal);
-	am_report_node(cfg, am_rw.node, sizeof(am_rw.node));
+	am_report_sender_node(cfg, am_rw.node, sizeof(am_rw.node));
 	am_rw.pending = cfg->report.record && am_rw_exists(am_rw.journal);
 	am_rw.stop = 0;
 	am_rw.running = 1;
