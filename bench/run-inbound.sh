@@ -42,8 +42,13 @@
 # (ReportEmail; an SQLite store in the scratch directory); goal (issue
 # 11): within 5% of authmilter's msg/s, in the same session.
 #
+# ROUNDS=N measures only authmilter and authmilter-reports, N
+# alternating rounds per connection count, and prints the median
+# difference (the issue 11 check; see bench/README.md).
+#
 # Usage:  bench/run-inbound.sh [BUILDDIR]   (default /tmp/build-bm)
 # Env:    DURATION=6  CONNS="1 8"  DNS_PORT=10153  W=scratch  KEEP=1
+#         ROUNDS=0
 # Needs:  root (port 53, unshare -m), opendkim, opendmarc, nsd, openssl,
 #         python3, unshare. Runs in about a minute.
 set -euo pipefail
@@ -363,6 +368,43 @@ for m in authmilter authmilter-reports; do
     "$BM" --socket "unix:${SOCK[$m]}" --conns 8 --duration 2 \
         --client-addr "$CLIENT" "$W"/signed/2k-*.eml > /dev/null 2>&1 || true
 done
+# ROUNDS=N: only reporting on against off, N alternating rounds per
+# connection count (off then on, on then off, ...: a drift in the
+# machine's load hits both sides), a line per round and the median.
+if [ "${ROUNDS:-0}" -gt 0 ]; then
+    log "reporting on vs off: $ROUNDS rounds, ${DURATION} s per row"
+    for c in $CONNS; do
+        : > "$W/deltas.$c"
+        for r in $(seq 1 "$ROUNDS"); do
+            RATE[authmilter$c]=0; RATE[authmilter-reports$c]=0
+            if [ $((r % 2)) = 1 ]; then order="authmilter authmilter-reports"
+            else order="authmilter-reports authmilter"; fi
+            for m in $order; do row "$m" signed dmarc=pass "$c" > /dev/null; done
+            line=$(awk -v r="$r" -v c="$c" -v off="${RATE[authmilter$c]:-0}" \
+                -v on="${RATE[authmilter-reports$c]:-0}" \
+                -v coff="${CPU[authmilter$c]:-0}" -v con="${CPU[authmilter-reports$c]:-0}" 'BEGIN {
+                d = (off > 0 ? (on - off) / off * 100 : 0)
+                printf "round %d, %d conns: off %.0f msg/s, on %.0f msg/s (%+.1f%%); CPU off %.3f, on %.3f ms/msg\n",
+                    r, c, off, on, d, coff, con }')
+            echo "$line" | tee -a "$W/table.md"
+            echo "$line" | sed -n 's/.*(\([-+0-9.]*\)%).*/\1/p' >> "$W/deltas.$c"
+        done
+        sort -g "$W/deltas.$c" | awk -v c="$c" '{ v[NR] = $1 } END {
+            m = (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)
+            printf "Reporting check, %d conns: median on vs off over %d rounds %+.1f%% (goal within 5%%: %s)\n",
+                c, NR, m, (m >= -5 ? "met" : "MISSED") }' | tee -a "$W/table.md"
+    done
+    sleep 1
+    python3 - "$W/amr/reports.db" <<'PY' | tee -a "$W/table.md"
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+print("Report records stored by the reporting authmilter: %d" %
+      db.execute("select count(*) from am_records").fetchone()[0])
+PY
+    log "done"
+    exit 0
+fi
+
 log "measuring, ${DURATION} s per row"
 {
     echo "| milter | conns | msg/s | p50 ms | p99 ms | milter CPU ms/msg | ok |"

@@ -129,7 +129,7 @@ am_rs_period(const struct am_config *cfg, int64_t begin, int64_t end,
 	struct am_sign_plan	 plan;
 	struct am_err		 err;
 	const char		*at = strrchr(cfg->report.email, '@');
-	char			 node[300], host[256];
+	char			 node[AM_REPORT_NODE];
 	int			 mine = 0;
 
 	memset(&run, 0, sizeof(run));
@@ -146,11 +146,7 @@ am_rs_period(const struct am_config *cfg, int64_t begin, int64_t end,
 		    "period is tried again later", cfg->report.store, err.msg);
 		return 1;
 	}
-	if (gethostname(host, sizeof(host)) != 0)
-		(void)snprintf(host, sizeof(host), "localhost");
-	host[sizeof(host) - 1] = '\0';
-	/* The host names the node: a restarted daemon holds its claims. */
-	(void)snprintf(node, sizeof(node), "%s", host);
+	am_report_sender_node(cfg, node, sizeof(node));
 	if (am_report_store_claim(run.st, begin, end, node, now, AM_RS_STALE,
 	    &mine, &err) != 0) {
 		am_log(&am_rs.log, AM_LOG_WARN, "report: claim: %s", err.msg);
@@ -193,16 +189,35 @@ am_rs_period(const struct am_config *cfg, int64_t begin, int64_t end,
 	return run.deferred > 0 ? 1 : 0;
 }
 
-/* A wake-up: the last closed period, unless finished or not yet due. */
+/*
+ * The node: the host and the milter socket.  A restarted daemon holds
+ * its claims; two daemons on one host (two sockets) are two nodes.
+ */
+void
+am_report_sender_node(const struct am_config *cfg, char *out, size_t size)
+{
+	char	 host[256];
+
+	if (gethostname(host, sizeof(host)) != 0)
+		(void)snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	(void)snprintf(out, size, "%s %s", host, cfg->daemon.socket != NULL ?
+	    cfg->daemon.socket : "");
+}
+
+/* A wake-up: the last closed period, unless finished or not yet due.
+ * AUTHMILTER_TEST_NOW (the verification clock) pins "now" for tests. */
 static void
 am_rs_tick(void)
 {
 	struct am_config	*cfg;
-	int64_t			 now = (int64_t)time(NULL), b, e;
+	int64_t			 now, b, e;
 	int			 rc;
 
 	if ((cfg = am_snapshot_get()) == NULL)
 		return;
+	now = cfg->dkim.verify.now != 0 ? (int64_t)cfg->dkim.verify.now :
+	    (int64_t)time(NULL);
 	if (cfg->report.send && cfg->report.email != NULL) {
 		am_report_period_last(now, cfg->report.interval, &b, &e);
 		if (e != am_rs.done_end && now >= am_rs.next_run) {

@@ -31,9 +31,18 @@
  * next start, and the ledger keeps what was sent).
  */
 
+#include <stddef.h>
+
+#include "config.h"
 #include "log.h"
 
+#define AM_REPORT_NODE	256
+
 int	am_report_sender_start(const struct am_log *);
+/* This daemon's node name in the store ("host socket"): its claims
+ * (am_claims) and its records (am_records.node). */
+void	am_report_sender_node(const struct am_config *, char *out,
+	    size_t size);
 void	am_report_sender_stop(void);
 
 #endif /* AM_REPORT_SENDER_H */

@@ -15,6 +15,7 @@
 #include "mem.h"
 #include "report_journal.h"
 #include "report_record.h"
+#include "report_sender.h"
 #include "report_store.h"
 #include "report_writer.h"
 #include "snapshot.h"
@@ -28,7 +29,9 @@ struct am_rw {
 	pthread_mutex_t		 lock;
 	pthread_cond_t		 wake;	/* to the writer */
 	pthread_cond_t		 done;	/* from the writer */
-	struct am_report_record	**q;		/* ring of cap */
+	struct am_report_record	**q;		/* ring of cap; each
+						 * am_report_record_size()
+						 * bytes long */
 	size_t			 cap, head, n;
 	unsigned long		 seq_in, seq_out; /* pushed, handled */
 	int			 running, stop;
@@ -39,6 +42,7 @@ struct am_rw {
 	pthread_t		 th;
 	/* The writer thread's own. */
 	char			*store_uri, *journal;
+	char			 node[AM_REPORT_NODE];
 	struct am_report_store	*st;
 	time_t			 next_try;
 	int			 pending;	/* a journal may exist */
@@ -86,7 +90,10 @@ am_rw_enqueue(struct am_report_record *r)
 /*
  * The sink: the log line as without reports, then the queue.  It does
  * what am_report_push_sink does (same counters), converting straight
- * into the record the queue keeps: one allocation, no copy.
+ * into the record the queue keeps, shrunk to the bytes its value uses
+ * (am_report_record_size: about 3 KB of the 13 KB with one DKIM
+ * result): one allocation, no copy, and a full queue holds a quarter
+ * of the memory.
  */
 static void
 am_rw_sink(void *ctx, const struct am_dmarc_report *rep)
@@ -99,7 +106,10 @@ am_rw_sink(void *ctx, const struct am_dmarc_report *rep)
 	if (am_report_record_from_dmarc(r, rep) != 0) {
 		free(r);
 		__atomic_fetch_add(&p->no_policy, 1, __ATOMIC_RELAXED);
-	} else if (am_rw_enqueue(r) != 0)
+		return;
+	}
+	r = am_realloc(r, am_report_record_size(r));	/* shrinks in place */
+	if (am_rw_enqueue(r) != 0)
 		__atomic_fetch_add(&p->dropped, 1, __ATOMIC_RELAXED);
 	else
 		__atomic_fetch_add(&p->pushed, 1, __ATOMIC_RELAXED);
@@ -164,6 +174,7 @@ am_rw_store(time_t now)
 			am_rw.next_try = now + AM_RW_RETRY;
 			return NULL;
 		}
+		am_report_store_set_node(am_rw.st, am_rw.node);
 		if (am_rw.down_logged)
 			am_log(&am_rw.log, AM_LOG_INFO, "report store %s: "
 			    "working again", am_rw.store_uri);
@@ -201,7 +212,8 @@ am_rw_next(void *ctx, struct am_report_record *out)
 
 	if (it->i == it->k)
 		return 0;
-	memcpy(out, it->b[it->i++], sizeof(*out));
+	memcpy(out, it->b[it->i], am_report_record_size(it->b[it->i]));
+	it->i++;
 	return 1;
 }
 
@@ -228,7 +240,7 @@ am_rw_write(struct am_report_record **b, size_t k)
 	}
 	flat = am_malloc(k * sizeof(*flat));
 	for (i = 0; i < k; i++)
-		memcpy(&flat[i], b[i], sizeof(*flat));
+		memcpy(&flat[i], b[i], am_report_record_size(b[i]));
 	am_err_clear(&err);
 	if (am_report_journal_append(am_rw.journal, flat, k, &err) == 0) {
 		am_rw_add(&am_rw.spooled, k);
@@ -341,6 +353,7 @@ am_report_writer_start(const struct am_config *cfg, const struct am_log *log)
 	am_rw.head = am_rw.n = 0;
 	am_rw.store_uri = am_strdup(cfg->report.store);
 	am_rw.journal = am_strdup(cfg->report.journal);
+	am_report_sender_node(cfg, am_rw.node, sizeof(am_rw.node));
 	am_rw.pending = cfg->report.record && am_rw_exists(am_rw.journal);
 	am_rw.stop = 0;
 	am_rw.running = 1;

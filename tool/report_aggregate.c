@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "autoconfig.h"
 #include "config.h"
@@ -24,6 +25,7 @@
 #include "report_out.h"
 #include "report_send.h"
 #include "report_smtp.h"
+#include "report_store.h"
 
 struct am_agg {
 	struct am_report_conf		 conf;
@@ -34,6 +36,7 @@ struct am_agg {
 	struct am_tool_dns_args		 dnsargs;
 	struct am_dns			*dns;
 	int				 dns_broken;
+	const char			*node;	/* --node, or NULL */
 };
 
 static void
@@ -74,12 +77,60 @@ am_agg_keys(struct am_agg *a, const struct am_config *cfg)
 	a->run.nkeys = i;
 }
 
+/*
+ * With --send, a period is claimed first (am_report_store_claim), as
+ * the daemon's sender does: of several nodes (MX hosts, or the tool on
+ * each from a timer) running over one store at once, only the one
+ * holding the claim builds and sends the period; the ledger alone
+ * would not stop two runs that look it up before either has sent.
+ * The tool's node is --node or "<host> authmilter-tool": runs of the
+ * tool on one host share the claim (a re-run sends what the ledger
+ * misses).
+ * A claim older than an hour is taken over.
+ */
+#define AM_AGG_STALE	3600
+
+static void
+am_agg_period(struct am_agg *a, int64_t begin, int64_t end)
+{
+	struct am_err	 err;
+	char		 host[256], node[300];
+	int		 mine = 0;
+
+	if (a->run.send) {
+		if (gethostname(host, sizeof(host)) != 0)
+			(void)snprintf(host, sizeof(host), "localhost");
+		host[sizeof(host) - 1] = '\0';
+		if (a->node != NULL)
+			(void)snprintf(node, sizeof(node), "%s", a->node);
+		else
+			(void)snprintf(node, sizeof(node), "%s authmilter-tool",
+			    host);
+		am_err_clear(&err);
+		if (am_report_store_claim(a->run.st, begin, end, node,
+		    a->run.now, AM_AGG_STALE, &mine, &err) != 0) {
+			am_tool_errx("period %lld-%lld: claim: %s", (long long)
+			    begin, (long long)end - 1, err.msg);
+			a->run.failed = 1;
+			return;
+		}
+		if (!mine) {
+			printf("period %lld-%lld: claimed by another node, "
+			    "which sends it; nothing sent\n", (long long)begin,
+			    (long long)end - 1);
+			return;
+		}
+	}
+	(void)am_report_run_period(&a->run, begin, end);
+}
+
 static int
 am_agg_usage(void)
 {
 	fprintf(stderr, "usage: authmilter-tool report aggregate -c CONFIG "
 	    "[--begin UNIXTIME] [--end UNIXTIME] [--out DIR] [--send] "
-	    "[--dry-run] [--store URI] [--zone FILE] [--nameserver IP]\n");
+	    "[--dry-run] [--node NAME] [--store URI] [--zone FILE] "
+	    "[--nameserver IP]\n");
 	return AM_TOOL_EXIT_USAGE;
 }
 
@@ -94,6 +145,7 @@ am_report_cmd_aggregate(int argc, char **argv)
 		{ "send", no_argument, NULL, 's' },
 		{ "dry-run", no_argument, NULL, 'd' },
 		{ "store", required_argument, NULL, 'S' },
+		{ "node", required_argument, NULL, 'N' },
 		AM_TOOL_DNS_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -117,6 +169,7 @@ am_report_cmd_aggregate(int argc, char **argv)
 		case 's': a.run.send = 1; break;
 		case 'd': a.run.dry_run = 1; break;
 		case 'S': store = optarg; break;
+		case 'N': a.node = optarg; break;
 		case 'b':
 		case 'e':
 			if (am_tool_parse_u64(optarg, &v) != 0 ||
@@ -180,7 +233,7 @@ am_report_cmd_aggregate(int argc, char **argv)
 	}
 	len = (int64_t)a.conf.interval * 3600;
 	if (begin >= 0 && end >= 0)
-		(void)am_report_run_period(&a.run, begin, end);
+		am_agg_period(&a, begin, end);
 	else {
 		/* every complete period inside [begin, end), before now */
 		am_report_period_last(a.run.now, a.conf.interval, &b, &e);
@@ -196,7 +249,7 @@ am_report_cmd_aggregate(int argc, char **argv)
 				b = upper;
 		}
 		for (; b + len <= e; b += len)
-			(void)am_report_run_period(&a.run, b, b + len);
+			am_agg_period(&a, b, b + len);
 	}
 	am_report_store_close(&a.run.st);
 	if (a.run.held > 0)

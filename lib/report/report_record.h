@@ -19,7 +19,8 @@
  *	if (am_report_record_from_dmarc(&r, rep) == 0)
  *		am_report_store_insert(store, &r, 1, &err);
  *
- * Ownership: a value without pointers: copy it, queue it, memcpy it.
+ * Ownership: a value without pointers: copy it, queue it, memcpy it
+ * (am_report_record_size() bytes of it are enough).
  * Thread safety: no shared state.
  */
 
@@ -67,8 +68,6 @@ struct am_report_record {
 	char			 disposition[12]; /* none pass quarantine reject */
 	char			 override[20];	/* "" or a PolicyOverrideType */
 	char			 override_comment[128];
-	size_t			 ndkim;
-	struct am_report_dkim	 dkim[AM_REPORT_DKIM_MAX];
 	char			 spf_domain[AM_REPORT_DOMAIN];	/* "": none */
 	char			 spf_result[12];
 	struct am_report_policy	 pol;
@@ -76,12 +75,24 @@ struct am_report_record {
 						 * the message was
 						 * (dmarc_report.h); only ""
 						 * earns a report */
+	/* Last, so that a record's value is its first
+	 * am_report_record_size() bytes. */
+	size_t			 ndkim;
+	struct am_report_dkim	 dkim[AM_REPORT_DKIM_MAX];
 };
+
+/* The bytes of r that hold its value: everything before dkim[ndkim]
+ * (the unused DKIM slots after it are not part of the value).  Copy,
+ * queue or compare that many (about 3 KB with one DKIM result, not the
+ * whole 13 KB). */
+size_t	am_report_record_size(const struct am_report_record *r);
 
 /*
  * am_report_record_from_dmarc - the converter from the engine's
  * record.  Returns 0, or 1 when the record has no policy (nothing to
- * report to; out is still filled).  rep->time 0 means now.
+ * report to; out is still filled).  rep->time 0 means now.  Fills
+ * the first am_report_record_size(out) bytes; the unused DKIM slots
+ * are not written.
  */
 int	am_report_record_from_dmarc(struct am_report_record *out,
 	    const struct am_dmarc_report *rep);

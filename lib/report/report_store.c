@@ -2,6 +2,7 @@
  * report_store - the store's operations, written once in portable SQL
  */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -16,6 +17,8 @@
 	" override_comment, dkim, spf_domain, spf_result, p, sp, np, adkim," \
 	" aspf, fo, t, psd, discovery, rua, kind"
 #define AM_REC_NCOLS	27
+
+static void	am_store_chunk_free(struct am_store_chunk *);
 
 int
 am_report_store_open(const char *uri, struct am_report_store **out,
@@ -51,6 +54,7 @@ am_report_store_close(struct am_report_store **stp)
 	if (*stp == NULL)
 		return;
 	(*stp)->be->close((*stp)->db);
+	am_store_chunk_free((*stp)->chunk);
 	free(*stp);
 	*stp = NULL;
 }
@@ -59,6 +63,12 @@ int
 am_report_store_version(struct am_report_store *st)
 {
 	return st->version;
+}
+
+void
+am_report_store_set_node(struct am_report_store *st, const char *node)
+{
+	am_report_strlcpy(st->node, node, sizeof(st->node));
 }
 
 static int
@@ -86,53 +96,152 @@ am_store_int(struct am_sql_param *p, int64_t i)
 
 /* --------------------------------------------------------- records */
 
-static int
-am_store_insert_one(struct am_report_store *st,
-    const struct am_report_record *r, char *dkim, struct am_err *err)
+/*
+ * Records go in AM_REC_ROWS to an INSERT (VALUES (..), (..), ...): one
+ * round trip to PostgreSQL and one SQLite statement per chunk, not per
+ * record; the rest of a batch goes one record to an INSERT (two
+ * statement texts in all, so SQLite's statement cache keeps both).
+ * The DKIM texts of a chunk are packed into one buffer; a chunk is
+ * written early when that buffer could not take another record's.
+ * The chunk is allocated once per store handle.
+ */
+#define AM_REC_ROWS	16
+#define AM_REC_SQL	(64 + sizeof(AM_REC_COLS) + AM_REC_ROWS * \
+			    (AM_REC_NCOLS * 6 + 4))
+
+struct am_store_chunk {
+	struct am_report_record	 rec[AM_REC_ROWS];
+	char			 dk[2 * AM_REPORT_DKIM_TEXT];
+	const char		*dkp[AM_REC_ROWS];
+	size_t			 k, off;
+	struct am_sql_param	 p[AM_REC_ROWS * AM_REC_NCOLS];
+	char			 sql1[AM_REC_SQL], sqln[AM_REC_SQL];
+};
+
+/* INSERT INTO am_records (...) VALUES ($1,...,$27), ... (rows rows) */
+static void
+am_store_insert_sql(char *out, size_t size, size_t rows)
 {
-	struct am_sql_param	 p[AM_REC_NCOLS];
+	size_t	 i, len;
+	int	 j;
+
+	len = (size_t)snprintf(out, size, "INSERT INTO am_records ("
+	    AM_REC_COLS ") VALUES ");
+	for (i = 0; i < rows && len < size; i++)
+		for (j = 0; j < AM_REC_NCOLS && len < size; j++)
+			len += (size_t)snprintf(out + len, size - len,
+			    "%s$%zu%s", j == 0 ? (i == 0 ? "(" : ", (") : "",
+			    i * AM_REC_NCOLS + (size_t)j + 1,
+			    j == AM_REC_NCOLS - 1 ? ")" : ",");
+}
+
+static struct am_store_chunk *
+am_store_chunk(struct am_report_store *st)
+{
+	struct am_store_chunk	*c = st->chunk;
+
+	if (c == NULL) {
+		c = st->chunk = am_malloc(sizeof(*c));
+		am_store_insert_sql(c->sql1, sizeof(c->sql1), 1);
+		am_store_insert_sql(c->sqln, sizeof(c->sqln), AM_REC_ROWS);
+	}
+	c->k = c->off = 0;
+	return c;
+}
+
+static void
+am_store_chunk_free(struct am_store_chunk *c)
+{
+	free(c);
+}
+
+static void
+am_store_row_params(struct am_report_store *st,
+    const struct am_report_record *r, const char *dkim,
+    struct am_sql_param *p)
+{
 	const char		*s[AM_REC_NCOLS] = {
-		NULL, "", r->policy_domain, r->header_from, r->envelope_from,
-		r->envelope_to, r->source_ip, r->verdict, r->dkim_eval,
-		r->spf_eval, r->disposition, r->override, r->override_comment,
-		dkim, r->spf_domain, r->spf_result, r->pol.p, r->pol.sp,
-		r->pol.np, r->pol.adkim, r->pol.aspf, r->pol.fo, r->pol.t,
-		r->pol.psd, r->pol.discovery, r->pol.rua, r->kind
+		NULL, st->node, r->policy_domain, r->header_from,
+		r->envelope_from, r->envelope_to, r->source_ip, r->verdict,
+		r->dkim_eval, r->spf_eval, r->disposition, r->override,
+		r->override_comment, dkim, r->spf_domain, r->spf_result,
+		r->pol.p, r->pol.sp, r->pol.np, r->pol.adkim, r->pol.aspf,
+		r->pol.fo, r->pol.t, r->pol.psd, r->pol.discovery, r->pol.rua,
+		r->kind
 	};
 	int			 i;
 
-	if (am_report_dkim_encode(r->dkim, r->ndkim, dkim,
-	    AM_REPORT_DKIM_TEXT) != 0)
-		return am_err_set(err, AM_E_LIMIT, "DKIM list too long");
 	am_store_int(&p[0], r->time);
 	for (i = 1; i < AM_REC_NCOLS; i++)
 		am_store_text(&p[i], s[i]);
-	return am_store_exec(st, "INSERT INTO am_records (" AM_REC_COLS ")"
-	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
-	    " $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)",
-	    p, AM_REC_NCOLS, NULL, NULL, err);
+}
+
+/* Writes the chunk's k records: one statement when it is full, else
+ * one a record. */
+static int
+am_store_chunk_write(struct am_report_store *st, struct am_store_chunk *c,
+    struct am_err *err)
+{
+	size_t	 i;
+	int	 rc = 0;
+
+	for (i = 0; i < c->k; i++)
+		am_store_row_params(st, &c->rec[i], c->dkp[i],
+		    &c->p[i * AM_REC_NCOLS]);
+	if (c->k == AM_REC_ROWS)
+		rc = am_store_exec(st, c->sqln, c->p, AM_REC_ROWS *
+		    AM_REC_NCOLS, NULL, NULL, err);
+	else
+		for (i = 0; i < c->k && rc == 0; i++)
+			rc = am_store_exec(st, c->sql1, &c->p[i *
+			    AM_REC_NCOLS], AM_REC_NCOLS, NULL, NULL, err);
+	c->k = c->off = 0;
+	return rc;
+}
+
+/* Takes c->rec[c->k] into the chunk; writes the chunk when full. */
+static int
+am_store_chunk_add(struct am_report_store *st, struct am_store_chunk *c,
+    struct am_err *err)
+{
+	const struct am_report_record	*r = &c->rec[c->k];
+
+	if (am_report_dkim_encode(r->dkim, r->ndkim, c->dk + c->off,
+	    AM_REPORT_DKIM_TEXT) != 0)
+		return am_err_set(err, AM_E_LIMIT, "DKIM list too long");
+	c->dkp[c->k++] = c->dk + c->off;
+	c->off += strlen(c->dk + c->off) + 1;
+	if (c->k == AM_REC_ROWS || c->off > AM_REPORT_DKIM_TEXT)
+		return am_store_chunk_write(st, c, err);
+	return 0;
+}
+
+/* The array of am_report_store_insert as a record source. */
+struct am_store_array {
+	const struct am_report_record	*r;
+	size_t				 n, i;
+};
+
+static int
+am_store_array_next(void *ctx, struct am_report_record *out)
+{
+	struct am_store_array	*a = ctx;
+
+	if (a->i == a->n)
+		return 0;
+	memcpy(out, &a->r[a->i++], sizeof(*out));
+	return 1;
 }
 
 int
 am_report_store_insert(struct am_report_store *st,
     const struct am_report_record *r, size_t n, struct am_err *err)
 {
-	char	*dkim;
-	size_t	 i;
+	struct am_store_array	 a = { r, n, 0 };
+	size_t			 k;
 
-	if (am_store_exec(st, st->be->begin_sql, NULL, 0, NULL, NULL, err))
-		return -1;
-	dkim = am_malloc(AM_REPORT_DKIM_TEXT);
-	for (i = 0; i < n; i++)
-		if (am_store_insert_one(st, &r[i], dkim, err) != 0)
-			break;
-	free(dkim);
-	if (i < n || am_store_exec(st, "COMMIT", NULL, 0, NULL, NULL,
-	    err) != 0) {
-		(void)am_store_exec(st, "ROLLBACK", NULL, 0, NULL, NULL, NULL);
-		return -1;
-	}
-	return 0;
+	return am_report_store_insert_stream(st, am_store_array_next, &a,
+	    NULL, &k, err);
 }
 
 int
@@ -140,24 +249,23 @@ am_report_store_insert_stream(struct am_report_store *st,
     am_report_next_fn *next, void *ctx, const char *journal_id, size_t *n,
     struct am_err *err)
 {
-	struct am_report_record	*r;
+	struct am_store_chunk	*c;
 	struct am_sql_param	 p[2];
-	char			*dkim;
+	size_t			 k = 0;
 	int			 rc = 0, more;
 
 	*n = 0;
 	if (am_store_exec(st, st->be->begin_sql, NULL, 0, NULL, NULL, err))
 		return -1;
-	r = am_malloc(sizeof(*r));
-	dkim = am_malloc(AM_REPORT_DKIM_TEXT);
-	while (rc == 0 && (more = next(ctx, r)) != 0) {
+	c = am_store_chunk(st);
+	while (rc == 0 && (more = next(ctx, &c->rec[c->k])) != 0) {
 		if (more < 0)
 			rc = am_err_set(err, AM_E_IO, "record source failed");
-		else if ((rc = am_store_insert_one(st, r, dkim, err)) == 0)
-			(*n)++;
+		else if ((rc = am_store_chunk_add(st, c, err)) == 0)
+			k++;
 	}
-	free(dkim);
-	free(r);
+	if (rc == 0)
+		rc = am_store_chunk_write(st, c, err);
 	if (rc == 0 && journal_id != NULL) {
 		am_store_text(&p[0], journal_id);
 		am_store_int(&p[1], (int64_t)time(NULL));
@@ -168,9 +276,9 @@ am_report_store_insert_stream(struct am_report_store *st,
 	if (rc != 0 || am_store_exec(st, "COMMIT", NULL, 0, NULL, NULL,
 	    err) != 0) {
 		(void)am_store_exec(st, "ROLLBACK", NULL, 0, NULL, NULL, NULL);
-		*n = 0;
 		return -1;
 	}
+	*n = k;
 	return 0;
 }
 

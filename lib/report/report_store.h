@@ -40,6 +40,10 @@ void	am_report_store_close(struct am_report_store **);
 /* The schema version the store is at after open (migrations applied). */
 int	am_report_store_version(struct am_report_store *);
 
+/* The node (MX host) the records inserted from now on name: "" until
+ * set; cut to 255 bytes. */
+void	am_report_store_set_node(struct am_report_store *, const char *node);
+
 /* Inserts n records in one transaction: all or none. */
 int	am_report_store_insert(struct am_report_store *,
 	    const struct am_report_record *, size_t n, struct am_err *);

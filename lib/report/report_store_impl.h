@@ -53,10 +53,14 @@ struct am_report_backend {
 	const char	*migrate_lock_sql;
 };
 
+struct am_store_chunk;
+
 struct am_report_store {
 	const struct am_report_backend	*be;
 	void				*db;
 	int				 version;
+	char				 node[256];	/* am_records.node */
+	struct am_store_chunk		*chunk;	/* report_store.c's */
 };
 
 /* Backends: open the database behind the URI's rest. */

@@ -14,7 +14,7 @@
 #define AM_SQLITE_BUSY_MS	10000
 #define AM_SQLITE_COLS		64
 #define AM_SQLITE_CACHE		16	/* prepared statements kept */
-#define AM_SQLITE_PARAMS	32	/* $1..$32 looked up once */
+#define AM_SQLITE_PARAMS	416	/* $1..$416 looked up once */
 
 /*
  * The handle: the connection and a small cache of prepared statements,
@@ -69,7 +69,7 @@ am_sqlite_cached(struct am_sqlite *h, const char *sql, struct am_err *err,
 	struct am_sqlite_stmt	*c;
 	sqlite3_stmt		*st;
 	char			 name[16];
-	unsigned		 i;
+	unsigned		 i, n;
 
 	*failed = 0;
 	for (i = 0; i < AM_SQLITE_CACHE; i++)
@@ -99,7 +99,9 @@ am_sqlite_cached(struct am_sqlite *h, const char *sql, struct am_err *err,
 		c->st = NULL;
 		return NULL;
 	}
-	for (i = 0; i < AM_SQLITE_PARAMS; i++) {
+	memset(c->idx, 0, sizeof(c->idx));
+	n = (unsigned)sqlite3_bind_parameter_count(st);
+	for (i = 0; i < AM_SQLITE_PARAMS && i < n; i++) {
 		(void)snprintf(name, sizeof(name), "$%u", i + 1);
 		c->idx[i] = sqlite3_bind_parameter_index(st, name);
 	}
