@@ -16,7 +16,6 @@
 	" source_ip, verdict, dkim_eval, spf_eval, disposition, override," \
 	" override_comment, dkim, spf_domain, spf_result, p, sp, np, adkim," \
 	" aspf, fo, t, psd, discovery, rua, kind"
-#define AM_REC_NCOLS	27
 
 static void	am_store_chunk_free(struct am_store_chunk *);
 
@@ -105,7 +104,6 @@ am_store_int(struct am_sql_param *p, int64_t i)
  * written early when that buffer could not take another record's.
  * The chunk is allocated once per store handle.
  */
-#define AM_REC_ROWS	16
 #define AM_REC_SQL	(64 + sizeof(AM_REC_COLS) + AM_REC_ROWS * \
 			    (AM_REC_NCOLS * 6 + 4))
 

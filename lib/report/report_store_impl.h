@@ -15,6 +15,12 @@
 
 #include "err.h"
 
+/* am_records: its columns, and the records one INSERT carries
+ * (report_store.c); the backends take that many parameters at most. */
+#define AM_REC_NCOLS	27
+#define AM_REC_ROWS	16
+#define AM_SQL_PARAMS	(AM_REC_ROWS * AM_REC_NCOLS)
+
 struct am_sql_param {
 	int		 is_int;
 	int64_t		 i;

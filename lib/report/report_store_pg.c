@@ -15,7 +15,7 @@
 
 #include "report_store_impl.h"
 
-#define AM_PG_PARAMS	416	/* 16 records of 26 columns */
+#define AM_PG_PARAMS	AM_SQL_PARAMS
 #define AM_PG_COLS	64
 
 static int

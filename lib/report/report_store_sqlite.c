@@ -14,7 +14,7 @@
 #define AM_SQLITE_BUSY_MS	10000
 #define AM_SQLITE_COLS		64
 #define AM_SQLITE_CACHE		16	/* prepared statements kept */
-#define AM_SQLITE_PARAMS	416	/* $1..$416 looked up once */
+#define AM_SQLITE_PARAMS	AM_SQL_PARAMS	/* $1..$N looked up once */
 
 /*
  * The handle: the connection and a small cache of prepared statements,

@@ -639,8 +639,9 @@ t_store_chunks(void)
 		return;
 	}
 	am_report_store_set_node(st, "mx-chunks");
-	ok(am_report_store_insert(st, r, T_CHUNK_N, &err) == 0,
-	    "chunks: insert 37 records, 8 of them with 32 long DKIM results");
+	if (!ok(am_report_store_insert(st, r, T_CHUNK_N, &err) == 0,
+	    "chunks: insert 37 records, 8 of them with 32 long DKIM results"))
+		diag(err.msg);
 	c.want = r;
 	ok(am_report_store_records(st, 100000, 100000 + T_CHUNK_N,
 	    "chunk.example", t_chunk_fn, &c, &err) == 0 && c.n == T_CHUNK_N &&
