@@ -2,11 +2,12 @@
  * t-pubkey - DKIM p= keys parsed by hand (lib/crypto/pubkey.c), checked
  * against OpenSSL's own decoders
  *
- * The oracle: a p= must parse exactly when d2i_PUBKEY (SPKI) or
- * d2i_PublicKey (bare RSAPublicKey) decodes an RSA key from all of it,
- * OpenSSL encodes that key back to the same bytes (so the input was
- * DER, not merely BER), and n and e are within pubkey.h's bounds; and
- * then the two keys must be equal (EVP_PKEY_eq).  Keys are generated
+ * The oracle (t/fuzz/pubkey-oracle.h, shared with fuzz-pubkey): a p=
+ * must parse exactly when d2i_PUBKEY (SPKI) or d2i_PublicKey (bare
+ * RSAPublicKey) decodes an RSA key from all of it, OpenSSL encodes
+ * that key back to the same bytes (so the input was DER, not merely
+ * BER), and n and e are within pubkey.h's bounds; and then the two
+ * keys must be equal (EVP_PKEY_eq).  Keys are generated
  * (random odd moduli of 512 to 4096 bits, and past the bounds, with
  * odd exponents; a few real key pairs that must also verify), then
  * encoded by OpenSSL, by hand with BER liberties, and mutated.
@@ -23,13 +24,13 @@
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 #include <openssl/rsa.h>
-#include <openssl/x509.h>
 
 #include "buf.h"
 #include "err.h"
 #include "pkey.h"
 #include "pubkey.h"
 #include "tap.h"
+#include "../fuzz/pubkey-oracle.h"
 
 static uint64_t	 rng_state = 0x2545f4914f6cdd1dULL;	/* fixed seed */
 
@@ -44,58 +45,6 @@ rng(unsigned n)
 
 /* ---------------------------------------------------------------- oracle */
 
-/* in_bounds - n and e of k as pubkey.h wants them */
-
-static int
-in_bounds(const EVP_PKEY *k)
-{
-	BIGNUM	*n = NULL, *e = NULL;
-	int	 ok = 0;
-
-	if (EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_RSA_N, &n) == 1 &&
-	    EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_RSA_E, &e) == 1 &&
-	    !BN_is_negative(n) && !BN_is_negative(e) &&
-	    BN_num_bits(n) >= AM_PUBKEY_RSA_MIN_BITS &&
-	    BN_num_bits(n) <= AM_PUBKEY_RSA_MAX_BITS && BN_is_odd(n) &&
-	    BN_is_odd(e) && !BN_is_one(e) && BN_num_bits(e) <= 64)
-		ok = 1;
-	BN_free(n);
-	BN_free(e);
-	return ok;
-}
-
-/* ossl - OpenSSL's answer for der: the key, or NULL */
-
-static EVP_PKEY *
-ossl(const unsigned char *der, size_t len)
-{
-	const unsigned char	*p = der;
-	unsigned char		*re = NULL;
-	EVP_PKEY		*k;
-	int			 n, spki = 1;
-
-	if ((k = d2i_PUBKEY(NULL, &p, (long)len)) == NULL) {
-		p = der;
-		spki = 0;
-		k = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, (long)len);
-	}
-	if (k != NULL && (p != der + len ||
-	    EVP_PKEY_get_base_id(k) != EVP_PKEY_RSA || !in_bounds(k))) {
-		EVP_PKEY_free(k);
-		k = NULL;
-	}
-	if (k != NULL) {
-		n = spki ? i2d_PUBKEY(k, &re) : i2d_PublicKey(k, &re);
-		if (n < 0 || (size_t)n != len || memcmp(re, der, len) != 0) {
-			EVP_PKEY_free(k);
-			k = NULL;
-		}
-		OPENSSL_free(re);
-	}
-	ERR_clear_error();
-	return k;
-}
-
 struct tally {
 	unsigned	 inputs, accepted, disagree, noteq, dirty;
 };
@@ -105,7 +54,7 @@ struct tally {
 static void
 check(const unsigned char *der, size_t len, struct tally *t)
 {
-	EVP_PKEY	*want = ossl(der, len), *got = NULL;
+	EVP_PKEY	*want = pubkey_oracle(der, len), *got = NULL;
 	struct am_err	 err;
 	unsigned	 bits = 0;
 	int		 rc;
