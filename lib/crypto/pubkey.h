@@ -23,9 +23,11 @@
  *    outer SEQUENCE or inside a SEQUENCE after its last element;
  *  - rsaEncryption's parameters are NULL (05 00), the BIT STRING has
  *    no unused bits;
- *  - INTEGERs are minimal and positive; n has AM_PUBKEY_RSA_MIN_BITS
- *    to AM_PUBKEY_RSA_MAX_BITS bits and is odd; e is odd, at least 3
- *    and at most 64 bits (an RSA key with e = 1 verifies anything).
+ *  - INTEGERs are minimal and positive; n is odd, above 1 and at most
+ *    AM_PUBKEY_RSA_MAX_BITS bits; e is odd, at least 3 and at most 64
+ *    bits (an RSA key with e = 1 verifies anything).  Short moduli
+ *    parse: key size policy is the verifier's (dkim=policy under
+ *    MinimumKeyBits, authmilter.conf(5)).
  * So a p= parses here exactly when d2i_PUBKEY (or d2i_PublicKey for
  * the bare form) decodes an RSA key whose re-encoding is the input,
  * within those bounds: t-pubkey checks that on generated keys and
@@ -45,7 +47,7 @@
 
 #include "err.h"
 
-#define AM_PUBKEY_RSA_MIN_BITS	512
+#define AM_PUBKEY_RSA_MIN_BITS	2	/* n odd and above 1 */
 #define AM_PUBKEY_RSA_MAX_BITS	16384	/* OPENSSL_RSA_MAX_MODULUS_BITS */
 #define AM_PUBKEY_ED25519_LEN	32
 

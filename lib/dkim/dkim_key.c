@@ -11,8 +11,8 @@
  *    syntax error, unknown words are ignored.  If h= names neither
  *    sha1 nor sha256, both allow_* are 0 and the verifier refuses.
  *  - RSA p= is SubjectPublicKeyInfo, else PKCS#1 RSAPublicKey, in
- *    strict DER with every byte used (pubkey.h); the modulus has 512 to
- *    16384 bits, e is odd and 3 to 2^64 - 1.  An SPKI for another
+ *    strict DER with every byte used (pubkey.h); the modulus is odd,
+ *    above 1 and at most 16384 bits, e is odd and 3 to 2^64 - 1.  An SPKI for another
  *    algorithm (RSA-PSS, Ed25519, EC) is refused with "key type does
  *    not match k=".
  *  - Ed25519 p= is the raw 32-byte key only, as RFC 8463 3 says.
