@@ -2,40 +2,38 @@
  * dkim_key - parse a DKIM public key record (RFC 6376 3.6.1, RFC 8463)
  *
  * The record is split by tagval; the tags we know are checked, others
- * are ignored.  The key itself goes straight into an EVP_PKEY; the
- * decoded DER is wiped and freed.
+ * are ignored.  The key itself goes into an EVP_PKEY (lib/crypto's
+ * pubkey.c parses the DER); the decoded bytes are freed.
  *
  * Decisions:
  *  - k=, h=, s= and t= words compare case-insensitively (ABNF literals).
  *  - h=, s= and t= are colon-separated lists; an empty element is a
  *    syntax error, unknown words are ignored.  If h= names neither
  *    sha1 nor sha256, both allow_* are 0 and the verifier refuses.
- *  - RSA p= is SubjectPublicKeyInfo, else PKCS#1 RSAPublicKey; either
- *    must use every byte.  An SPKI for another algorithm (RSA-PSS,
- *    Ed25519, EC) is refused with "key type does not match k=".
+ *  - RSA p= is SubjectPublicKeyInfo, else PKCS#1 RSAPublicKey, in
+ *    strict DER with every byte used (pubkey.h); the modulus is odd,
+ *    above 1 and at most 16384 bits, e is odd and 3 to 2^64 - 1.  An SPKI for another
+ *    algorithm (RSA-PSS, Ed25519, EC) is refused with "key type does
+ *    not match k=".
  *  - Ed25519 p= is the raw 32-byte key only, as RFC 8463 3 says.
- *  - Key size policy (short RSA keys) is the verifier's business.
+ *  - Key size policy (short RSA keys, from 1024 bits up) is the
+ *    verifier's business.
  */
 
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/x509.h>
-
 #include "base64.h"
 #include "dkim_key.h"
 #include "mem.h"
+#include "pubkey.h"
 #include "tagval.h"
 
 #define DKIM_P_MAX	16384		/* base64 characters in p= */
-#define ED25519_KEYLEN	32
 
 /*
  * b64_decode - decode p= with FWS removed; padding required.  Sets
- * *out (caller frees, after OPENSSL_cleanse) and *out_len.  An empty
+ * *out (caller frees) and *out_len.  An empty
  * value decodes to no bytes and *out NULL.
  */
 
@@ -136,62 +134,20 @@ parse_lists(const struct am_tagval *tv, struct am_dkim_key *key,
 	return 0;
 }
 
-/* rsa_pkey - SPKI first, then PKCS#1; every byte must be used */
-
-static EVP_PKEY *
-rsa_pkey(const unsigned char *der, size_t len, struct am_err *err)
-{
-	const unsigned char	*p = der;
-	EVP_PKEY		*pk;
-
-	if ((pk = d2i_PUBKEY(NULL, &p, (long)len)) != NULL) {
-		if (p != der + len) {
-			EVP_PKEY_free(pk);
-			(void)am_err_set(err, AM_E_SYNTAX, "invalid key data");
-			return NULL;
-		}
-		if (EVP_PKEY_get_base_id(pk) != EVP_PKEY_RSA) {
-			EVP_PKEY_free(pk);
-			(void)am_err_set(err, AM_E_SYNTAX,
-			    "key type does not match k=");
-			return NULL;
-		}
-		return pk;
-	}
-	p = der;
-	if ((pk = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, (long)len)) != NULL &&
-	    p == der + len) {
-		ERR_clear_error();		/* from the d2i_PUBKEY try */
-		return pk;
-	}
-	EVP_PKEY_free(pk);
-	ERR_clear_error();	/* keep OpenSSL's queue clean for callers */
-	(void)am_err_set(err, AM_E_SYNTAX, "invalid key data");
-	return NULL;
-}
+/* make_pkey - the key from p='s bytes; pubkey.c parses the DER by hand
+ * (strict DER, RSA modulus bounds) instead of OpenSSL's decoders. */
 
 static int
 make_pkey(struct am_dkim_key *key, const unsigned char *der, size_t len,
     struct am_err *err)
 {
 	if (key->type == AM_DKIM_KEY_ED25519) {
-		if (len != ED25519_KEYLEN)
-			return am_err_set(err, AM_E_SYNTAX,
-			    "ed25519 key must be 32 bytes");
-		key->pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL,
-		    der, len);
-		if (key->pkey == NULL) {
-			ERR_clear_error();
-			return am_err_set(err, AM_E_CRYPTO,
-			    "invalid ed25519 key");
-		}
+		if (am_pubkey_ed25519(der, len, &key->pkey, err) == -1)
+			return -1;
 		key->bits = 256;
 		return 0;
 	}
-	if ((key->pkey = rsa_pkey(der, len, err)) == NULL)
-		return -1;
-	key->bits = (unsigned)EVP_PKEY_get_bits(key->pkey);
-	return 0;
+	return am_pubkey_rsa(der, len, &key->pkey, &key->bits, err);
 }
 
 static int
@@ -229,7 +185,6 @@ parse_key(const struct am_tagval *tv, struct am_dkim_key *key,
 		return 0;
 	}
 	rc = make_pkey(key, der, der_len, err);
-	OPENSSL_cleanse(der, der_len);
 	free(der);
 	return rc;
 }

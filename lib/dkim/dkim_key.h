@@ -9,8 +9,9 @@
  * algorithms; s= must include "email" or "*"; t= flags y (testing) and
  * s (strict i= matching).  Unknown tags and unknown flags are ignored.
  * RSA p= is SubjectPublicKeyInfo DER (a PKCS#1 RSAPublicKey is
- * accepted too, as dkimpy and opendkim do); Ed25519 p= is the raw
- * 32-byte key.  A record that breaks these rules is a syntax error; an
+ * accepted too, as dkimpy and opendkim do), strict DER, an odd modulus
+ * of at most 16384 bits and an odd e from 3 to 64 bits (pubkey.h); Ed25519
+ * p= is the raw 32-byte key.  A record that breaks these rules is a syntax error; an
  * unknown k= is AM_E_UNSUPPORTED.  Messages are short, for A-R reasons.
  */
 

@@ -617,6 +617,7 @@ canon_blk(struct am_canon *c, const unsigned char *p,
 	if (b.p != p)
 		c->wrote = 1;
 	c->midline = b.midline;
+	c->wsp = b.wsp;			/* a run going on at b.p */
 	switch (b.stop) {
 	case AM_CANON_BLK_BARE_LF:
 		*retry_out = CANON_LF_RETRY;

@@ -15,14 +15,15 @@
  *  - a bare LF (its canonical form is longer: CR LF);
  *  - an empty line that no line content is known to follow (relaxed
  *    holds such lines back; they vanish at the end of the body);
- *  - a WSP run longer than a block that reaches past a block end;
  *  - fewer than AM_CANON_BLK_MIN bytes left in the chunk.
  * It also stops, at a block boundary, when the output reaches olim.
  *
  * On entry nothing may be pending in the canonicalizer (no CR, no WSP
  * run, no held-back empty lines); midline says whether the current
- * line has content.  On return the same holds at blk->p: the kernel
- * settles a WSP run or CR LF pair that straddles where it stopped.
+ * line has content.  On return the same holds at blk->p, except that
+ * a WSP run may go on there, with none of it out yet (wsp set): the
+ * kernel settles a CR LF pair that straddles where it stopped, and
+ * leaves such a run pending.
  * Neither the input nor the output is read or written outside
  * [p, end) and [o, olim + AM_CANON_BLK_SLACK).
  */
@@ -37,7 +38,7 @@ enum am_canon_blk_stop {
 	AM_CANON_BLK_SHORT,		/* chunk end is near */
 	AM_CANON_BLK_FULL,		/* output reached olim */
 	AM_CANON_BLK_BARE_LF,		/* a bare LF */
-	AM_CANON_BLK_ODD		/* held-back empty line, long WSP run */
+	AM_CANON_BLK_ODD		/* held-back empty line */
 };
 
 struct am_canon_blk {
@@ -46,6 +47,7 @@ struct am_canon_blk {
 	unsigned char		*o;	/* in/out: output position */
 	unsigned char		*olim;	/* stop once o is past this */
 	int			 midline; /* in/out: line has content */
+	int			 wsp;	/* out: a WSP run is pending at p */
 	enum am_canon_blk_stop	 stop;	/* out: why it returned */
 };
 
@@ -55,7 +57,7 @@ typedef void am_canon_blk_fn(struct am_canon_blk *);
 enum am_canon_kernel {
 	AM_CANON_KERNEL_AUTO,		/* the best this CPU runs */
 	AM_CANON_KERNEL_AVX512,		/* AVX-512 VBMI2 vpcompressb */
-	AM_CANON_KERNEL_AVX2_BMI2,	/* AVX2 masks, pext packing */
+	AM_CANON_KERNEL_AVX2_BMI2,	/* the same as AVX2 now */
 	AM_CANON_KERNEL_AVX2,		/* AVX2 masks, pshufb + table */
 	AM_CANON_KERNEL_SSSE3,		/* pshufb and a 256-entry table */
 	AM_CANON_KERNEL_NONE		/* portable byte-level paths only */
@@ -64,8 +66,8 @@ enum am_canon_kernel {
 /*
  * am_canon_blk_pick - the kernel for k, or NULL if this CPU (or this
  * build, off x86-64) has none: then canon.c runs its portable paths.
- * AUTO is the best kernel for this CPU: vbmi2, then avx2-bmi2 (not on
- * AMD before Zen 3, whose pdep/pext are slow), avx2, ssse3.
+ * AUTO is the best kernel for this CPU: vbmi2, then avx2, ssse3.
+ * avx2-bmi2 (on a CPU with AVX2 and BMI2) is the avx2 kernel.
  */
 am_canon_blk_fn	*am_canon_blk_pick(enum am_canon_kernel k);
 
