@@ -222,7 +222,7 @@ am_bn_status(const char *t, size_t n, struct am_report_bounce *out)
 /* ------------------------------------------------------------ MIME */
 
 /* The decoded content of a leaf part, at most AM_BN_TEXT_MAX octets;
- * NULL when it has none.  g_byte_array_free(, TRUE) it. */
+ * NULL when it has none or it is empty.  g_byte_array_free(, TRUE) it. */
 static GByteArray *
 am_bn_content(GMimeObject *part)
 {
@@ -240,6 +240,10 @@ am_bn_content(GMimeObject *part)
 		g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(ms), FALSE);
 		if (ba->len > AM_BN_TEXT_MAX)
 			g_byte_array_set_size(ba, AM_BN_TEXT_MAX);
+		if (ba->len == 0) {	/* empty: no data pointer at all */
+			(void)g_byte_array_free(ba, TRUE);
+			ba = NULL;
+		}
 	}
 	g_object_unref(ms);
 	return ba;

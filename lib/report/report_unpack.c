@@ -204,7 +204,7 @@ am_unpack_leaf(struct am_unpack *u, GMimeObject *part)
 		if (ba->len > AM_REPORT_XML_MAX)
 			(void)am_err_set(u->err, AM_E_LIMIT, "attachment too "
 			    "large");
-		else
+		else if (ba->len > 0)	/* empty: nothing, no data pointer */
 			(void)am_unpack_any(u, ba->data, ba->len, w);
 	}
 	g_object_unref(ms);
