@@ -22,6 +22,8 @@
 #include "report_failure.h"
 #include "report_failure_limit.h"
 #include "report_send.h"
+#include "report_smtp.h"
+#include "report_store.h"
 #include "snapshot.h"
 
 #define AM_FS_KEYS	4096	/* dedup keys kept */
@@ -31,6 +33,7 @@
 struct am_failure_msg {
 	int		 on_none;
 	int		 is_report;	/* itself a feedback report */
+	const char	*skip;		/* never reported: why (static) */
 	char		 mail_from[AM_FAILURE_ADDR];
 	char		 ip[64];
 	struct am_buf	 hdrs;
@@ -79,6 +82,13 @@ am_failure_msg_free(struct am_failure_msg **fmp)
 	am_buf_release(&(*fmp)->hdrs);
 	free(*fmp);
 	*fmp = NULL;
+}
+
+void
+am_failure_msg_skip(struct am_failure_msg *fm, const char *why)
+{
+	if (fm != NULL && fm->skip == NULL)
+		fm->skip = why;
 }
 
 void
@@ -175,7 +185,18 @@ am_failure_msg_eom(struct am_failure_msg **fmp, const struct am_engine *e,
 	if (fm == NULL)
 		return;
 	r = am_engine_result(e);
-	for (i = 0; !fm->is_report && i < r->ndmarc; i++) {
+	if (fm->skip == NULL && (fm->is_report || am_engine_kind(e)[0] != '\0'))
+		fm->skip = fm->is_report || strcmp(am_engine_kind(e), "dsn")
+		    != 0 ? "it is itself a report" : "it is a bounce (DSN, "
+		    "MDN or mail from <>)";
+	if (fm->skip != NULL) {
+		if (r->ndmarc > 0)
+			am_log(log, AM_LOG_DEBUG, "failure reports: none about "
+			    "this message: %s", fm->skip);
+		am_failure_msg_free(fmp);
+		return;
+	}
+	for (i = 0; i < r->ndmarc; i++) {
 		in = am_malloc(sizeof(*in));
 		am_failure_in_fill(in, &r->dmarc[i]);
 		if (!am_failure_due(in, fm->on_none, why, sizeof(why))) {
@@ -269,11 +290,72 @@ struct am_fs_job {
 	const struct am_config	*cfg;
 	const char		*from;
 	struct am_dns		*dns;
+	struct am_report_store	*st;	/* ReportStore: NULL when none */
+	am_report_submit_fn	*submit;
+	void			*submit_ctx;
+	struct am_report_smtp	 smtp;	/* ReportSmtp* */
 	struct am_report_key	 keys[AM_REPORT_SIGN_KEYS];
 	size_t			 nkeys;
 	struct am_failure_meta	 meta;
 	char			 spf[1024];
 };
+
+/* Is to on the suppression list (a report to it bounced)?  With a
+ * ReportStore that cannot be read, nothing is sent: the list is not
+ * known. */
+static int
+am_fs_suppressed(struct am_fs_job *j, const struct am_failure_in *in,
+    const char *to)
+{
+	struct am_report_suppressed	 s;
+	struct am_err			 err;
+	int				 found = 0;
+
+	if (j->cfg->report.store == NULL)
+		return 0;
+	am_err_clear(&err);
+	if (j->st == NULL && am_report_store_open(j->cfg->report.store,
+	    &j->st, &err) != 0) {
+		am_fs_count(&am_fs.st.failed);
+		am_log(&am_fs.log, AM_LOG_WARN, "failure report for %s to %s: "
+		    "not sent: the suppression list cannot be read: %s",
+		    in->author, to, err.msg);
+		return 1;
+	}
+	if (am_report_store_suppress_find(j->st, to, j->meta.now, &found, &s,
+	    &err) != 0) {
+		am_fs_count(&am_fs.st.failed);
+		am_log(&am_fs.log, AM_LOG_WARN, "failure report for %s to %s: "
+		    "not sent: the suppression list cannot be read: %s",
+		    in->author, to, err.msg);
+		am_report_store_close(&j->st);	/* opened again next time */
+		return 1;
+	}
+	if (found) {
+		am_fs_count(&am_fs.st.suppressed);
+		am_log(&am_fs.log, AM_LOG_DEBUG, "failure report for %s to %s: "
+		    "not sent: suppressed until %lld (%s)", in->author, to,
+		    (long long)s.expires, s.reason);
+	}
+	return found;
+}
+
+/* The ledger keeps a failure report (its period: the arrival second,
+ * begin = end) so a bounce that names its id suppresses to. */
+static void
+am_fs_ledger(struct am_fs_job *j, const struct am_failure_in *in,
+    const char *to, const char *rid)
+{
+	struct am_err	 err;
+
+	am_err_clear(&err);
+	if (j->st != NULL && am_report_store_sent_add(j->st,
+	    in->policy_domain, in->arrival, in->arrival, to, rid, j->meta.now,
+	    &err) != 0)
+		am_log(&am_fs.log, AM_LOG_WARN, "failure report %s: not in the "
+		    "ledger (a bounce of it will not suppress %s): %s", rid,
+		    to, err.msg);
+}
 
 /* One destination: checked, limited, built, signed, submitted. */
 static void
@@ -301,6 +383,8 @@ am_fs_dest(struct am_fs_job *j, const struct am_failure_in *in, char *to)
 		    in->author, to, cfg->report.failure_rate);
 		return;
 	}
+	if (am_fs_suppressed(j, in, to))
+		return;
 	am_fs_rid(rid, sizeof(rid));
 	j->meta.report_id = rid;
 	am_err_clear(&err);
@@ -315,8 +399,7 @@ am_fs_dest(struct am_fs_job *j, const struct am_failure_in *in, char *to)
 		return;
 	}
 	am_report_sender(j->from, rid, sender, sizeof(sender));
-	if (am_report_sendmail(cfg->report.sendmail, sender, to, &msg, &err)
-	    != 0) {
+	if (j->submit(j->submit_ctx, sender, to, &msg, &err) != 0) {
 		am_fs_count(&am_fs.st.failed);
 		am_log(&am_fs.log, AM_LOG_WARN, "failure report: %s",
 		    err.msg);
@@ -326,10 +409,11 @@ am_fs_dest(struct am_fs_job *j, const struct am_failure_in *in, char *to)
 		    "about %s from %s to %s%s", rid, in->author,
 		    in->source_ip, to, j->meta.incidents > 1 ?
 		    " (several incidents)" : "");
+		am_fs_ledger(j, in, to, rid);
 	}
 	for (i = 0; cfg->report.failure_bcc != NULL &&
 	    cfg->report.failure_bcc[i] != NULL; i++)
-		if (am_report_sendmail(cfg->report.sendmail, sender,
+		if (j->submit(j->submit_ctx, sender,
 		    cfg->report.failure_bcc[i], &msg, &err) != 0)
 			am_log(&am_fs.log, AM_LOG_WARN, "failure report: %s",
 			    err.msg);
@@ -390,6 +474,11 @@ am_fs_report(struct am_failure_in *in, uint64_t incidents)
 		return;
 	}
 	j.dns = am_dns_message_new(cfg->dns.resolver, AM_FS_DNS_MS);
+	j.submit = am_report_submitter(&j.smtp, cfg->report.sendmail,
+	    cfg->report.smtp, cfg->report.smtp_tls, cfg->report.smtp_cafile,
+	    cfg->report.smtp_user, cfg->report.smtp_password,
+	    cfg->report.smtp_auth_in_clear, cfg->report.smtp_timeout,
+	    &j.submit_ctx);
 	am_fs_keys(&j, &plan);
 	j.meta.from = j.from;
 	j.meta.user_agent = "authmilter/" PACKAGE_VERSION;
@@ -416,6 +505,7 @@ am_fs_report(struct am_failure_in *in, uint64_t incidents)
 		else
 			am_fs_dest(&j, in, to);
 	}
+	am_report_store_close(&j.st);
 	am_dns_free(&j.dns);
 	am_config_unref(&cfg);
 }
@@ -545,9 +635,10 @@ am_failure_sender_stop(void)
 	}
 	am_log(&am_fs.log, AM_LOG_INFO, "failure reports: %lu queued, %lu "
 	    "sent, %lu folded into others, %lu refused (queue full), %lu over "
-	    "FailureReportsRate, %lu to unauthorized destinations, %lu "
-	    "failed", am_fs.st.queued, am_fs.st.sent, am_fs.st.folded,
-	    am_fs.st.dropped, am_fs.st.limited, am_fs.st.refused,
+	    "FailureReportsRate, %lu to unauthorized destinations, %lu to "
+	    "suppressed destinations, %lu failed", am_fs.st.queued,
+	    am_fs.st.sent, am_fs.st.folded, am_fs.st.dropped,
+	    am_fs.st.limited, am_fs.st.refused, am_fs.st.suppressed,
 	    am_fs.st.failed);
 	am_failure_limit_free(&am_fs.limit);
 	free(am_fs.q);

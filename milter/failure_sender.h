@@ -13,9 +13,11 @@
  * is due (am_failure_due, with FailureReportsOnNone), a copy of what
  * the report needs is pushed into a bounded queue of
  * FailureReportsQueueSize reports; a full queue refuses it (counted,
- * logged at most once a minute).  A message that is itself a feedback
- * report (Content-Type multipart/report; report-type=feedback-report)
- * is never reported: no report loops.
+ * logged at most once a minute).  No report loops: a message that is
+ * itself a report or a bounce (its engine kind is not "", or its
+ * Content-Type is multipart/report; report-type=feedback-report), or
+ * one with a report mailbox among its recipients (am_failure_msg_skip,
+ * from session.c), is never reported.
  *
  * One thread takes reports off the queue:
  *  - folds repeats: the key is source IP, Author Domain, and which
@@ -34,9 +36,14 @@
  *    FailureReportsRedactKey, else a random key made at start), From
  *    FailureReportsSentBy (else ReportEmail), DKIM-signed with the
  *    SigningTable/KeyFile key of that address's domain
- *    (am_report_dkim_sign), submitted through ReportSendmail with the
+ *    (am_report_dkim_sign), submitted as aggregate reports are
+ *    (am_report_submitter: ReportSmtp, else ReportSendmail) with the
  *    envelope sender local+<report-id>@domain; a copy to each
- *    FailureReportsBcc address (same message, envelope recipient only).
+ *    FailureReportsBcc address (same message, envelope recipient only);
+ *  - with a ReportStore: a destination on its suppression list gets
+ *    nothing (an unreadable store: nothing is sent), and each report
+ *    sent goes into the ledger (begin = end = arrival) so that a bounce
+ *    naming its id suppresses the destination (report_bounce.h).
  * Decisions are logged: "failure report: sent ..." at info, refusals at
  * debug (LogWhy), errors at warning.
  *
@@ -70,6 +77,7 @@ struct am_failure_sender_stats {
 	unsigned long	 folded;	/* repeats counted into another */
 	unsigned long	 limited;	/* refused by FailureReportsRate */
 	unsigned long	 refused;	/* destinations not authorized */
+	unsigned long	 suppressed;	/* destinations suppressed */
 	unsigned long	 failed;	/* build, sign or submit failed */
 };
 
@@ -82,6 +90,8 @@ void	am_failure_sender_stats(struct am_failure_sender_stats *);
 struct am_failure_msg *am_failure_msg_new(const struct am_config *);
 void	am_failure_msg_mailfrom(struct am_failure_msg *, const char *arg);
 void	am_failure_msg_client(struct am_failure_msg *, const char *ip);
+/* Never report this message; why: static text, logged (the first kept). */
+void	am_failure_msg_skip(struct am_failure_msg *, const char *why);
 void	am_failure_msg_header(struct am_failure_msg *, const char *name,
 	    const char *value, int leadspc);
 /* After am_engine_eom: queues the reports due; frees *fm. */

@@ -217,6 +217,8 @@ am_msg_rcpt(struct am_msg *m, const char *arg)
 		return;
 	m->to_report_mailbox = 1;
 	m->capture = am_report_capture_new(m->cfg);
+	am_failure_msg_skip(m->ruf, "one of its recipients is a report "
+	    "mailbox");
 }
 
 void

@@ -394,7 +394,8 @@ am_config_report_mailbox(const struct am_config *cfg, const char *rcpt)
 
 	if (rcpt == NULL || am_cfg_rep_split(rcpt, &l, &ln, &d, &dn) != 0)
 		return 0;
-	if (am_cfg_rep_same(r->email, l, ln, d, dn))
+	if (am_cfg_rep_same(r->email, l, ln, d, dn) ||
+	    am_cfg_rep_same(r->failure_sent_by, l, ln, d, dn))
 		return 1;
 	for (i = 0; r->mailboxes != NULL && r->mailboxes[i] != NULL; i++)
 		if (am_cfg_rep_same(r->mailboxes[i], l, ln, d, dn))

@@ -331,6 +331,12 @@ am_engine_dkim(const struct am_engine *e)
 	return e->verifier;
 }
 
+const char *
+am_engine_kind(const struct am_engine *e)
+{
+	return e->kind;
+}
+
 int
 am_engine_authenticated(const struct am_engine *e, const char *domain)
 {

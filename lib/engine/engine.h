@@ -260,6 +260,9 @@ void		 am_engine_free(struct am_engine **);
  * text.
  */
 const char	*am_engine_kind_of(const struct am_hdrs *hs, int null_sender);
+/* This message's kind (as above), once the From field was looked at (by
+ * DMARC at the end of the message); "" before. */
+const char	*am_engine_kind(const struct am_engine *);
 
 /* The reverse-path of a MAIL FROM argument: "<a@b>" gives "a@b", "<>"
  * gives "", a source route "<@x,@y:a@b>" gives "a@b". */

@@ -82,7 +82,9 @@ int	am_report_store_rows(struct am_report_store *, int64_t begin,
 	    int64_t end, const struct am_report_config *,
 	    struct am_report_feedback *f, struct am_err *);
 
-/* The ledger of sent reports. */
+/* The ledger of sent reports: aggregate reports with their period,
+ * failure reports (milter/failure_sender.c) with begin = end = the
+ * arrival time of the message reported. */
 int	am_report_store_sent_find(struct am_report_store *,
 	    const char *policy_domain, int64_t begin, int64_t end,
 	    const char *destination, const char *report_id, int *found,
@@ -126,7 +128,8 @@ int	am_report_store_earning(struct am_report_store *, int64_t begin,
 	    int64_t end, const char *policy_domain,
 	    struct am_report_earning *, struct am_err *);
 
-/* Reports sent at or after since, to destination (all when NULL). */
+/* Aggregate reports sent at or after since, to destination (all when
+ * NULL); failure reports (begin = end) are not counted. */
 int	am_report_store_sent_count(struct am_report_store *,
 	    const char *destination, int64_t since, uint64_t *n,
 	    struct am_err *);

@@ -131,10 +131,12 @@ am_report_store_sent_count(struct am_report_store *st, const char *dest,
 	am_sql_int(&p[0], since);
 	if (dest == NULL)
 		return am_ab_exec(st, "SELECT COUNT(*) FROM am_sent WHERE"
-		    " sent_at >= $1", p, 1, am_ab_u64, n, err);
+		    " sent_at >= $1 AND period_end > period_begin", p, 1,
+		    am_ab_u64, n, err);
 	am_sql_text(&p[1], dest);
 	return am_ab_exec(st, "SELECT COUNT(*) FROM am_sent WHERE"
-	    " sent_at >= $1 AND destination = $2", p, 2, am_ab_u64, n, err);
+	    " sent_at >= $1 AND destination = $2 AND period_end >"
+	    " period_begin", p, 2, am_ab_u64, n, err);
 }
 
 struct am_ab_dest {

@@ -9,7 +9,12 @@
 # an RFC 6591 AFRF that python3's email package reads back with the
 # RFC 9991 fields, the header block and never the body; repeats fold
 # into one report with Incidents; FailureReportsRedact hides local
-# parts.  Loopback only; every process started is stopped.  TAP.
+# parts; ReportExcludeDomains holds; no report loops (mail to a report
+# mailbox or ReportEmail's + form, from <>, a feedback report, a DSN);
+# the ReportStore's suppression list holds, each report sent is in the
+# ledger and its bounce (imported) suppresses the destination; with
+# ReportSmtp the report goes to the relay (t/tool/smtp-relay.py).
+# Loopback only; every process started is stopped.  TAP.
 set -u
 
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -27,8 +32,10 @@ if ! command -v python3 >/dev/null 2>&1; then
 fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/am-ruf.XXXXXX")
+rpid=
 cleanup() {
 	[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	[ -n "$rpid" ] && kill "$rpid" 2>/dev/null && wait "$rpid" 2>/dev/null
 	[ -n "${KEEP:-}" ] || rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -57,6 +64,7 @@ conf() {	# conf EXTRA-LINES...
 	{ printf 'Socket unix:%s/sock\nAuthservID mx.example.net\nMode sv\n' "$tmp"
 	  printf 'Domain example.net\nSelector rsa2026\nKeyFile %s/demo-rsa.key\n' "$tmp"
 	  printf 'ReportSendmail %s/sendmail\nFailureReportsSentBy ruf-reports@example.net\n' "$tmp"
+	  printf 'ReportStore sqlite:%s/reports.db\n' "$tmp"
 	  printf '%s\n' "$@"; } > "$tmp/authmilter.conf"
 }
 start() {
@@ -83,13 +91,17 @@ stop() {
 	cat "$tmp/log" >> "$tmp/all.log"
 }
 i=0
-send() {	# send IP: one message from alice@example.org, SPF fail, unsigned
+send() {	# send IP [bench-milter options]: one message from
+	# alice@example.org, SPF fail, unsigned; $ctype: its Content-Type
+	local ip=$1; shift
 	i=$((i + 1))
-	printf 'From: Alice <alice@example.org>\r\nTo: bob@example.net\r\nSubject: m%s\r\nMessage-ID: <m%s@example.org>\r\nDate: Mon, 07 Dec 2026 04:00:00 +0000\r\n\r\nSECRET BODY %s\r\n' \
-		"$i" "$i" "$i" > "$tmp/m.eml"
+	{ printf 'From: Alice <alice@example.org>\r\nTo: bob@example.net\r\nSubject: m%s\r\nMessage-ID: <m%s@example.org>\r\nDate: Mon, 07 Dec 2026 04:00:00 +0000\r\n' \
+		"$i" "$i"
+	  [ -n "${ctype:-}" ] && printf 'MIME-Version: 1.0\r\nContent-Type: %s\r\n' "$ctype"
+	  printf '\r\nSECRET BODY %s\r\n' "$i"; } > "$tmp/m.eml"
 	ASAN_OPTIONS=detect_leaks=0 "$client" --print --socket "unix:$tmp/sock" \
-		--client-addr "$1" --from alice@example.org --macro i=4QID$i \
-		"$tmp/m.eml" > "$tmp/out" 2>&1
+		--client-addr "$ip" --from alice@example.org --macro i=4QID$i \
+		"$@" "$tmp/m.eml" > "$tmp/out" 2>&1
 }
 nsent() { ls "$tmp/sent" | grep -c '\.eml$'; }
 wait_sent() {	# wait_sent N SECONDS
@@ -202,7 +214,7 @@ sleep 1
 python3 "$tmp/check.py" "$tmp/sent/2.eml" "Incidents=3" "Source-IP=203.0.113.7"
 ok $? "it says Incidents: 3"
 stop
-grep -q "failure reports: 5 queued, 3 sent, 3 folded into others, 0 refused (queue full), 0 over FailureReportsRate, 3 to unauthorized destinations, 0 failed" "$tmp/log"
+grep -q "failure reports: 5 queued, 3 sent, 3 folded into others, 0 refused (queue full), 0 over FailureReportsRate, 3 to unauthorized destinations, 0 to suppressed destinations, 0 failed" "$tmp/log"
 ok $? "the counts are logged at exit"
 grep 'failure reports:' "$tmp/log" | sed 's/^/# /'
 
@@ -223,6 +235,79 @@ send 203.0.113.9; ok $? "a failing message from example.org"
 sleep 2
 stop
 [ "$(nsent)" = 4 ]; ok $? "ReportExcludeDomains: no failure report"
+
+# No report loops: reports, bounces and mail to our report mailboxes
+# never get a failure report.
+conf "FailureReports yes" "ReportEmail dmarc@example.net" "ReportMailbox rua@example.net" "LogWhy yes"
+start; ok $? "starts with ReportEmail and ReportMailbox"
+send 203.0.113.30 --rcpt rua@example.net; ok $? "a failing message to the report mailbox"
+send 203.0.113.31 --rcpt dmarc+x@example.net; ok $? "a failing message to ReportEmail's + form"
+send 203.0.113.32 --from ""; ok $? "a failing message from <>"
+ctype='multipart/report; report-type=feedback-report; boundary="b"' send 203.0.113.33
+ok $? "a failing message that is itself a feedback report"
+ctype='multipart/report; report-type=delivery-status; boundary="b"' send 203.0.113.34
+ok $? "a failing delivery status notification"
+sleep 2
+stop
+[ "$(nsent)" = 4 ]; ok $? "none of them gets a failure report"
+[ "$(grep -c 'failure reports: none about this message: one of its recipients is a report mailbox' "$tmp/log")" = 2 ] &&
+	[ "$(grep -c 'failure reports: none about this message: it is a bounce' "$tmp/log")" = 2 ] &&
+	[ "$(grep -c 'failure reports: none about this message: it is itself a report' "$tmp/log")" = 1 ]
+ok $? "each is logged with its reason (LogWhy)"
+grep 'none about this message' "$tmp/log" | sed 's/^/# /'
+
+# The suppression list holds for failure reports, each one sent is in
+# the ledger, and its bounce suppresses.
+store=sqlite:$tmp/reports.db
+conf "FailureReports yes" "ReportEmail dmarc@example.net" "LogWhy yes"
+"$tool" report suppress add ruf@example.org --store "$store" --reason "test" > "$tmp/sup" 2>&1
+ok $? "report suppress add ruf@example.org"
+start; ok $? "starts with a ReportStore"
+send 203.0.113.40; ok $? "a failing message"
+sleep 2
+[ "$(nsent)" = 4 ]; ok $? "a suppressed destination gets no failure report"
+grep -q 'failure report for example.org to ruf@example.org: not sent: suppressed until' "$tmp/log"
+ok $? "... logged"
+"$tool" report suppress remove ruf@example.org --store "$store" > "$tmp/sup" 2>&1
+ok $? "report suppress remove ruf@example.org"
+send 203.0.113.41; ok $? "a failing message"
+wait_sent 5 10; ok $? "now it is reported"
+rid=$(grep -A1 -x -- '-f' "$tmp/sent/4.args" | sed -n 's/^ruf-reports+\([0-9a-f]\{32\}\)@example\.net$/\1/p')
+python3 -c 'import sqlite3, sys
+r = sqlite3.connect(sys.argv[1]).execute("select policy_domain, destination, period_begin = period_end from am_sent where report_id = ?", (sys.argv[2],)).fetchall()
+print("# ledger: %r" % r); sys.exit(r != [("example.org", "ruf@example.org", 1)])' "$tmp/reports.db" "$rid"
+ok $? "the report ($rid) is in the ledger, begin = end"
+sed -e "s/@@ID@@/$rid/g" -e 's/dmarc-reports/ruf-reports/g' -e 's/receiver\.example/example.net/g' \
+	-e 's/d@limit\.example/ruf@example.org/g' "$top_srcdir/t/report/samples/dsn-postfix.eml" > "$tmp/dsn.eml"
+"$tool" report import --store "$store" "$tmp/dsn.eml" > "$tmp/imp" 2>&1
+grep -q "suppressed ruf@example.org" "$tmp/imp"; ok $? "its bounce, imported, suppresses ruf@example.org"
+sed 's/^/# /' "$tmp/imp"
+send 203.0.113.42; ok $? "a failing message"
+sleep 2
+[ "$(nsent)" = 5 ]; ok $? "no failure report to the bounced destination"
+stop
+grep -q "3 queued, 1 sent, 0 folded into others, 0 refused (queue full), 0 over FailureReportsRate, 3 to unauthorized destinations, 2 to suppressed destinations, 0 failed" "$tmp/log"
+ok $? "the suppressed destinations are counted"
+
+# Through the SMTP relay (ReportSmtp), as aggregate reports.
+"$tool" report suppress remove ruf@example.org --store "$store" > "$tmp/sup" 2>&1
+mkdir -p "$tmp/relay"
+python3 "$top_srcdir/t/tool/smtp-relay.py" "$tmp/relay" "$tmp/relay/port" --no-starttls --auth "" \
+	2>"$tmp/relay/stderr" &
+rpid=$!
+for k in $(seq 1 100); do [ -s "$tmp/relay/port" ] && break; sleep 0.05; done
+conf "FailureReports yes" "ReportSmtp 127.0.0.1:$(cat "$tmp/relay/port")" "ReportSmtpTLS none"
+start; ok $? "starts with ReportSmtp"
+send 203.0.113.50; ok $? "a failing message"
+for k in $(seq 1 100); do [ -s "$tmp/relay/0.json" ] && break; sleep 0.1; done
+stop
+kill "$rpid" 2>/dev/null; wait "$rpid" 2>/dev/null
+python3 -c 'import json, sys
+e = json.load(open(sys.argv[1])); print("# relay got: %r" % e)
+sys.exit(not (e["to"] == "ruf@example.org" and e["from"].startswith("ruf-reports+")))' "$tmp/relay/0.json" &&
+	grep -q 'report-type=feedback-report' "$tmp/relay/0.eml"
+ok $? "the failure report went to the relay, not to ReportSendmail"
+[ "$(nsent)" = 5 ]; ok $? "... and nothing through the sendmail program"
 
 ! grep -q 'Sanitizer' "$tmp/all.log" 2>/dev/null
 ok $? "no sanitizer report from the daemon"

@@ -305,6 +305,18 @@ t_ledger_and_suppression(void)
 	ok(am_report_store_sent_dests(st, ID, collect_dest, dests, &err) == 0
 	    && strcmp(dests, "d@x.example e@y.example ") == 0,
 	    "the destinations of a report id");
+	ok(am_report_store_sent_add(st, "a.example", B + DAY + 400,
+	    B + DAY + 400, "d@x.example", "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+	    B + DAY + 400, &err) == 0, "a failure report in the ledger "
+	    "(begin = end)");
+	ok(am_report_store_sent_count(st, "d@x.example", B + DAY, &n, &err)
+	    == 0 && n == 2 && am_report_store_sent_count(st, NULL, B + DAY +
+	    150, &n, &err) == 0 && n == 1, "... not counted as an aggregate "
+	    "report, to the destination or in all");
+	dests[0] = '\0';
+	ok(am_report_store_sent_dests(st, "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+	    collect_dest, dests, &err) == 0 && strcmp(dests, "d@x.example ")
+	    == 0, "... but its id names its destination (for a bounce)");
 
 	ok(am_report_store_suppress_add(st, "d@x.example", "bounced", 1000,
 	    1000 + 30 * DAY, &err) == 0, "suppress an address");
