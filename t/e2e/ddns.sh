@@ -26,6 +26,8 @@
 
 # shellcheck source=t/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=t/e2e/knot.sh
+. "$(dirname "$0")/knot.sh"
 
 for p in knotd keymgr dig "$PY"; do
 	command -v "$p" >/dev/null 2>&1 || e2e_skip_all "$p is not installed"
@@ -33,12 +35,6 @@ done
 [ -x "$AM_TOOL" ] || e2e_skip_all "authmilter-tool is not built"
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/am-e2e-ddns.XXXXXX") || e2e_bail "mktemp"
-KNOT_PID=""
-stop_knot() {
-	alive_as "$KNOT_PID" "$(command -v knotd)" || return 0
-	kill -TERM "$KNOT_PID" 2>/dev/null
-	wait_gone "$KNOT_PID" 10
-}
 trap 'stop_knot; [ "${KEEP:-0}" = 1 ] && echo "# kept $W" >&2 || rm -rf "$W"' EXIT
 trap 'exit 130' INT TERM HUP
 
@@ -46,47 +42,19 @@ PORT=$(free_port)
 N=1765000000
 DAY=86400
 NAME=update.example.
-SECRET=$(keymgr -t "$NAME" hmac-sha256 | awk '$1 == "secret:" { print $2 }')
+SECRET=$(knot_secret "$NAME")
 [ -n "$SECRET" ] || e2e_bail "keymgr -t made a TSIG secret"
-WRONG=$(keymgr -t "$NAME" hmac-sha256 | awk '$1 == "secret:" { print $2 }')
+WRONG=$(knot_secret "$NAME")
 
 # ---------------------------------------------------------------- knotd
 mkdir -p "$W/knot" "$W/keys"
-cat >"$W/knot/knot.conf" <<EOF
-server:
-    rundir: "$W/knot"
-    listen: 127.0.0.1@$PORT
-log:
-  - target: stderr
-    any: info
-database:
-    storage: "$W/knot"
-key:
-  - id: $NAME
-    algorithm: hmac-sha256
-    secret: $SECRET
-acl:
-  - id: rotate
-    key: $NAME
-    action: update
-template:
-  - id: default
-    storage: "$W/knot"
-    zonefile-sync: -1
-zone:
-  - domain: example.net
-    acl: rotate
-  - domain: example.org
-EOF
 for z in example.net example.org; do
 	printf '$ORIGIN %s.\n$TTL 300\n@ SOA ns hostmaster 1 3600 600 86400 300\n@ NS ns\nns A 127.0.0.1\n' \
 	    "$z" >"$W/knot/$z.zone"
 done
-knotd -c "$W/knot/knot.conf" >"$W/knot/log" 2>&1 &
-KNOT_PID=$!
+start_knot "$W/knot" "127.0.0.1@$PORT" "$NAME" "$SECRET" example.net:update example.org ||
+    e2e_bail "knotd serves example.net" "$(tail -5 "$W/knot/log")"
 q() { dig @127.0.0.1 -p "$PORT" +time=2 +tries=1 "$@" 2>/dev/null; }
-for _ in $(seq 50); do [ -n "$(q +short SOA example.net)" ] && break; sleep 0.1; done
-[ -n "$(q +short SOA example.net)" ] || e2e_bail "knotd serves example.net" "$(tail -5 "$W/knot/log")"
 tap_ok 0 "knotd serves the zones on 127.0.0.1@$PORT"
 
 # ---------------------------------------------------------------- the tool's files

@@ -8,8 +8,9 @@
 #   ports      free_port
 #   keys       make_key NAME rsa|ed25519 DOMAIN SELECTOR; publish NAME DOMAIN SELECTOR
 #              (zone-file lines in $W/dns/records.ZONE)
-#   DNS        start_nsd: NSD on 127.0.0.1:$DNS_PORT serving $ZONES (default
-#              $DOMAIN) with the key records, and 0.0.127.in-addr.arpa
+#   DNS        write_zones: zone files for $ZONES (default $DOMAIN) with the
+#              key records, and 0.0.127.in-addr.arpa; start_nsd: NSD serving
+#              them on 127.0.0.1:$DNS_PORT (knot.sh: knotd instead)
 #   milters    start_milter LABEL SOCKET PIDFILE CMD...; stop_milter LABEL
 #   Postfix    start_postfix PORT:SOCKET...; stop_postfix
 #   mail       send NAME [swaks args...] -> queue id; wait_delivered QID
@@ -86,11 +87,12 @@ e2e_cleanup() {
 	fi
 	exit $rc
 }
-# e2e_init NAME - root check, required programs, scratch dir, traps
+# e2e_init NAME - root check, required programs, scratch dir, traps.
+# E2E_DNS_PROGS: the DNS server's programs (default: NSD's).
 e2e_init() {
 	local p missing=""
 	[ "$(id -u)" = 0 ] || e2e_skip_all "needs root (a private Postfix instance runs its services as user postfix)"
-	for p in postfix swaks nsd nsd-checkzone dig ss openssl "$PY"; do
+	for p in postfix swaks ${E2E_DNS_PROGS:-nsd nsd-checkzone} dig ss openssl "$PY"; do
 		command -v "$p" >/dev/null 2>&1 || missing="$missing $p"
 	done
 	[ -x /usr/lib/postfix/sbin/master ] || missing="$missing postfix-master"
@@ -221,14 +223,15 @@ publish() {
 	} >>"$records"
 }
 
-# ---------------------------------------------------------------- DNS: NSD
-# start_nsd - serve $DOMAIN (A, MX, SPF) and the other zones of $ZONES (SOA
-# and NS only), each with its key records from $W/dns/records.ZONE, and
-# 0.0.127.in-addr.arpa, on 127.0.0.1:$DNS_PORT (chosen here if unset).
-NSD_PID=""
-start_nsd() {
-	local _ z
-	DNS_PORT=${DNS_PORT:-$(free_port)}
+# ---------------------------------------------------------------- DNS: zones
+# write_zones - the zone files $W/dns/ZONE.zone: $DOMAIN (A, MX, SPF) and
+# the other zones of $ZONES (SOA and NS only), each with its key records
+# from $W/dns/records.ZONE; the empty TLDs above them; and
+# 0.0.127.in-addr.arpa.  Every zone's NS is ns.$DOMAIN (127.0.0.1), plus
+# any that records.ZONE adds.  Sets DNS_ZONE_NAMES to the list of them.
+DNS_ZONE_NAMES=""
+write_zones() {
+	local z tlds=""
 	for z in ${ZONES:-$DOMAIN}; do
 		printf '$ORIGIN %s.\n$TTL 300\n@ IN SOA ns.%s. hostmaster.%s. ( 1 3600 600 86400 300 )\n@ IN NS ns.%s.\n' \
 		    "$z" "$DOMAIN" "$DOMAIN" "$DOMAIN" >"$W/dns/$z.zone"
@@ -246,10 +249,9 @@ EOF
 	done
 	# The TLDs above the zones, empty: the DMARC tree walk asks for
 	# _dmarc.TLD, where the internet answers NXDOMAIN, not REFUSED.
-	NSD_TLDS=""
 	for z in ${ZONES:-$DOMAIN}; do
-		case " ${ZONES:-$DOMAIN} $NSD_TLDS " in *" ${z##*.} "*) continue ;; esac
-		NSD_TLDS="$NSD_TLDS ${z##*.}"
+		case " ${ZONES:-$DOMAIN} $tlds " in *" ${z##*.} "*) continue ;; esac
+		tlds="$tlds ${z##*.}"
 		printf '$ORIGIN %s.\n$TTL 300\n@ IN SOA ns.%s. hostmaster.%s. ( 1 3600 600 86400 300 )\n@ IN NS ns.%s.\n' \
 		    "${z##*.}" "$DOMAIN" "$DOMAIN" "$DOMAIN" >"$W/dns/${z##*.}.zone"
 	done
@@ -261,6 +263,17 @@ EOF
 1       IN PTR  $MX.
 2       IN PTR  relay.$DOMAIN.
 EOF
+	DNS_ZONE_NAMES="${ZONES:-$DOMAIN}$tlds 0.0.127.in-addr.arpa"
+}
+
+# ---------------------------------------------------------------- DNS: NSD
+# start_nsd - write_zones, then serve them with NSD on 127.0.0.1:$DNS_PORT
+# (chosen here if unset).  knot.sh's start_knot serves them with knotd.
+NSD_PID=""
+start_nsd() {
+	local _ z
+	DNS_PORT=${DNS_PORT:-$(free_port)}
+	write_zones
 	cat >"$W/dns/nsd.conf" <<EOF
 server:
     ip-address: 127.0.0.1@$DNS_PORT
@@ -280,7 +293,7 @@ server:
 remote-control:
     control-enable: no
 EOF
-	for z in ${ZONES:-$DOMAIN} $NSD_TLDS 0.0.127.in-addr.arpa; do
+	for z in $DNS_ZONE_NAMES; do
 		printf 'zone:\n    name: "%s"\n    zonefile: "%s.zone"\n' "$z" "$z" >>"$W/dns/nsd.conf"
 		nsd-checkzone "$z" "$W/dns/$z.zone" >>"$W/dns/check.log" 2>&1 || return 1
 	done
