@@ -156,7 +156,7 @@ am_kw_run(const struct am_config *cfg, const struct am_log *log)
 	char			 path[2048], line[2200];
 	const char		*kt;
 	size_t			 i;
-	int			 changed = 0;
+	int			 changed = 0, lock = -1;
 
 	if (am_keyrotate_state_path(cfg->dkim.keytable, path,
 	    sizeof(path)) == -1 || path[0] != '/')
@@ -164,7 +164,22 @@ am_kw_run(const struct am_config *cfg, const struct am_log *log)
 	kt = strncmp(cfg->dkim.keytable, "file:", 5) == 0 ?
 	    cfg->dkim.keytable + 5 : cfg->dkim.keytable;
 	am_err_clear(&err);
+	/* Never waits: an operator's authmilter-tool keys holds it, and
+	 * the next pass looks again. */
+	switch (am_keystate_lock(path, 0, &lock, &err)) {
+	case 0:
+		break;
+	case 1:
+		am_log(log, AM_LOG_INFO, "key-watch: %s is being changed "
+		    "(authmilter-tool keys): looking again next pass", path);
+		return 0;
+	default:
+		(void)snprintf(line, sizeof(line), "%s", err.msg);
+		am_kw_once(log, AM_LOG_ERROR, line);
+		return 0;
+	}
 	if (am_keystate_load(path, &st, &err) == -1) {
+		am_keystate_unlock(&lock);
 		(void)snprintf(line, sizeof(line), "%s", err.msg);
 		am_kw_once(log, AM_LOG_ERROR, line);
 		return 0;
@@ -179,6 +194,7 @@ am_kw_run(const struct am_config *cfg, const struct am_log *log)
 		(void)snprintf(line, sizeof(line), "%s", err.msg);
 		am_kw_once(log, AM_LOG_ERROR, line);
 	}
+	am_keystate_unlock(&lock);
 	am_keystate_release(&st);
 	return changed;
 }

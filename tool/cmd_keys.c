@@ -60,6 +60,7 @@
 #include "tool.h"
 
 #define AM_KEYS_GRACE_DAYS	7
+#define AM_KEYS_LOCK_WAIT_MS	30000	/* for the state file's lock */
 
 struct am_keys_args {
 	const char		*verb;
@@ -558,7 +559,7 @@ am_cmd_keys(int argc, char **argv)
 	struct am_keystate_file	 st;
 	struct am_err		 err;
 	size_t			 i;
-	int			 rc;
+	int			 rc, lock = -1;
 
 	if (am_keys_parse(argc, argv, &a) == -1)
 		return am_keys_usage();
@@ -572,8 +573,21 @@ am_cmd_keys(int argc, char **argv)
 		am_tool_errx("%s: %s", a.keytable, strerror(errno));
 		return AM_TOOL_EXIT_INPUT;
 	}
+	/* Writers one at a time: the daemon's key watch takes it too. */
+	if (am_keys_verbs[i].writes && (rc = am_keystate_lock(a.state,
+	    AM_KEYS_LOCK_WAIT_MS, &lock, &err)) != 0) {
+		if (rc == 1) {
+			am_tool_errx("%s: busy: the daemon's key watch or "
+			    "another authmilter-tool keys is changing it; try "
+			    "again", a.state);
+			return AM_TOOL_EXIT_TEMPFAIL;
+		}
+		am_tool_errx("%s", err.msg);
+		return AM_TOOL_EXIT_CANTCREAT;
+	}
 	if (am_keystate_load(a.state, &st, &err) == -1) {
 		am_tool_errx("%s", err.msg);
+		am_keystate_unlock(&lock);
 		return AM_TOOL_EXIT_INPUT;
 	}
 	rc = am_keys_verbs[i].fn(&a, &st);
@@ -584,6 +598,7 @@ am_cmd_keys(int argc, char **argv)
 	} else if (rc == AM_TOOL_EXIT_OK && am_keys_verbs[i].writes)
 		rc = am_keys_update_after(a.config, a.verb, &st, a.domain,
 		    a.alg, a.selector);
+	am_keystate_unlock(&lock);
 	am_keystate_release(&st);
 	return rc;
 }

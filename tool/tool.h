@@ -18,6 +18,7 @@
 #define AM_TOOL_EXIT_INPUT	66	/* EX_NOINPUT */
 #define AM_TOOL_EXIT_SOFTWARE	70	/* EX_SOFTWARE */
 #define AM_TOOL_EXIT_CANTCREAT	73	/* EX_CANTCREAT */
+#define AM_TOOL_EXIT_TEMPFAIL	75	/* EX_TEMPFAIL: try again later */
 #define AM_TOOL_EXIT_PROBLEM	1	/* testkey: a key has a problem;
 					 * check-domain: a FAIL */
 

@@ -2,8 +2,12 @@
  * keystate - the key rotation state file (see keystate.h)
  */
 
+#include <sys/file.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -168,4 +172,54 @@ am_keystate_save(const char *path, const struct am_keystate_file *f,
 		return -1;
 	}
 	return 0;
+}
+
+int
+am_keystate_lock(const char *path, unsigned wait_ms, int *fd,
+    struct am_err *err)
+{
+	struct timespec	 ts = { 0, 50 * 1000 * 1000 };
+	char		 dir[4096];
+	char		*slash;
+	unsigned	 waited = 0;
+
+	*fd = -1;
+	if ((size_t)snprintf(dir, sizeof(dir), "%s", path) >= sizeof(dir))
+		return am_err_set(err, AM_E_LIMIT, "%s: path too long", path);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		(void)snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	if ((*fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
+		return am_err_set(err, AM_E_IO, "%s: cannot lock the key state "
+		    "(its directory): %s", path, strerror(errno));
+	while (flock(*fd, LOCK_EX | LOCK_NB) == -1) {
+		if ((errno != EWOULDBLOCK && errno != EINTR) ||
+		    waited >= wait_ms) {
+			int e = errno;
+
+			(void)close(*fd);
+			*fd = -1;
+			if (e == EWOULDBLOCK)
+				return 1;
+			return am_err_set(err, AM_E_IO, "%s: cannot lock the "
+			    "key state: %s", path, strerror(e));
+		}
+		(void)nanosleep(&ts, NULL);
+		waited += 50;
+	}
+	return 0;
+}
+
+void
+am_keystate_unlock(int *fd)
+{
+	if (*fd != -1) {
+		(void)flock(*fd, LOCK_UN);
+		(void)close(*fd);
+		*fd = -1;
+	}
 }

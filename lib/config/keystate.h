@@ -23,7 +23,12 @@
  * active.
  *
  * Written whole to a temporary file and renamed over the old one, so a
- * reader sees the old state or the new one, never half.
+ * reader sees the old state or the new one, never half.  A writer (the
+ * tool, the daemon's key watch) takes am_keystate_lock first, for the
+ * whole load, change, save (and KeyTable rewrite): an advisory lock
+ * (flock) on the directory that holds the state file, so that no lock
+ * file has to be created or be writable by both root and the daemon's
+ * user, and one never undoes the other's change.
  * Thread safety: none (one caller at a time).
  */
 
@@ -61,6 +66,16 @@ int	am_keystate_load(const char *path, struct am_keystate_file *,
 int	am_keystate_save(const char *path, const struct am_keystate_file *,
 	    struct am_err *);
 void	am_keystate_release(struct am_keystate_file *);
+/*
+ * am_keystate_lock - the writers' lock for the state file at path,
+ * waiting at most wait_ms for another writer (0: not at all).  0 with
+ * *fd set (give it to am_keystate_unlock), 1 when another writer held
+ * it all that time, -1 with err set when the directory cannot be
+ * opened (a symbolic link is not followed).
+ */
+int	am_keystate_lock(const char *path, unsigned wait_ms, int *fd,
+	    struct am_err *);
+void	am_keystate_unlock(int *fd);
 /* Appends a copy of e. */
 void	am_keystate_add(struct am_keystate_file *,
 	    const struct am_keystate_entry *);

@@ -4,9 +4,11 @@
 # activate once published, the KeyTable repointed, mail signed with the
 # old and the new key both verifying while the old one retires, revoke
 # refused inside the grace period, revoke, delete), the state file's
-# format, and the daemon's key watch: it keeps signing with the old key
-# while the new record is absent, then promotes the new key by itself and
-# reloads (its DNS from zone files: AUTHMILTER_TEST_DNS) (TAP).
+# format, the writers' lock (rotate waits for it; the key watch skips a
+# pass while the tool holds it), and the daemon's key watch: it keeps
+# signing with the old key while the new record is absent, then
+# promotes the new key by itself and reloads (its DNS from zone files:
+# AUTHMILTER_TEST_DNS) (TAP).
 set -u
 : "${AM_TOOL:?}" "${top_srcdir:?}"
 top_builddir=${top_builddir:-$PWD}
@@ -38,7 +40,13 @@ printf 'demo example.net:rsa2026:%s/keys/rsa2026.private\n' "$tmp" > "$kt"
 printf '*@example.net demo\n' > "$tmp/SigningTable"
 cp "$top_srcdir/conf/demo.zone" "$tmp/z1.zone"
 
+# Writers take the state file's lock (its directory, flock): rotate
+# waits while another holds it.
+flock "$tmp" sh -c "touch '$tmp/held'; sleep 1; touch '$tmp/released'" &
+for i in $(seq 1 100); do [ -f "$tmp/held" ] && break; sleep 0.02; done
 st 0 "rotate: makes the next key" K rotate -t "$kt" -d example.net -s rsa2027 --now $N
+[ -f "$tmp/released" ] && ok "rotate: waited for the state file's lock" || nok "rotate: waited for the state file's lock"
+wait
 has "rotate: prints the record to publish" '^rsa2027\._domainkey\.example\.net\. IN TXT \( "v=DKIM1; k=rsa; " "p=MII'
 [ -f "$tmp/keys/rsa2027.private" ] && ok "rotate: the key beside the current one" || nok "rotate: the key beside the current one"
 cp "$kt.state" "$tmp/out"
@@ -129,8 +137,20 @@ if [ -x "$milter" ] && [ -x "$client" ]; then
 		'key-watch: rsa2027\._domainkey\.example\.net \(rsa\) pending: waiting for its record at local: NXDOMAIN'
 	sign
 	has "daemon: still the old key after a key watch without the record" 's=rsa2026;'
+	# While authmilter-tool keys holds the lock, the key watch leaves
+	# the state alone and looks again next pass.
+	flock "$d" sh -c "touch '$d/held'; sleep 2.5" &
+	fpid=$!
+	for i in $(seq 1 100); do [ -f "$d/held" ] && break; sleep 0.02; done
 	{ cat "$tmp/z1.zone"; cat "$tmp/keys/d/rsa2027.txt"; } > "$d/dns.zone"
 	reload 1	# the zone files are read again (they stand for the servers)
+	for i in $(seq 1 60); do grep -q 'is being changed' "$d/log" && break; sleep 0.05; done
+	cp "$d/log" "$tmp/out"
+	has "key watch: the state file is locked by a writer: next pass" \
+		"key-watch: $d/KeyTable\.state is being changed \(authmilter-tool keys\): looking again next pass"
+	cp "$d/KeyTable.state" "$tmp/out"
+	has "... the new key still pending meanwhile" '^example\.net rsa rsa2027 pending '
+	wait "$fpid"
 	for i in $(seq 1 100); do [ "$(reloads)" -ge 2 ] && break; sleep 0.05; done
 	cp "$d/log" "$tmp/out"
 	has "key watch: the record is seen, the key promoted, a reload asked for" \
