@@ -23,16 +23,20 @@
  * the same key over our request's MAC, unless the server says it could
  * not verify ours (BADKEY, BADSIG, BADTIME: such a reply is unsigned).
  *
- * Key file: BIND's and Knot's key-statement syntax (what tsig-keygen
- * and "keymgr -t NAME ALG" in BIND form write), one key:
+ * Key file: BIND's key-statement syntax (what tsig-keygen writes),
+ * one key:
  *	key "NAME" { algorithm hmac-sha256; secret "BASE64"; };
  * '#' and '//' comments to the end of the line and C comments are
- * skipped.  Parsed strictly (hostile input): one key statement, each
+ * skipped.  Or Knot's YAML key section, what "keymgr -t NAME ALG"
+ * prints (a file whose first line that is not blank or a comment is
+ * "key:"): one "- " item with the fields id, algorithm and secret, one
+ * a line, in any order, bare or in matching quotes, '#' comments.
+ * Parsed strictly (hostile input): one key statement, each
  * of algorithm and secret exactly once, nothing else; the name a
  * domain name; the algorithm one of hmac-sha1, hmac-sha224,
  * hmac-sha256, hmac-sha384, hmac-sha512 (hmac-md5 is refused); the
- * secret one quoted string on one line (no escapes; spaces inside are
- * dropped), valid base64 of 16 to 512 octets.  Errors give the line and
+ * secret (in BIND's form) one quoted string on one line (no escapes;
+ * spaces inside are dropped), valid base64 of 16 to 512 octets.  Errors give the line and
  * what was expected, and never quote the file's text, so the secret
  * is never in a message (nor in any log).
  *

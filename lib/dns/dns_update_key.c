@@ -2,11 +2,14 @@
  * dns_update_key - the TSIG key file of dynamic updates (dns_update.h
  * says the syntax and its limits)
  *
- * A small tokenizer (words, quoted strings, '{', '}', ';'; comments
- * skipped) and a fixed grammar:
+ * BIND's key statement (also Knot's knotc conf-export): a small
+ * tokenizer (words, quoted strings, '{', '}', ';'; comments skipped)
+ * and a fixed grammar:
  *	key NAME { algorithm WORD ; secret "BASE64" ; } ;
- * with algorithm and secret in either order, each once.  Error
- * messages name the line and what was expected, never the text seen.
+ * with algorithm and secret in either order, each once.  Or Knot's
+ * YAML key section (what keymgr -t prints), line by line: see
+ * am_ky_parse.  Error messages name the line and what was expected,
+ * never the text seen.
  */
 
 #include <errno.h>
@@ -251,6 +254,178 @@ am_tsig_stmt(struct am_tk *t, struct am_dns_tsig_key *k, int *have_alg,
 	return 0;
 }
 
+/* ------------------------------------------------- Knot's YAML form */
+
+/*
+ * What keymgr -t prints, and knot.conf's key section, one key:
+ *	key:
+ *	  - id: NAME
+ *	    algorithm: WORD
+ *	    secret: BASE64
+ * (the three in any order, the first after the "- "; values bare or
+ * in matching quotes; '#' comments).  Not YAML in general: one line a
+ * field, no flow style, no other section.
+ */
+
+struct am_ky_line {
+	const char	*s, *end;	/* the line, no line end */
+	unsigned	 no;
+};
+
+/* The next line that is not blank or a comment; 0 at the end. */
+static int
+am_ky_next(const char **p, const char *end, unsigned *no,
+    struct am_ky_line *l)
+{
+	const char	*q, *e;
+
+	while (*p < end) {
+		q = *p;
+		e = memchr(q, '\n', (size_t)(end - q));
+		*p = e != NULL ? e + 1 : end;
+		if (e == NULL)
+			e = end;
+		(*no)++;
+		if (e > q && e[-1] == '\r')
+			e--;
+		l->s = q;
+		l->end = e;
+		l->no = *no;
+		while (q < e && (*q == ' ' || *q == '\t'))
+			q++;
+		if (q < e && *q != '#')
+			return 1;
+	}
+	return 0;
+}
+
+static int
+am_ky_want(const struct am_ky_line *l, const char *what, struct am_err *err)
+{
+	return am_err_set(err, AM_E_SYNTAX, "TSIG key file, line %u: %s",
+	    l->no, what);
+}
+
+/* "FIELD: VALUE" from s: the field and the value (a " #" comment and
+ * matching quotes removed) as [*f, *f + *fn), [*v, *v + *vn). */
+static int
+am_ky_field(const char *s, const char *e, const char **f, size_t *fn,
+    const char **v, size_t *vn)
+{
+	const char	*c, *h;
+
+	while (s < e && (*s == ' ' || *s == '\t'))
+		s++;
+	if ((c = memchr(s, ':', (size_t)(e - s))) == NULL || c == s)
+		return -1;
+	*f = s;
+	*fn = (size_t)(c - s);
+	for (s = c + 1; s < e && (*s == ' ' || *s == '\t'); s++)
+		;
+	for (h = s; h < e; h++)
+		if (*h == '#' && (h == s || h[-1] == ' ' || h[-1] == '\t'))
+			break;
+	e = h;
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	if (e - s >= 2 && (*s == '"' || *s == '\'') && e[-1] == *s) {
+		s++;
+		e--;
+	}
+	*v = s;
+	*vn = (size_t)(e - s);
+	return *vn > 0 ? 0 : -1;
+}
+
+/* One field of the key; have: bit 1 id, 2 algorithm, 4 secret. */
+static int
+am_ky_set(const struct am_ky_line *l, const char *s, int *have,
+    struct am_dns_tsig_key *k, struct am_err *err)
+{
+	struct am_tk	 t;
+	const char	*f, *v;
+	size_t		 fn, vn;
+	int		 bit;
+
+	if (am_ky_field(s, l->end, &f, &fn, &v, &vn) == -1)
+		return am_ky_want(l, "expected 'id:', 'algorithm:' or "
+		    "'secret:' and a value", err);
+	bit = fn == 2 && strncmp(f, "id", 2) == 0 ? 1 :
+	    fn == 9 && strncmp(f, "algorithm", 9) == 0 ? 2 :
+	    fn == 6 && strncmp(f, "secret", 6) == 0 ? 4 : 0;
+	if (bit == 0)
+		return am_ky_want(l, "expected 'id:', 'algorithm:' or "
+		    "'secret:'", err);
+	if (*have & bit)
+		return am_ky_want(l, "a field given twice", err);
+	*have |= bit;
+	memset(&t, 0, sizeof(t));
+	t.type = AM_TK_STRING;
+	t.s = v;
+	t.n = vn;
+	t.tline = l->no;
+	if (bit == 1 && am_tsig_name(v, vn, k->name, sizeof(k->name)) == -1)
+		return am_ky_want(l, "expected the key's name (a domain name)",
+		    err);
+	if (bit == 2 && am_tsig_alg(&t, k) == -1)
+		return am_ky_want(l, "unsupported algorithm; want hmac-sha256, "
+		    "hmac-sha384, hmac-sha512, hmac-sha224 or hmac-sha1", err);
+	if (bit == 4 && am_tsig_secret(&t, k, err) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+am_ky_parse(const char *text, size_t len, struct am_dns_tsig_key *k,
+    struct am_err *err)
+{
+	struct am_ky_line	 l = { text, text, 0 };
+	const char		*p = text, *end = text + len, *s;
+	unsigned		 no = 0;
+	int			 have = 0, items = 0;
+
+	(void)am_ky_next(&p, end, &no, &l);	/* "key:", seen */
+	while (am_ky_next(&p, end, &no, &l)) {
+		if (l.s[0] != ' ' && l.s[0] != '\t' && l.s[0] != '-')
+			return am_ky_want(&l, "expected the key's fields (one "
+			    "key a file, no other section)", err);
+		for (s = l.s; *s == ' ' || *s == '\t'; s++)
+			;
+		if (*s == '-') {
+			if (++items > 1)
+				return am_ky_want(&l, "a second key (one key a "
+				    "file)", err);
+			if (s + 1 >= l.end || (s[1] != ' ' && s[1] != '\t'))
+				return am_ky_want(&l, "expected '- ' and a "
+				    "field", err);
+			s += 2;
+		} else if (items == 0)
+			return am_ky_want(&l, "expected '- id: NAME'", err);
+		if (am_ky_set(&l, s, &have, k, err) == -1)
+			return -1;
+	}
+	if (have != 7)
+		return am_ky_want(&l, !(have & 1) ? "no id" : !(have & 2) ?
+		    "no algorithm" : "no secret", err);
+	return 0;
+}
+
+/* Is the first line that is not blank or a comment "key:"? */
+static int
+am_ky_is(const char *text, size_t len)
+{
+	struct am_ky_line	 l;
+	const char		*p = text, *e;
+	unsigned		 no = 0;
+
+	if (!am_ky_next(&p, text + len, &no, &l) || l.end - l.s < 4 ||
+	    strncmp(l.s, "key:", 4) != 0)
+		return 0;
+	for (e = l.s + 4; e < l.end && (*e == ' ' || *e == '\t'); e++)
+		;
+	return e == l.end || *e == '#';
+}
+
 int
 am_dns_tsig_key_parse(const char *text, size_t len,
     struct am_dns_tsig_key *k, struct am_err *err)
@@ -266,6 +441,11 @@ am_dns_tsig_key_parse(const char *text, size_t len,
 	if (len > AM_DNS_TSIG_FILE_MAX || memchr(text, '\0', len) != NULL)
 		return am_err_set(err, AM_E_LIMIT, "TSIG key file: over %d "
 		    "octets or binary", AM_DNS_TSIG_FILE_MAX);
+	if (am_ky_is(text, len)) {
+		if (am_ky_parse(text, len, k, err) == 0)
+			return 0;
+		goto fail;
+	}
 	am_tk_next(&t);
 	if (!am_tk_is(&t, AM_TK_WORD, "key")) {
 		(void)am_tk_want(&t, "expected 'key'", err);

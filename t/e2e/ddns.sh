@@ -5,7 +5,8 @@
 # knotd runs in a private scratch dir on a free port of 127.0.0.1 with two
 # zones: example.net, whose ACL lets the TSIG key update it, and
 # example.org, with no ACL.  The TSIG secret is made by keymgr -t; the
-# tool reads it from a key file in BIND's syntax.  Checks:
+# tool reads it from keymgr's output as it stands (Knot's YAML key
+# section), and, for the UDP steps, from BIND's key statement.  Checks:
 #   rotate   the new record is served by knotd (dig), in 255-octet
 #            strings, and matches the new private key (keys activate
 #            --nameserver sees it and activates)
@@ -42,7 +43,11 @@ PORT=$(free_port)
 N=1765000000
 DAY=86400
 NAME=update.example.
-SECRET=$(knot_secret "$NAME")
+# The key file of most steps is keymgr -t's output as it stands (Knot's
+# YAML key section); the UDP steps use BIND's key statement.
+keymgr -t "$NAME" hmac-sha256 >"$W/knot-tsig.yaml"
+chmod 600 "$W/knot-tsig.yaml"
+SECRET=$(awk '$1 == "secret:" { print $2 }' "$W/knot-tsig.yaml")
 [ -n "$SECRET" ] || e2e_bail "keymgr -t made a TSIG secret"
 WRONG=$(knot_secret "$NAME")
 
@@ -69,7 +74,7 @@ conf() {	# FILE KEYFILE [MORE LINES]
 	printf 'Mode v\nKeyUpdateServer 127.0.0.1@%s\nKeyUpdateKeyFile %s\nKeyUpdateTTL 120\n%s' \
 	    "$PORT" "$2" "${3:-}" >"$1"
 }
-conf "$W/am.conf" "$W/tsig.key"
+conf "$W/am.conf" "$W/knot-tsig.yaml"
 conf "$W/wrong.conf" "$W/wrong.key"
 conf "$W/udp.conf" "$W/tsig.key" 'KeyUpdateProtocol udp
 '

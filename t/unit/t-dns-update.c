@@ -33,6 +33,63 @@ parse(const char *text, struct am_dns_tsig_key *k, struct am_err *err)
 	return am_dns_tsig_key_parse(text, strlen(text), k, err);
 }
 
+/* Knot's YAML key section, as keymgr -t prints it. */
+static void
+test_key_knot(void)
+{
+	struct am_dns_tsig_key	 k;
+	struct am_err		 err;
+	static const char *const bad[] = {
+		"key:\n",
+		"key:\n  - id: u\n    algorithm: hmac-sha256\n",
+		"key:\n  - id: u\n    secret: " SECRET "\n",
+		"key:\n  - algorithm: hmac-sha256\n    secret: " SECRET "\n",
+		"key:\n  - id: u\n    algorithm: hmac-md5\n    secret: "
+		    SECRET "\n",
+		"key:\n  - id: u\n    algorithm: hmac-sha256\n    secret: "
+		    "c2hvcnQ=\n",
+		"key:\n  - id: u\n    algorithm: hmac-sha256\n    secret: "
+		    SECRET "\n  - id: v\n    algorithm: hmac-sha256\n"
+		    "    secret: " SECRET "\n",
+		"key:\n  - id: u\n    id: v\n    algorithm: hmac-sha256\n"
+		    "    secret: " SECRET "\n",
+		"key:\n  - id: u\n    algorithm: hmac-sha256\n    secret: "
+		    SECRET "\nremote:\n  - id: r\n",
+		"key:\n    algorithm: hmac-sha256\n  - id: u\n    secret: "
+		    SECRET "\n",
+		"key:\n  - id: u\n    server: 1.2.3.4\n",
+		"key:\n  - id: a..b\n    algorithm: hmac-sha256\n    secret: "
+		    SECRET "\n",
+		"key:\n  -id: u\n",
+	};
+	size_t	 i;
+
+	ok(parse("# hmac-sha256:update-key:" SECRET "\nkey:\n"
+	    "  - id: Update-Key\n    algorithm: hmac-sha256\n"
+	    "    secret: " SECRET "\n", &k, &err) == 0 &&
+	    strcmp(k.name, "update-key.") == 0 &&
+	    strcmp(k.alg, "hmac-sha256") == 0 && strcmp(k.secret, SECRET) == 0,
+	    "knot key: keymgr -t's output parses");
+	ok(parse("key:   # TSIG\r\n- secret: \"" SECRET "\"\r\n"
+	    "  algorithm: 'hmac-sha384'  # strong\r\n  id: u.example.\r\n",
+	    &k, &err) == 0 && strcmp(k.name, "u.example.") == 0 &&
+	    strcmp(k.alg, "hmac-sha384") == 0 && strcmp(k.secret, SECRET) == 0,
+	    "knot key: any order, quotes, comments, CR LF, '-' in column 1");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char	 name[64];
+
+		(void)snprintf(name, sizeof(name), "knot key: bad %zu refused "
+		    "with a reason", i);
+		ok(parse(bad[i], &k, &err) == -1 && err.msg[0] != '\0' &&
+		    strstr(err.msg, "c2Vj") == NULL && k.secret[0] == '\0' &&
+		    k.name[0] == '\0', name);
+	}
+	ok(parse("key:\n  - id: u\n    algorithm: hmac-sha256\n"
+	    "    secret: @@@" SECRET "\n", &k, &err) == -1 &&
+	    strstr(err.msg, "line 4") != NULL && strstr(err.msg, SECRET) ==
+	    NULL, "knot key: a bad secret: its line, never its text");
+}
+
 static void
 test_key(void)
 {
@@ -87,6 +144,7 @@ test_key(void)
 	ok(parse("key u {\nalgorithm hmac-sha256;\nsecret \"" SECRET "\"\n};",
 	    &k, &err) == -1 && strstr(err.msg, "line 4") != NULL &&
 	    strstr(err.msg, SECRET) == NULL, "key: the line of a missing ';'");
+	test_key_knot();
 	am_dns_tsig_key_clear(&k);
 	ok(k.secret[0] == '\0', "key: clear wipes the secret");
 }
