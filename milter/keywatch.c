@@ -170,7 +170,7 @@ am_kw_run(const struct am_config *cfg, const struct am_log *log)
 	case 0:
 		break;
 	case 1:
-		am_log(log, AM_LOG_INFO, "key-watch: %s is being changed "
+		am_log(log, AM_LOG_INFO, "%s is being changed "
 		    "(authmilter-tool keys): looking again next pass", path);
 		return 0;
 	default:

@@ -133,10 +133,15 @@ am_keys_update_entry(const struct am_config *cfg,
 		    "%s", name, v == 1 ? "withdrawn" : "published", ku->server,
 		    u.zone, err.msg);
 	else {
-		printf("# %s by dynamic update to %s (zone %s): %s. %u IN "
-		    "TXT \"%.60s%s\"\n", v == 1 ? "Withdrawn" : "Published",
-		    ku->server, u.zone, name, ku->ttl, v == 1 ? "" : u.txt,
-		    v == 1 || strlen(u.txt) <= 60 ? "" : "...");
+		if (v == 1)
+			printf("# Withdrawn by dynamic update to %s (zone %s): "
+			    "every TXT record of %s.\n", ku->server, u.zone,
+			    name);
+		else
+			printf("# Published by dynamic update to %s (zone %s): "
+			    "%s. %u IN TXT \"%.60s%s\"\n", ku->server, u.zone,
+			    name, ku->ttl, u.txt, strlen(u.txt) <= 60 ? "" :
+			    "...");
 		rc = AM_TOOL_EXIT_OK;
 	}
 	am_dns_tsig_key_clear(&key);
