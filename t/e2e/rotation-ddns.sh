@@ -31,6 +31,8 @@
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=t/e2e/knot.sh
 . "$(dirname "$0")/knot.sh"
+# shellcheck source=t/e2e/rotation-lib.sh
+. "$(dirname "$0")/rotation-lib.sh"
 
 for p in knotd keymgr; do
 	command -v "$p" >/dev/null 2>&1 || e2e_skip_all "$p is not installed"
@@ -81,51 +83,9 @@ printf 'key "%s" {\n\talgorithm hmac-sha256;\n\tsecret "%s";\n};\n' "$TSIG" "$SE
 chmod 600 "$W/keys/tsig.key"
 printf 'a %s:a2026:%s/keys/a.private\n' "$DOMAIN" "$W" >"$KT"
 printf '*@%s a\n' "$DOMAIN" >"$M/SigningTable"
-cat >"$CONF" <<EOF
-Mode                  sv
-KeyTable              file:$KT
-SigningTable          refile:$M/SigningTable
-InternalHosts         127.0.0.1
-Nameservers           127.0.0.1@$DNS_PORT
-AuthservID            $MX
-Socket                unix:$SOCK
-PidFile               $M/authmilter.pid
-UMask                 0000
-SoftwareHeader        no
-Syslog                no
-SelfCheck             no
-KeyWatchInterval      1
-KeyWatchPort          $DNS_PORT
-KeyUpdateServer       127.0.0.1@$DNS_PORT
-KeyUpdateKeyFile      $W/keys/tsig.key
-EOF
-start_milter m "$SOCK" "$M/authmilter.pid" "$AM_MILTER" -c "$CONF" -f ||
-    e2e_bail "authmilter starts" "$(tail -10 "$W/log/m.log")"
-start_postfix "$SMTP_PORT:$SOCK" ||
-    e2e_bail "Postfix listens on 127.0.0.1:$SMTP_PORT" "$(tail -5 "$W/log/postfix.log")"
-
-# mail NAME: delivered file of a message from 127.0.0.1 (signed)
-mail() {
-	deliver "$1" "$SMTP_PORT" --from "alice@$DOMAIN" --to bob@example.net \
-	    --header "Subject: rotation $1" --body "rotation test: $1"
-}
-selector() {	# FILE: the s= of its DKIM-Signatures
-	[ -n "$1" ] && $PY - "$1" <<'EOF'
-import sys, email, re
-m = email.message_from_binary_file(open(sys.argv[1], 'rb'))
-v = m.get_all('DKIM-Signature') or []
-print(' '.join(re.search(r's=([^;\s]+)', re.sub(r'\s+', '', x)).group(1) for x in v))
-EOF
-}
-verify() { $PY "$HELPER" verify "$1" "$DNS_PORT" 2>&1; }
-waitlog() {	# PATTERN [N]: up to 15 s for N (default 1) lines in the daemon's log
-	local _
-	for _ in $(seq 150); do
-		[ "$(grep -cE -- "$1" "$W/log/m.log")" -ge "${2:-1}" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
+rot_conf "$CONF" "KeyUpdateServer       127.0.0.1@$DNS_PORT" \
+    "KeyUpdateKeyFile      $W/keys/tsig.key"
+rot_start "$CONF"
 state() { awk '!/^#/ { print $3, $4 }' "$KT.state" | tr '\n' ' '; }
 
 M1=$(mail before)

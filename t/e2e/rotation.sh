@@ -23,6 +23,8 @@
 
 # shellcheck source=t/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=t/e2e/rotation-lib.sh
+. "$(dirname "$0")/rotation-lib.sh"
 
 e2e_init rotation
 [ -x "$AM_MILTER" ] || e2e_bail "authmilter is built" "$AM_MILTER"
@@ -74,46 +76,8 @@ txt() { dnsat "$1" TXT "$2._domainkey.$DOMAIN" | tr -d '" \n'; }
 # the keys in $W/keys (mode 0700: RequireSafeKeys); rotate puts B beside A
 printf 'a %s:a2026:%s/keys/a.private\n' "$DOMAIN" "$W" >"$KT"
 printf '*@%s a\n' "$DOMAIN" >"$M/SigningTable"
-cat >"$M/authmilter.conf" <<EOF
-Mode                  sv
-KeyTable              file:$KT
-SigningTable          refile:$M/SigningTable
-InternalHosts         127.0.0.1
-Nameservers           127.0.0.1@$DNS_PORT
-AuthservID            $MX
-Socket                unix:$SOCK
-PidFile               $M/authmilter.pid
-UMask                 0000
-SoftwareHeader        no
-Syslog                no
-SelfCheck             no
-KeyWatchInterval      1
-KeyWatchPort          $DNS_PORT
-EOF
-start_milter m "$SOCK" "$M/authmilter.pid" "$AM_MILTER" -c "$M/authmilter.conf" -f ||
-    e2e_bail "authmilter starts" "$(tail -10 "$W/log/m.log")"
-start_postfix "$SMTP_PORT:$SOCK" ||
-    e2e_bail "Postfix listens on 127.0.0.1:$SMTP_PORT" "$(tail -5 "$W/log/postfix.log")"
-
-# mail NAME: delivered file of a message from 127.0.0.1 (signed)
-mail() {
-	deliver "$1" "$SMTP_PORT" --from "alice@$DOMAIN" --to bob@example.net \
-	    --header "Subject: rotation $1" --body "rotation test: $1"
-}
-selector() {	# FILE: the s= of its one DKIM-Signature
-	[ -n "$1" ] && $PY - "$1" <<'EOF'
-import sys, email, re
-m = email.message_from_binary_file(open(sys.argv[1], 'rb'))
-v = m.get_all('DKIM-Signature') or []
-print(' '.join(re.search(r's=([^;\s]+)', re.sub(r'\s+', '', x)).group(1) for x in v))
-EOF
-}
-verify() { $PY "$HELPER" verify "$1" "$DNS_PORT" 2>&1; }
-waitlog() {	# PATTERN: up to 15 s for it in the daemon's log
-	local _
-	for _ in $(seq 150); do grep -qE "$1" "$W/log/m.log" && return 0; sleep 0.1; done
-	return 1
-}
+rot_conf "$M/authmilter.conf"
+rot_start "$M/authmilter.conf"
 
 M1=$(mail before)
 tap_is "$(selector "$M1")" a2026 "before: signed with key A"
