@@ -4,13 +4,17 @@
  * store is down (report_writer.h)
  */
 
+#include <sys/random.h>
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "mem.h"
 #include "report_journal.h"
@@ -24,6 +28,8 @@
 #define AM_RW_TICK_MS	250	/* the longest a record waits */
 #define AM_RW_RETRY	10	/* s between tries of a failed store */
 #define AM_RW_DROPLOG	60	/* s between "queue full" lines */
+#define AM_RW_PRUNE	3600	/* s between prunings of done batch ids */
+#define AM_RW_KEEP_DONE	(7 * 86400)	/* s a done batch id is kept */
 
 struct am_rw {
 	pthread_mutex_t		 lock;
@@ -44,7 +50,8 @@ struct am_rw {
 	char			*store_uri, *journal;
 	char			 node[AM_REPORT_NODE];
 	struct am_report_store	*st;
-	time_t			 next_try;
+	time_t			 next_try, next_prune;
+	unsigned long		 batch_seq;
 	int			 pending;	/* a journal may exist */
 	int			 down_logged;
 	unsigned long		 drop_logged;
@@ -157,7 +164,7 @@ static struct am_report_store *
 am_rw_store(time_t now)
 {
 	struct am_err	 err;
-	size_t		 stored = 0, bad = 0;
+	size_t		 stored = 0, bad = 0, dup = 0;
 
 	if (am_rw.st == NULL) {
 		if (now < am_rw.next_try)
@@ -184,7 +191,7 @@ am_rw_store(time_t now)
 		return am_rw.st;
 	am_err_clear(&err);
 	if (am_report_journal_replay(am_rw.journal, am_rw.st, &stored, &bad,
-	    &err) != 0) {
+	    &dup, &err) != 0) {
 		am_log(&am_rw.log, AM_LOG_WARN, "report journal %s: %s",
 		    am_rw.journal, err.msg);
 		am_rw_close(now);
@@ -192,10 +199,11 @@ am_rw_store(time_t now)
 	}
 	am_rw.pending = 0;
 	am_rw_add(&am_rw.replayed, stored);
-	if (stored > 0 || bad > 0)
+	if (stored > 0 || bad > 0 || dup > 0)
 		am_log(&am_rw.log, AM_LOG_INFO, "report journal %s: %zu "
-		    "records stored, %zu unreadable lines skipped",
-		    am_rw.journal, stored, bad);
+		    "records stored, %zu unreadable lines skipped, %zu "
+		    "stored already (their batch's commit had gone through)",
+		    am_rw.journal, stored, bad, dup);
 	return am_rw.st;
 }
 
@@ -217,6 +225,51 @@ am_rw_next(void *ctx, struct am_report_record *out)
 	return 1;
 }
 
+/* A batch id no other batch of any node has: the node's random part
+ * from start, and a count. */
+static void
+am_rw_batch_id(char *out, size_t size)
+{
+	static unsigned char	 rnd[8];
+	static int		 have;
+
+	if (!have) {
+		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+			uint64_t t = (uint64_t)time(NULL) ^
+			    ((uint64_t)getpid() << 32);
+
+			memcpy(rnd, &t, sizeof(rnd));
+		}
+		have = 1;
+	}
+	(void)snprintf(out, size, "b%02x%02x%02x%02x%02x%02x%02x%02x-%lu",
+	    rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7],
+	    ++am_rw.batch_seq);
+}
+
+/* Done batch ids older than AM_RW_KEEP_DONE go, once an hour. */
+static void
+am_rw_prune(time_t now)
+{
+	struct am_err	 err;
+
+	if (now < am_rw.next_prune || am_rw.st == NULL)
+		return;
+	am_rw.next_prune = now + AM_RW_PRUNE;
+	am_err_clear(&err);
+	if (am_report_store_journal_prune(am_rw.st, (int64_t)now -
+	    AM_RW_KEEP_DONE, &err) != 0)
+		am_log(&am_rw.log, AM_LOG_WARN, "report store %s: pruning "
+		    "done batch ids: %s", am_rw.store_uri, err.msg);
+}
+
+/*
+ * A batch goes to the store in one transaction that also marks its id
+ * done; when the store is down, or the transaction failed, to the
+ * journal.  When the COMMIT itself failed nobody knows whether the
+ * store took it: the journal keeps the batch's id, and its replay
+ * skips the batch if the id is marked done (never stored twice).
+ */
 static void
 am_rw_write(struct am_report_record **b, size_t k)
 {
@@ -224,17 +277,26 @@ am_rw_write(struct am_report_record **b, size_t k)
 	struct am_rw_iter	 it = { b, k, 0 };
 	struct am_err		 err;
 	time_t			 now = time(NULL);
+	char			 id[64];
+	const char		*unknown = NULL;
 	size_t			 i, n = 0;
+	int			 rc;
 
+	am_rw_batch_id(id, sizeof(id));
 	if (am_rw_store(now) != NULL) {
 		am_err_clear(&err);
-		if (am_report_store_insert_stream(am_rw.st, am_rw_next, &it,
-		    NULL, &n, &err) == 0) {
+		if ((rc = am_report_store_insert_stream(am_rw.st, am_rw_next,
+		    &it, id, &n, &err)) == 0) {
 			am_rw_add(&am_rw.stored, k);
+			am_rw_prune(now);
 			return;
 		}
+		if (rc == -2)
+			unknown = id;
 		am_log(&am_rw.log, AM_LOG_WARN, "report store %s: %s; records "
-		    "go to %s", am_rw.store_uri, err.msg, am_rw.journal);
+		    "go to %s%s", am_rw.store_uri, err.msg, am_rw.journal,
+		    unknown != NULL ? " (the commit failed: if the store took "
+		    "them after all, the journal's replay skips them)" : "");
 		am_rw.down_logged = 1;
 		am_rw_close(now);
 	}
@@ -242,7 +304,8 @@ am_rw_write(struct am_report_record **b, size_t k)
 	for (i = 0; i < k; i++)
 		memcpy(&flat[i], b[i], am_report_record_size(b[i]));
 	am_err_clear(&err);
-	if (am_report_journal_append(am_rw.journal, flat, k, &err) == 0) {
+	if (am_report_journal_append(am_rw.journal, flat, k, unknown,
+	    &err) == 0) {
 		am_rw_add(&am_rw.spooled, k);
 		am_rw.pending = 1;
 	} else {

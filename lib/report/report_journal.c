@@ -196,7 +196,7 @@ am_jwrite(int fd, const char *p, size_t n)
 
 int
 am_report_journal_append(const char *path, const struct am_report_record *r,
-    size_t n, struct am_err *err)
+    size_t n, const char *batch, struct am_err *err)
 {
 	struct stat	 sb;
 	unsigned char	 rnd[12];
@@ -229,6 +229,11 @@ am_report_journal_append(const char *path, const struct am_report_record *r,
 		}
 	}
 	line = am_malloc(AM_REPORT_JOURNAL_LINE);
+	if ((size_t)snprintf(line, AM_REPORT_JOURNAL_LINE, "AMB1 %s\n",
+	    batch != NULL && batch[0] != '\0' ? batch : "-") >= 200)
+		rc = am_err_set(err, AM_E_LIMIT, "batch id too long");
+	else if (am_jwrite(fd, line, strlen(line)) != 0)
+		rc = am_err_set(err, AM_E_IO, "%s: %s", path, strerror(errno));
 	for (i = 0; i < n && rc == 0; i++) {
 		if (am_report_journal_format(&r[i], line,
 		    AM_REPORT_JOURNAL_LINE) != 0)
@@ -249,10 +254,26 @@ am_report_journal_append(const char *path, const struct am_report_record *r,
 /* ------------------------------------------------------------- replay */
 
 struct am_jreplay {
-	FILE	*fp;
-	char	*line;
-	size_t	 bad;
+	FILE			*fp;
+	char			*line;
+	size_t			 bad, dup;
+	struct am_report_store	*st;
+	int			 skip;	/* this batch was stored already */
+	struct am_err		*err;
 };
+
+/* "AMB1 <id>" or "AMB1 -": a new batch; skip it if its id is done. */
+static int
+am_jbatch(struct am_jreplay *j)
+{
+	char	*id = j->line + 5;
+
+	id[strcspn(id, "\n")] = '\0';
+	j->skip = 0;
+	if (strcmp(id, "-") == 0 || id[0] == '\0')
+		return 0;
+	return am_report_store_journal_done(j->st, id, &j->skip, j->err);
+}
 
 static int
 am_jnext(void *ctx, struct am_report_record *r)
@@ -262,6 +283,12 @@ am_jnext(void *ctx, struct am_report_record *r)
 
 	while (fgets(j->line, AM_REPORT_JOURNAL_LINE, j->fp) != NULL) {
 		len = strlen(j->line);
+		if (len > 0 && j->line[len - 1] == '\n' &&
+		    strncmp(j->line, "AMB1 ", 5) == 0) {
+			if (am_jbatch(j) != 0)
+				return -1;
+			continue;
+		}
 		if (len == 0 || j->line[len - 1] != '\n' ||
 		    am_report_journal_parse(j->line, r) != 0) {
 			j->bad++;	/* cut or malformed: skipped */
@@ -271,6 +298,10 @@ am_jnext(void *ctx, struct am_report_record *r)
 				len = strlen(j->line);
 			continue;
 		}
+		if (j->skip) {
+			j->dup++;
+			continue;
+		}
 		return 1;
 	}
 	return ferror(j->fp) ? -1 : 0;
@@ -278,7 +309,7 @@ am_jnext(void *ctx, struct am_report_record *r)
 
 static int
 am_jreplay_file(const char *path, struct am_report_store *st, size_t *stored,
-    size_t *bad, struct am_err *err)
+    size_t *bad, size_t *dup, struct am_err *err)
 {
 	struct am_jreplay	 j;
 	char			 head[64], *id;
@@ -301,7 +332,10 @@ am_jreplay_file(const char *path, struct am_report_store *st, size_t *stored,
 		return -1;
 	}
 	j.line = am_malloc(AM_REPORT_JOURNAL_LINE);
-	j.bad = 0;
+	j.bad = j.dup = 0;
+	j.st = st;
+	j.skip = 0;
+	j.err = err;
 	rc = done ? 0 : am_report_store_insert_stream(st, am_jnext, &j, id,
 	    &n, err);
 	free(j.line);
@@ -310,6 +344,7 @@ am_jreplay_file(const char *path, struct am_report_store *st, size_t *stored,
 		return -1;
 	*stored += n;
 	*bad += j.bad;
+	*dup += j.dup;
 	if (unlink(path) != 0)
 		return am_err_set(err, AM_E_IO, "%s: %s", path,
 		    strerror(errno));
@@ -318,18 +353,18 @@ am_jreplay_file(const char *path, struct am_report_store *st, size_t *stored,
 
 int
 am_report_journal_replay(const char *path, struct am_report_store *st,
-    size_t *stored, size_t *bad, struct am_err *err)
+    size_t *stored, size_t *bad, size_t *dup, struct am_err *err)
 {
 	char	 rp[4096];
 
-	*stored = *bad = 0;
+	*stored = *bad = *dup = 0;
 	if ((size_t)snprintf(rp, sizeof(rp), "%s.replay", path) >= sizeof(rp))
 		return am_err_set(err, AM_E_USAGE, "journal path too long");
 	/* a replay cut short first, then the current journal */
-	if (am_jreplay_file(rp, st, stored, bad, err) != 0)
+	if (am_jreplay_file(rp, st, stored, bad, dup, err) != 0)
 		return -1;
 	if (rename(path, rp) != 0)
 		return errno == ENOENT ? 0 : am_err_set(err, AM_E_IO,
 		    "%s: %s", path, strerror(errno));
-	return am_jreplay_file(rp, st, stored, bad, err);
+	return am_jreplay_file(rp, st, stored, bad, dup, err);
 }

@@ -11,7 +11,12 @@
  * and the value with every byte outside [A-Za-z0-9._-] as %XX, fields
  * separated by one space.  Lines are appended with O_APPEND and one
  * write(2) each batch, so a crash leaves at most a cut last line,
- * which replay skips and counts.  Replay first renames the file to
+ * which replay skips and counts.  Each batch starts with a line
+ * "AMB1 <batch-id>" when the daemon's writer does not know whether the
+ * store took it (the COMMIT failed: am_report_store_insert_stream's
+ * -2), "AMB1 -" otherwise; replay skips (and counts) the records of a
+ * batch whose id the store has marked done, so a batch that was stored
+ * after all is not stored twice.  Replay first renames the file to
  * "<path>.replay" (new records then start a new journal), then stores
  * all its records and the journal's id (table am_journal_done) in one
  * transaction, then removes it: a store that fails leaves the file for
@@ -55,13 +60,17 @@ int	am_report_journal_format(const struct am_report_record *, char *out,
 /* A journal line (without or with its '\n') back; -1 if malformed. */
 int	am_report_journal_parse(const char *line, struct am_report_record *);
 
-/* Appends n records to the journal at path (created 0600). */
+/* Appends n records to the journal at path (created 0600), as one
+ * batch: batch is its id when the store may have taken it already
+ * (am_report_store_journal_done tells at replay), else NULL. */
 int	am_report_journal_append(const char *path,
-	    const struct am_report_record *, size_t n, struct am_err *);
-/* Moves the journal's records into the store; *stored and *bad (cut
- * or malformed lines, skipped) are set.  A missing journal is 0;
- * -1 leaves the journal for the next try. */
+	    const struct am_report_record *, size_t n, const char *batch,
+	    struct am_err *);
+/* Moves the journal's records into the store; *stored, *bad (cut or
+ * malformed lines, skipped) and *dup (records of batches the store had
+ * taken after all, skipped) are set.  A missing journal is 0; -1
+ * leaves the journal for the next try. */
 int	am_report_journal_replay(const char *path, struct am_report_store *,
-	    size_t *stored, size_t *bad, struct am_err *);
+	    size_t *stored, size_t *bad, size_t *dup, struct am_err *);
 
 #endif /* AM_REPORT_JOURNAL_H */

@@ -257,8 +257,9 @@ am_report_store_insert_stream(struct am_report_store *st,
 		return -1;
 	c = am_store_chunk(st);
 	while (rc == 0 && (more = next(ctx, &c->rec[c->k])) != 0) {
-		if (more < 0)
-			rc = am_err_set(err, AM_E_IO, "record source failed");
+		if (more < 0)	/* its own reason, when it gave one */
+			rc = err != NULL && err->code != AM_E_NONE ? -1 :
+			    am_err_set(err, AM_E_IO, "record source failed");
 		else if ((rc = am_store_chunk_add(st, c, err)) == 0)
 			k++;
 	}
@@ -271,10 +272,13 @@ am_report_store_insert_stream(struct am_report_store *st,
 		    " (journal_id, done_at) VALUES ($1, $2)", p, 2, NULL, NULL,
 		    err);
 	}
-	if (rc != 0 || am_store_exec(st, "COMMIT", NULL, 0, NULL, NULL,
-	    err) != 0) {
+	if (rc != 0) {
 		(void)am_store_exec(st, "ROLLBACK", NULL, 0, NULL, NULL, NULL);
 		return -1;
+	}
+	if (am_store_exec(st, "COMMIT", NULL, 0, NULL, NULL, err) != 0) {
+		(void)am_store_exec(st, "ROLLBACK", NULL, 0, NULL, NULL, NULL);
+		return -2;		/* stored or not: unknown */
 	}
 	*n = k;
 	return 0;
@@ -287,6 +291,17 @@ am_store_flag(void *ctx, int ncol, const char *const *v)
 	(void)v;
 	*(int *)ctx = 1;
 	return 1;
+}
+
+int
+am_report_store_journal_prune(struct am_report_store *st, int64_t before,
+    struct am_err *err)
+{
+	struct am_sql_param	 p;
+
+	am_store_int(&p, before);
+	return am_store_exec(st, "DELETE FROM am_journal_done WHERE"
+	    " done_at < $1", &p, 1, NULL, NULL, err);
 }
 
 int

@@ -50,7 +50,11 @@ int	am_report_store_insert(struct am_report_store *,
 
 /* Inserts every record next() gives (1: *out is the next record; 0:
  * no more; -1: stop and roll back) and, when journal_id is not NULL,
- * marks that journal done, all in one transaction. */
+ * marks that id done (a journal's, or the daemon writer's batch id),
+ * all in one transaction.  0; -1 when nothing was stored (rolled back);
+ * -2 when the COMMIT itself failed, so that whether the records were
+ * stored is unknown (the connection broke): with a journal_id,
+ * am_report_store_journal_done tells, once the store is back. */
 typedef int am_report_next_fn(void *ctx, struct am_report_record *out);
 int	am_report_store_insert_stream(struct am_report_store *,
 	    am_report_next_fn *next, void *ctx, const char *journal_id,
@@ -58,6 +62,9 @@ int	am_report_store_insert_stream(struct am_report_store *,
 /* Is the journal with this id already stored? */
 int	am_report_store_journal_done(struct am_report_store *,
 	    const char *journal_id, int *done, struct am_err *);
+/* Forgets the done ids marked before "before" (s since the epoch). */
+int	am_report_store_journal_prune(struct am_report_store *,
+	    int64_t before, struct am_err *);
 
 typedef int am_report_record_fn(void *ctx, const struct am_report_record *);
 /* Calls fn for every record with begin <= time < end (and policy

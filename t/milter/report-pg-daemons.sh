@@ -15,7 +15,10 @@
 #    database is back every record is in it (the journal replayed):
 #    records stored == messages sent;
 #  - authmilter-tool report aggregate --send from two nodes at once:
-#    one claims the period and sends, the other sends nothing.
+#    one claims the period and sends, the other sends nothing;
+#  - a COMMIT that fails (a deferred constraint trigger): the writer
+#    cannot know whether the batch was stored, journals it with its
+#    batch id, and stores it once when commits work again.
 # The real authmilter binary, AUTHMILTER_TEST_DNS zones, messages
 # through bench/bench-milter.  Loopback and unix sockets only; every
 # process started is stopped.  A missing postgresql is a failure, not a
@@ -300,6 +303,37 @@ ok $? "the journal was replayed into the database"
 c=$(sql "SELECT count(*) FROM am_records")
 [ "$c" = "$sent" ] && [ ! -e "$tmp/a/journal" ]
 ok $? "after SIGTERM: still $sent records, and no journal left"
+
+# ---- a COMMIT that fails: whether the store took the batch is unknown
+# to the writer.  A deferred constraint trigger (it fires at COMMIT)
+# fails every commit while am_test_fail has a row.
+sql "DELETE FROM am_records" > /dev/null
+sql "CREATE TABLE am_test_fail (x int);
+CREATE FUNCTION am_test_fail() RETURNS trigger LANGUAGE plpgsql AS \$\$
+BEGIN IF EXISTS (SELECT 1 FROM am_test_fail) THEN
+RAISE EXCEPTION 'test: this commit fails'; END IF; RETURN NULL; END \$\$;
+CREATE CONSTRAINT TRIGGER am_test_fail AFTER INSERT ON am_journal_done
+DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION am_test_fail();
+INSERT INTO am_test_fail VALUES (1);" > /dev/null
+start a; pa=$pid
+r=$(feed a --messages 50 --conns 2)
+good "$r" 50; ok $? "50 messages while every COMMIT fails, each dmarc=pass"
+k=0
+while [ $k -lt 50 ] && ! grep -q "the commit failed" "$tmp/a/log"; do sleep 0.1; k=$((k + 1)); done
+grep -q "this commit fails.*records go to $tmp/a/journal (the commit failed: if the store took them after all, the journal's replay skips them)" "$tmp/a/log" &&
+	grep -Eq '^AMB1 b[0-9a-f]{16}-[0-9]+$' "$tmp/a/journal"
+ok $? "the writer says the commit failed; the journal keeps the batch ids"
+[ "$(sql "SELECT count(*) FROM am_records")" = 0 ]
+ok $? "... and nothing is in the store (the trigger rolled it back)"
+sql "DELETE FROM am_test_fail" > /dev/null
+k=0
+while [ $k -lt 150 ] && [ "$(sql "SELECT count(*) FROM am_records")" != 50 ]; do
+	sleep 0.1; k=$((k + 1))
+done
+c=$(sql "SELECT count(*) FROM am_records")
+[ "$c" = 50 ]; ok $? "commits work again: the journal's 50 records stored once (got $c)"
+stop $pa a
+sql "DROP TRIGGER am_test_fail ON am_journal_done; DROP FUNCTION am_test_fail(); DROP TABLE am_test_fail" > /dev/null
 
 ! grep -q 'Sanitizer' "$tmp/all.log" 2>/dev/null
 ok $? "no sanitizer report from the daemons"

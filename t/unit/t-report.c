@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "report_journal.h"
@@ -497,6 +498,36 @@ t_count_rec(void *ctx, const struct am_report_record *r)
 	return 0;
 }
 
+/* Stores n records in one transaction that marks id done, as the
+ * daemon's writer does. */
+struct t_arr {
+	const struct am_report_record	*r;
+	size_t				 n, i;
+};
+
+static int
+t_arr_next(void *ctx, struct am_report_record *out)
+{
+	struct t_arr	*a = ctx;
+
+	if (a->i == a->n)
+		return 0;
+	memcpy(out, &a->r[a->i], am_report_record_size(&a->r[a->i]));
+	a->i++;
+	return 1;
+}
+
+static int
+t_insert_with_id(struct am_report_store *st,
+    const struct am_report_record *r, size_t n, const char *id,
+    struct am_err *err)
+{
+	struct t_arr	 a = { r, n, 0 };
+	size_t		 k;
+
+	return am_report_store_insert_stream(st, t_arr_next, &a, id, &k, err);
+}
+
 static void
 t_journal(void)
 {
@@ -507,8 +538,9 @@ t_journal(void)
 	struct am_err		 err;
 	char			 line[AM_REPORT_JOURNAL_LINE], uri[512];
 	char			 path[512], cmd[2048];
-	size_t			 stored, bad, n;
+	size_t			 stored, bad, dup, n;
 	struct stat		 sb;
+	int			 done;
 
 	make_report(&rep, "v=DMARC1; p=reject; rua=mailto:a@example.com");
 	strcpy(rep.override_comment, "sp ace=%/x");
@@ -539,37 +571,53 @@ t_journal(void)
 	r[1].time = 1001;
 	r[2] = r[0];
 	r[2].time = 1002;
-	ok(am_report_journal_append(path, r, 2, &err) == 0 &&
-	    am_report_journal_append(path, r + 2, 1, &err) == 0,
+	ok(am_report_journal_append(path, r, 2, NULL, &err) == 0 &&
+	    am_report_journal_append(path, r + 2, 1, NULL, &err) == 0,
 	    "append 2, then 1");
 	ok(am_report_store_open(uri, &st, &err) == 0, "open the store");
-	ok(am_report_journal_replay(path, st, &stored, &bad, &err) == 0 &&
+	ok(am_report_journal_replay(path, st, &stored, &bad, &dup, &err) == 0 &&
 	    stored == 3 && bad == 0, "replay: 3 stored");
 	ok(stat(path, &sb) != 0, "the journal is gone");
-	ok(am_report_journal_replay(path, st, &stored, &bad, &err) == 0 &&
+	ok(am_report_journal_replay(path, st, &stored, &bad, &dup, &err) == 0 &&
 	    stored == 0, "no journal: nothing, 0");
 	/* a crash mid-write: the cut last line is skipped and counted */
-	ok(am_report_journal_append(path, r, 3, &err) == 0, "append 3");
+	ok(am_report_journal_append(path, r, 3, NULL, &err) == 0, "append 3");
 	snprintf(cmd, sizeof(cmd), "cp '%s' '%s.copy' && truncate -s -7 '%s'",
 	    path, path, path);
 	ok(system(cmd) == 0, "cut the last line");
-	ok(am_report_journal_replay(path, st, &stored, &bad, &err) == 0 &&
+	ok(am_report_journal_replay(path, st, &stored, &bad, &dup, &err) == 0 &&
 	    stored == 2 && bad == 1, "replay: 2 stored, 1 cut line skipped");
 	/* a crash after the commit, before the unlink: done, not again */
-	ok(am_report_journal_append(path, r, 3, &err) == 0, "a new journal");
+	ok(am_report_journal_append(path, r, 3, NULL, &err) == 0, "a new journal");
 	snprintf(cmd, sizeof(cmd), "cp '%s' '%s.copy'", path, path);
 	ok(system(cmd) == 0, "kept aside");
-	ok(am_report_journal_replay(path, st, &stored, &bad, &err) == 0 &&
+	ok(am_report_journal_replay(path, st, &stored, &bad, &dup, &err) == 0 &&
 	    stored == 3, "replay it");
 	snprintf(cmd, sizeof(cmd), "mv '%s.copy' '%s.replay'", path, path);
 	ok(system(cmd) == 0, "the same journal left as if crashed");
-	ok(am_report_journal_replay(path, st, &stored, &bad, &err) == 0 &&
+	ok(am_report_journal_replay(path, st, &stored, &bad, &dup, &err) == 0 &&
 	    stored == 0, "its id is done: nothing stored twice");
+	/* A batch whose COMMIT failed (the daemon writer's -2): the store
+	 * took it after all (its id is done), so replay skips it; the
+	 * batch after it, never stored, goes in. */
+	ok(t_insert_with_id(st, r, 2, "b-took-it", &err) == 0,
+	    "a batch stored with its id marked done");
+	ok(am_report_journal_append(path, r, 2, "b-took-it", &err) == 0 &&
+	    am_report_journal_append(path, r + 2, 1, "b-lost", &err) == 0 &&
+	    am_report_journal_append(path, r, 1, NULL, &err) == 0,
+	    "journal: the same batch (id kept), one never stored, one plain");
+	ok(am_report_journal_replay(path, st, &stored, &bad, &dup, &err) ==
+	    0 && stored == 2 && dup == 2 && bad == 0,
+	    "replay: the batch stored already skipped (2), the others in (2)");
 	n = 0;
 	ok(am_report_store_records(st, 0, 5000, NULL, t_count_rec, &n,
-	    &err) == 0 && n == 8, "8 records in all (3 + 2 + 3)");
+	    &err) == 0 && n == 12, "12 records in all (3 + 2 + 3 + 2 + 2)");
+	ok(am_report_store_journal_done(st, "b-took-it", &done, &err) == 0 &&
+	    done && am_report_store_journal_prune(st, (int64_t)time(NULL) +
+	    10, &err) == 0 && am_report_store_journal_done(st, "b-took-it",
+	    &done, &err) == 0 && !done, "done ids are pruned");
 	am_report_store_close(&st);
-	ok(am_report_journal_append(path, r, 1, &err) == 0, "a journal");
+	ok(am_report_journal_append(path, r, 1, NULL, &err) == 0, "a journal");
 	snprintf(uri, sizeof(uri), "sqlite:%s/no/such/dir/j.db", tmpdir);
 	ok(am_report_store_open(uri, &st, &err) == -1, "the store is down");
 	ok(stat(path, &sb) == 0, "the journal waits");
