@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,20 +208,88 @@ am_rw_store(time_t now)
 	return am_rw.st;
 }
 
-/* The batch as am_report_store_insert_stream's source. */
+/*
+ * Folding: the identical evaluations of one batch (every field but the
+ * time the same, and the same hour: periods are whole hours) become one
+ * record with a count, one row (column n) instead of many.  A bulk
+ * sender's burst is many identical evaluations; each row saved is a
+ * whole insert.  Records are compared byte by byte: the converter
+ * zeroes what it does not fill (report_record.h).
+ */
 struct am_rw_iter {
 	struct am_report_record	**b;
-	size_t			  k, i;
+	size_t			  m, i;		/* unique records */
+	uint16_t		  at[AM_RW_BATCH];	/* their index in b */
+	uint32_t		  n[AM_RW_BATCH];	/* and count */
 };
+
+#define AM_RW_FOLD_SLOTS	(2 * AM_RW_BATCH)	/* power of 2 */
+#define AM_RW_VALUE(r)		((const char *)(r) + \
+				    offsetof(struct am_report_record, \
+				    policy_domain))
+
+/* A cheap hash of the fields that differ most between evaluations. */
+static uint32_t
+am_rw_fold_hash(const struct am_report_record *r)
+{
+	const char *const	 f[] = { r->source_ip, r->header_from,
+				    r->envelope_to, r->envelope_from };
+	uint32_t		 h = 2166136261u ^
+				    (uint32_t)(r->time / 3600);
+	size_t			 i;
+	const char		*p;
+
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		for (p = f[i]; *p != '\0'; p++)
+			h = (h ^ (unsigned char)*p) * 16777619u;
+	return h ^ (uint32_t)r->ndkim;
+}
+
+static int
+am_rw_same(const struct am_report_record *a, const struct am_report_record *b)
+{
+	size_t	 n = am_report_record_size(a);
+
+	return a->time / 3600 == b->time / 3600 &&
+	    n == am_report_record_size(b) && memcmp(AM_RW_VALUE(a),
+	    AM_RW_VALUE(b), n - offsetof(struct am_report_record,
+	    policy_domain)) == 0;
+}
+
+static void
+am_rw_fold(struct am_rw_iter *it, size_t k)
+{
+	int16_t		 slot[AM_RW_FOLD_SLOTS];
+	size_t		 i, s;
+
+	memset(slot, 0xff, sizeof(slot));	/* -1: empty */
+	it->m = it->i = 0;
+	for (i = 0; i < k; i++) {
+		s = am_rw_fold_hash(it->b[i]) & (AM_RW_FOLD_SLOTS - 1);
+		while (slot[s] >= 0 && !am_rw_same(it->b[it->at[slot[s]]],
+		    it->b[i]))
+			s = (s + 1) & (AM_RW_FOLD_SLOTS - 1);
+		if (slot[s] >= 0) {
+			it->n[slot[s]]++;
+			continue;
+		}
+		slot[s] = (int16_t)it->m;
+		it->at[it->m] = (uint16_t)i;
+		it->n[it->m++] = 1;
+	}
+}
 
 static int
 am_rw_next(void *ctx, struct am_report_record *out)
 {
-	struct am_rw_iter	*it = ctx;
+	struct am_rw_iter		*it = ctx;
+	const struct am_report_record	*r;
 
-	if (it->i == it->k)
+	if (it->i == it->m)
 		return 0;
-	memcpy(out, it->b[it->i], am_report_record_size(it->b[it->i]));
+	r = it->b[it->at[it->i]];
+	memcpy(out, r, am_report_record_size(r));
+	out->count = it->n[it->i];
 	it->i++;
 	return 1;
 }
@@ -274,7 +343,7 @@ static void
 am_rw_write(struct am_report_record **b, size_t k)
 {
 	struct am_report_record	*flat;
-	struct am_rw_iter	 it = { b, k, 0 };
+	struct am_rw_iter	 it;
 	struct am_err		 err;
 	time_t			 now = time(NULL);
 	char			 id[64];
@@ -283,6 +352,8 @@ am_rw_write(struct am_report_record **b, size_t k)
 	int			 rc;
 
 	am_rw_batch_id(id, sizeof(id));
+	it.b = b;
+	am_rw_fold(&it, k);
 	if (am_rw_store(now) != NULL) {
 		am_err_clear(&err);
 		if ((rc = am_report_store_insert_stream(am_rw.st, am_rw_next,

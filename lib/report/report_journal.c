@@ -159,6 +159,7 @@ am_report_journal_parse(const char *s, struct am_report_record *r)
 	r->time = strtoll(num, &end, 10);
 	if (*end != '\0' || num[0] == '\0')
 		return -1;
+	r->count = 1;		/* a journal line is one evaluation */
 	for (i = 0; i < AM_JF && rc == 0; i++)
 		rc = am_jget(&s, (char *)r + am_jf[i].off, am_jf[i].size);
 	dkim = am_malloc(AM_REPORT_DKIM_TEXT);

@@ -146,6 +146,7 @@ am_report_record_from_dmarc(struct am_report_record *r,
 
 	memset(r, 0, offsetof(struct am_report_record, dkim));
 	r->time = rep->time != 0 ? rep->time : (int64_t)time(NULL);
+	r->count = 1;
 	am_report_strlcpy(r->policy_domain, rep->policy_domain,
 	    sizeof(r->policy_domain));
 	am_report_strlcpy(r->header_from, rep->header_from,

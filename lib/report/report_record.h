@@ -57,6 +57,11 @@ struct am_report_policy {
 
 struct am_report_record {
 	int64_t			 time;		/* s since the epoch, UTC */
+	uint64_t		 count;		/* the messages it stands for:
+						 * 1 (0 is taken as 1); more
+						 * when the daemon's writer
+						 * folded identical ones
+						 * (column n) */
 	char			 policy_domain[AM_REPORT_DOMAIN];
 	char			 header_from[AM_REPORT_DOMAIN];
 	char			 envelope_from[AM_REPORT_DOMAIN]; /* "": null */

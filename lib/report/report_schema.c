@@ -90,11 +90,20 @@ static const char *const am_schema_v4[] = {
 	NULL
 };
 
+/* v5: a record may stand for several identical evaluations (the
+ * daemon's writer folds those of one batch and one hour): n messages;
+ * every query counts SUM(n), never rows */
+static const char *const am_schema_v5[] = {
+	"ALTER TABLE am_records ADD COLUMN n BIGINT NOT NULL DEFAULT 1",
+	NULL
+};
+
 static const char *const *const am_schema_migrations[] = {
 	am_schema_v1,
 	am_schema_v2,
 	am_schema_v3,
 	am_schema_v4,
+	am_schema_v5,
 };
 #define AM_SCHEMA_VERSIONS \
 	((int)(sizeof(am_schema_migrations) / sizeof(am_schema_migrations[0])))

@@ -15,7 +15,7 @@
 	"ts, node, policy_domain, header_from, envelope_from, envelope_to," \
 	" source_ip, verdict, dkim_eval, spf_eval, disposition, override," \
 	" override_comment, dkim, spf_domain, spf_result, p, sp, np, adkim," \
-	" aspf, fo, t, psd, discovery, rua, kind"
+	" aspf, fo, t, psd, discovery, rua, kind, n"
 
 static void	am_store_chunk_free(struct am_store_chunk *);
 
@@ -165,13 +165,15 @@ am_store_row_params(struct am_report_store *st,
 		r->override_comment, dkim, r->spf_domain, r->spf_result,
 		r->pol.p, r->pol.sp, r->pol.np, r->pol.adkim, r->pol.aspf,
 		r->pol.fo, r->pol.t, r->pol.psd, r->pol.discovery, r->pol.rua,
-		r->kind
+		r->kind, NULL
 	};
 	int			 i;
 
 	am_store_int(&p[0], r->time);
-	for (i = 1; i < AM_REC_NCOLS; i++)
+	for (i = 1; i < AM_REC_NCOLS - 1; i++)
 		am_store_text(&p[i], s[i]);
+	am_store_int(&p[AM_REC_NCOLS - 1], r->count > 1 ?
+	    (int64_t)r->count : 1);
 }
 
 /* Writes the chunk's k records: one statement when it is full, else
@@ -334,7 +336,7 @@ am_store_record_row(void *ctx, int ncol, const char *const *v)
 		r->spf_eval, r->disposition, r->override, r->override_comment,
 		NULL, r->spf_domain, r->spf_result, r->pol.p, r->pol.sp,
 		r->pol.np, r->pol.adkim, r->pol.aspf, r->pol.fo, r->pol.t,
-		r->pol.psd, r->pol.discovery, r->pol.rua, r->kind
+		r->pol.psd, r->pol.discovery, r->pol.rua, r->kind, NULL
 	};
 	size_t			 sz[AM_REC_NCOLS] = {
 		0, 0, sizeof(r->policy_domain), sizeof(r->header_from),
@@ -346,7 +348,7 @@ am_store_record_row(void *ctx, int ncol, const char *const *v)
 		sizeof(r->pol.sp), sizeof(r->pol.np), sizeof(r->pol.adkim),
 		sizeof(r->pol.aspf), sizeof(r->pol.fo), sizeof(r->pol.t),
 		sizeof(r->pol.psd), sizeof(r->pol.discovery),
-		sizeof(r->pol.rua), sizeof(r->kind)
+		sizeof(r->pol.rua), sizeof(r->kind), 0
 	};
 	int			 i;
 
@@ -354,6 +356,7 @@ am_store_record_row(void *ctx, int ncol, const char *const *v)
 		return 1;
 	memset(r, 0, sizeof(*r));
 	r->time = strtoll(v[0], NULL, 10);
+	r->count = strtoull(v[AM_REC_NCOLS - 1], NULL, 10);
 	for (i = 2; i < AM_REC_NCOLS; i++)
 		if (dst[i] != NULL)
 			am_report_strlcpy(dst[i], v[i], sz[i]);
@@ -452,7 +455,7 @@ am_report_store_configs(struct am_report_store *st, int64_t begin,
 
 	am_store_int(&p[0], begin);
 	am_store_int(&p[1], end);
-	return am_store_exec(st, "SELECT " AM_CONF_COLS ", COUNT(*) FROM"
+	return am_store_exec(st, "SELECT " AM_CONF_COLS ", SUM(n) FROM"
 	    " am_records WHERE ts >= $1 AND ts < $2 GROUP BY " AM_CONF_COLS
 	    " ORDER BY " AM_CONF_COLS, p, 2, am_store_conf_row, &q, err);
 }
@@ -521,7 +524,7 @@ am_report_store_rows(struct am_report_store *st, int64_t begin,
 	q = am_calloc(1, sizeof(*q));
 	q->f = f;
 	q->err = err;
-	rc = am_store_exec(st, "SELECT " AM_ROW_COLS ", COUNT(*) FROM"
+	rc = am_store_exec(st, "SELECT " AM_ROW_COLS ", SUM(n) FROM"
 	    " am_records WHERE policy_domain = $1 AND p = $2 AND sp = $3 AND"
 	    " np = $4 AND adkim = $5 AND aspf = $6 AND fo = $7 AND t = $8 AND"
 	    " psd = $9 AND discovery = $10 AND rua = $11 AND ts >= $12 AND"

@@ -98,7 +98,7 @@ am_report_store_earning(struct am_report_store *st, int64_t begin,
 	am_sql_int(&p[0], begin);
 	am_sql_int(&p[1], end);
 	am_sql_text(&p[2], domain);
-	rc = am_ab_exec(st, "SELECT kind, verdict, header_from, COUNT(*)"
+	rc = am_ab_exec(st, "SELECT kind, verdict, header_from, SUM(n)"
 	    " FROM am_records WHERE ts >= $1 AND ts < $2 AND"
 	    " policy_domain = $3 GROUP BY kind, verdict, header_from"
 	    " ORDER BY header_from", p, 3, am_ab_earn_row, &q, err);

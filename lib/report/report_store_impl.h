@@ -17,7 +17,7 @@
 
 /* am_records: its columns, and the records one INSERT carries
  * (report_store.c); the backends take that many parameters at most. */
-#define AM_REC_NCOLS	27
+#define AM_REC_NCOLS	28
 #define AM_REC_ROWS	16
 #define AM_SQL_PARAMS	(AM_REC_ROWS * AM_REC_NCOLS)
 

@@ -92,7 +92,7 @@ import os, sqlite3, sys
 if not os.path.exists(sys.argv[1]):
     print(0); sys.exit(0)
 db = sqlite3.connect(sys.argv[1])
-print(db.execute("select count(*) from am_records").fetchone()[0])
+print(db.execute("select coalesce(sum(n), 0) from am_records").fetchone()[0])
 P
 }
 wait_count() {	# wait_count DB N SECONDS: until the store has N records
@@ -121,6 +121,9 @@ P
 grep -q "example.org" "$tmp/row" && grep -q "192.0.2.1" "$tmp/row" &&
     grep -q "quarantine" "$tmp/row"
 ok $? "a record names the policy domain, source IP and published p="
+rows=$(python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from am_records").fetchone()[0])' "$tmp/r.db")
+[ "$rows" -ge 1 ] && [ "$rows" -lt 40 ]
+ok $? "the 40 identical evaluations are folded into fewer rows with a count ($rows rows, n adding up to 40)"
 grep -q "report records: 40 queued, 40 stored, 0 to the journal" "$tmp/log"
 ok $? "the counts are logged at exit"
 grep -q "dmarc.*example.org" "$tmp/log"

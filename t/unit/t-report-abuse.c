@@ -202,7 +202,7 @@ t_earning(void)
 	ok(st != NULL, "store opened");
 	if (st == NULL)
 		return;
-	is_int(am_report_store_version(st), 4, "schema version 4");
+	is_int(am_report_store_version(st), 5, "schema version 5");
 	insert(st, B + 10, "dsn.example", "dsn.example", "pass", "dsn", 3);
 	insert(st, B + 10, "rpt.example", "rpt.example", "pass", "report", 2);
 	insert(st, B + 10, "rpt.example", "rpt.example", "pass", "tlsrpt", 1);

@@ -197,7 +197,7 @@ t_store(void)
 	else
 		snprintf(uri, sizeof(uri), "sqlite:%s/s.db", tmpdir);
 	ok(am_report_store_open(uri, &st, &err) == 0, "open a new store");
-	is_int(am_report_store_version(st), 4, "schema version 4");
+	is_int(am_report_store_version(st), 5, "schema version 5");
 	make_report(&rep, "v=DMARC1; p=reject; rua=mailto:a@example.com");
 	am_report_record_from_dmarc(&r[0], &rep);
 	r[1] = r[0];
@@ -223,6 +223,24 @@ t_store(void)
 	    f.nrows == 1 && f.rows[0].count == 2 && f.rows[0].ndkim == 3,
 	    "grouped into one row of 2");
 	am_report_feedback_release(&f);
+	/* a folded record (the daemon's writer: count 5) counts 5 messages */
+	r[1].count = 5;
+	r[1].time = 2500;
+	ok(am_report_store_insert(st, &r[1], 1, &err) == 0,
+	    "insert a record standing for 5 messages");
+	memset(&conf, 0, sizeof(conf));
+	ok(am_report_store_configs(st, 0, 3000, t_conf_fn, &conf, &err) == 0 &&
+	    conf.messages == 7, "its configuration: 7 messages (2 + 5)");
+	am_report_feedback_init(&f);
+	ok(am_report_store_rows(st, 0, 3000, &conf, &f, &err) == 0 &&
+	    f.nrows == 1 && f.rows[0].count == 7, "its row: a count of 7");
+	am_report_feedback_release(&f);
+	c.n = 0;
+	ok(am_report_store_records(st, 2400, 2600, "example.com", t_collect_fn,
+	    &c, &err) == 0 && c.n == 1 && c.r[0].count == 5,
+	    "it comes back with its count");
+	r[1].count = 1;
+	r[1].time = 2000;
 	/* a record with a bad DKIM list cannot come back silently */
 	r[0].ndkim = 0;
 	ok(am_report_store_sent_find(st, "example.com", 0, 86399,
@@ -261,10 +279,10 @@ t_store(void)
 	am_report_store_close(&st);
 	ok(st == NULL, "closed");
 	ok(am_report_store_open(uri, &st, &err) == 0 &&
-	    am_report_store_version(st) == 4, "reopen: still version 4");
+	    am_report_store_version(st) == 5, "reopen: still version 5");
 	c.n = 0;
 	ok(am_report_store_records(st, 0, 9000, NULL, t_collect_fn, &c,
-	    &err) == 0 && c.n == 3, "the records survived");
+	    &err) == 0 && c.n == 4, "the records survived (4 rows)");
 	ok(st->be->exec(st->db, "INSERT INTO am_schema (version) VALUES (99)",
 	    NULL, 0, NULL, NULL, &err) == 0, "pretend a newer schema");
 	am_report_store_close(&st);
