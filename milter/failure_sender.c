@@ -32,7 +32,6 @@
 
 struct am_failure_msg {
 	int		 on_none;
-	int		 is_report;	/* itself a feedback report */
 	const char	*skip;		/* never reported: why (static) */
 	char		 mail_from[AM_FAILURE_ADDR];
 	char		 ip[64];
@@ -53,6 +52,10 @@ static struct {
 	unsigned long		 dropped_logged;
 	struct am_failure_limit	*limit;
 	unsigned char		 rkey[32];	/* random redaction key */
+	/* The thread's own: the ReportStore (suppression list, ledger),
+	 * kept open across reports, and the URI it was opened with. */
+	struct am_report_store	*store;
+	char			*store_uri;
 } am_fs = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.wake = PTHREAD_COND_INITIALIZER,
@@ -112,9 +115,6 @@ am_failure_msg_header(struct am_failure_msg *fm, const char *name,
 {
 	if (fm == NULL)
 		return;
-	if (strcasecmp(name, "Content-Type") == 0 &&
-	    strcasestr(value, "feedback-report") != NULL)
-		fm->is_report = 1;
 	am_failure_header_append(&fm->hdrs, &fm->cut, name, value, leadspc);
 }
 
@@ -177,6 +177,7 @@ am_failure_msg_eom(struct am_failure_msg **fmp, const struct am_engine *e,
 {
 	struct am_failure_msg		*fm = *fmp;
 	const struct am_engine_result	*r;
+	const char			*kind = am_engine_kind(e);
 	struct am_failure_in		*in;
 	char				 why[160];
 	char				 author[AM_DMARC_DOMAIN_MAX + 1];
@@ -185,10 +186,10 @@ am_failure_msg_eom(struct am_failure_msg **fmp, const struct am_engine *e,
 	if (fm == NULL)
 		return;
 	r = am_engine_result(e);
-	if (fm->skip == NULL && (fm->is_report || am_engine_kind(e)[0] != '\0'))
-		fm->skip = fm->is_report || strcmp(am_engine_kind(e), "dsn")
-		    != 0 ? "it is itself a report" : "it is a bounce (DSN, "
-		    "MDN or mail from <>)";
+	/* The engine's kind (engine_kind.c): reports and bounces. */
+	if (fm->skip == NULL && kind[0] != '\0')
+		fm->skip = strcmp(kind, "dsn") != 0 ? "it is itself a report" :
+		    "it is a bounce (DSN, MDN or mail from <>)";
 	if (fm->skip != NULL) {
 		if (r->ndmarc > 0)
 			am_log(log, AM_LOG_DEBUG, "failure reports: none about "
@@ -290,7 +291,6 @@ struct am_fs_job {
 	const struct am_config	*cfg;
 	const char		*from;
 	struct am_dns		*dns;
-	struct am_report_store	*st;	/* ReportStore: NULL when none */
 	am_report_submit_fn	*submit;
 	void			*submit_ctx;
 	struct am_report_smtp	 smtp;	/* ReportSmtp* */
@@ -300,6 +300,29 @@ struct am_fs_job {
 	char			 spf[1024];
 };
 
+static void
+am_fs_store_close(void)
+{
+	am_report_store_close(&am_fs.store);
+	free(am_fs.store_uri);
+	am_fs.store_uri = NULL;
+}
+
+/* The ReportStore, opened when first needed and kept open (again after
+ * a reload that changed it, or a failure); NULL with err set. */
+static struct am_report_store *
+am_fs_store(const char *uri, struct am_err *err)
+{
+	if (am_fs.store != NULL && strcmp(am_fs.store_uri, uri) != 0)
+		am_fs_store_close();
+	if (am_fs.store == NULL) {
+		if (am_report_store_open(uri, &am_fs.store, err) != 0)
+			return NULL;
+		am_fs.store_uri = am_strdup(uri);
+	}
+	return am_fs.store;
+}
+
 /* Is to on the suppression list (a report to it bounced)?  With a
  * ReportStore that cannot be read, nothing is sent: the list is not
  * known. */
@@ -308,27 +331,21 @@ am_fs_suppressed(struct am_fs_job *j, const struct am_failure_in *in,
     const char *to)
 {
 	struct am_report_suppressed	 s;
+	struct am_report_store		*st;
 	struct am_err			 err;
 	int				 found = 0;
 
 	if (j->cfg->report.store == NULL)
 		return 0;
 	am_err_clear(&err);
-	if (j->st == NULL && am_report_store_open(j->cfg->report.store,
-	    &j->st, &err) != 0) {
-		am_fs_count(&am_fs.st.failed);
-		am_log(&am_fs.log, AM_LOG_WARN, "failure report for %s to %s: "
-		    "not sent: the suppression list cannot be read: %s",
-		    in->author, to, err.msg);
-		return 1;
-	}
-	if (am_report_store_suppress_find(j->st, to, j->meta.now, &found, &s,
+	if ((st = am_fs_store(j->cfg->report.store, &err)) == NULL ||
+	    am_report_store_suppress_find(st, to, j->meta.now, &found, &s,
 	    &err) != 0) {
 		am_fs_count(&am_fs.st.failed);
 		am_log(&am_fs.log, AM_LOG_WARN, "failure report for %s to %s: "
 		    "not sent: the suppression list cannot be read: %s",
 		    in->author, to, err.msg);
-		am_report_store_close(&j->st);	/* opened again next time */
+		am_fs_store_close();	/* opened again next time */
 		return 1;
 	}
 	if (found) {
@@ -349,7 +366,7 @@ am_fs_ledger(struct am_fs_job *j, const struct am_failure_in *in,
 	struct am_err	 err;
 
 	am_err_clear(&err);
-	if (j->st != NULL && am_report_store_sent_add(j->st,
+	if (am_fs.store != NULL && am_report_store_sent_add(am_fs.store,
 	    in->policy_domain, in->arrival, in->arrival, to, rid, j->meta.now,
 	    &err) != 0)
 		am_log(&am_fs.log, AM_LOG_WARN, "failure report %s: not in the "
@@ -505,7 +522,6 @@ am_fs_report(struct am_failure_in *in, uint64_t incidents)
 		else
 			am_fs_dest(&j, in, to);
 	}
-	am_report_store_close(&j.st);
 	am_dns_free(&j.dns);
 	am_config_unref(&cfg);
 }
@@ -641,6 +657,7 @@ am_failure_sender_stop(void)
 	    am_fs.st.limited, am_fs.st.refused, am_fs.st.suppressed,
 	    am_fs.st.failed);
 	am_failure_limit_free(&am_fs.limit);
+	am_fs_store_close();
 	free(am_fs.q);
 	am_fs.q = NULL;
 }

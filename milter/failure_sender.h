@@ -14,10 +14,10 @@
  * the report needs is pushed into a bounded queue of
  * FailureReportsQueueSize reports; a full queue refuses it (counted,
  * logged at most once a minute).  No report loops: a message that is
- * itself a report or a bounce (its engine kind is not "", or its
- * Content-Type is multipart/report; report-type=feedback-report), or
- * one with a report mailbox among its recipients (am_failure_msg_skip,
- * from session.c), is never reported.
+ * itself a report or a bounce (its engine kind is not "":
+ * am_engine_kind, engine_kind.c), or one with a report mailbox among
+ * its recipients (am_failure_msg_skip, from session.c), is never
+ * reported.
  *
  * One thread takes reports off the queue:
  *  - folds repeats: the key is source IP, Author Domain, and which
@@ -54,6 +54,9 @@
  *	am_failure_msg_client(fm, ip);
  *	am_failure_msg_eom(&fm, engine, qid, log);	pushes, frees
  *	am_failure_sender_stop();		main.c: logs the counts
+ *
+ * The thread keeps the ReportStore open across reports (again after
+ * a reload that changes ReportStore, or after a failure).
  *
  * Stopping (SIGTERM) does not wait for DNS or sendmail: reports still
  * queued, and repeats held for folding, are dropped (the queued ones

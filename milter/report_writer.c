@@ -352,9 +352,9 @@ am_rw_write(struct am_report_record **b, size_t k)
 	int			 rc;
 
 	am_rw_batch_id(id, sizeof(id));
-	it.b = b;
-	am_rw_fold(&it, k);
 	if (am_rw_store(now) != NULL) {
+		it.b = b;
+		am_rw_fold(&it, k);	/* the journal takes b as it is */
 		am_err_clear(&err);
 		if ((rc = am_report_store_insert_stream(am_rw.st, am_rw_next,
 		    &it, id, &n, &err)) == 0) {

@@ -31,14 +31,14 @@
  * prints (a file whose first line that is not blank or a comment is
  * "key:"): one "- " item with the fields id, algorithm and secret, one
  * a line, in any order, bare or in matching quotes, '#' comments.
- * Parsed strictly (hostile input): one key statement, each
- * of algorithm and secret exactly once, nothing else; the name a
- * domain name; the algorithm one of hmac-sha1, hmac-sha224,
- * hmac-sha256, hmac-sha384, hmac-sha512 (hmac-md5 is refused); the
- * secret (in BIND's form) one quoted string on one line (no escapes;
- * spaces inside are dropped), valid base64 of 16 to 512 octets.  Errors give the line and
- * what was expected, and never quote the file's text, so the secret
- * is never in a message (nor in any log).
+ * Parsed strictly (hostile input): one key, each of algorithm and
+ * secret exactly once, nothing else; the name a domain name; the
+ * algorithm one of hmac-sha1, hmac-sha224, hmac-sha256, hmac-sha384,
+ * hmac-sha512 (hmac-md5 is refused); the secret (in BIND's form one
+ * quoted string on one line: no escapes, spaces inside dropped) valid
+ * base64 of 16 to 512 octets.  Errors give the line and what was
+ * expected, and never quote the file's text, so the secret is never
+ * in a message (nor in any log).
  *
  * Ownership: the key holds the secret in place; am_dns_tsig_key_clear
  * wipes it.  Thread safety: none shared; each call has its own socket.

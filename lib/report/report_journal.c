@@ -231,7 +231,8 @@ am_report_journal_append(const char *path, const struct am_report_record *r,
 	}
 	line = am_malloc(AM_REPORT_JOURNAL_LINE);
 	if ((size_t)snprintf(line, AM_REPORT_JOURNAL_LINE, "AMB1 %s\n",
-	    batch != NULL && batch[0] != '\0' ? batch : "-") >= 200)
+	    batch != NULL && batch[0] != '\0' ? batch : "-") >=
+	    AM_REPORT_JOURNAL_LINE)
 		rc = am_err_set(err, AM_E_LIMIT, "batch id too long");
 	else if (am_jwrite(fd, line, strlen(line)) != 0)
 		rc = am_err_set(err, AM_E_IO, "%s: %s", path, strerror(errno));

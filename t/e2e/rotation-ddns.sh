@@ -86,7 +86,6 @@ printf '*@%s a\n' "$DOMAIN" >"$M/SigningTable"
 rot_conf "$CONF" "KeyUpdateServer       127.0.0.1@$DNS_PORT" \
     "KeyUpdateKeyFile      $W/keys/tsig.key"
 rot_start "$CONF"
-state() { awk '!/^#/ { print $3, $4 }' "$KT.state" | tr '\n' ' '; }
 
 M1=$(mail before)
 tap_is "$(selector "$M1")" a2026 "before: signed with key A"

@@ -1,7 +1,7 @@
 # t/e2e/rotation-lib.sh - what rotation.sh and rotation-ddns.sh share:
 # the daemon's configuration, starting it and Postfix, a signed message,
-# its selectors, dkimpy's verdict, waiting for a line in the daemon's
-# log.  Sourced after lib.sh, once DOMAIN, KT, M, SOCK, DNS_PORT, MX,
+# its selectors, dkimpy's verdict, the state file's keys, waiting for a
+# line in the daemon's log.  Sourced after lib.sh, once DOMAIN, KT, M, SOCK, DNS_PORT, MX,
 # SMTP_PORT are set.
 
 # rot_conf FILE [LINE...]: the daemon's configuration (key watch every
@@ -50,6 +50,7 @@ print(' '.join(re.search(r's=([^;\s]+)', re.sub(r'\s+', '', x)).group(1) for x i
 EOF
 }
 verify() { $PY "$HELPER" verify "$1" "$DNS_PORT" 2>&1; }
+state() { awk '!/^#/ { print $3, $4 }' "$KT.state" | tr '\n' ' '; }	# "SEL STATE ..."
 waitlog() {	# PATTERN [N]: up to 15 s for N (default 1) lines in the daemon's log
 	local _
 	for _ in $(seq 150); do
