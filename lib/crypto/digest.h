@@ -31,7 +31,8 @@ struct am_digest;
 struct am_digest	*am_digest_new(enum am_digest_alg);
 void			 am_digest_update(struct am_digest *, const void *,
 			    size_t);
-/* Starts d over with alg, reusing its context (no allocation). */
+/* Starts d over with alg, reusing its EVP_MD_CTX (OpenSSL 3.0 still
+ * frees and allocates the hash state inside it). */
 void			 am_digest_reset(struct am_digest *,
 			    enum am_digest_alg);
 /* Writes the digest to out (AM_DIGEST_MAX bytes of room) and returns its

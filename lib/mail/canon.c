@@ -35,13 +35,15 @@
  *
  * Faster still, in relaxed mode, is a block kernel (canon_simd.h):
  * 64 bytes at a time with no branch per byte, chosen once per process
- * for the CPU (AVX-512 VBMI2, AVX2 with or without BMI2, or SSSE3 on
- * x86-64; none elsewhere, then c->blk is NULL), or forced with the
- * environment variable AM_CANON_KERNEL.  Where AVX2 runs, canon_scan()
- * also has an AVX2 version (c->scan), 64 bytes a step.  It runs whenever nothing is pending and stops for
- * what it cannot do (bare LF, held-back empty lines), which the paths
- * above then take, for one block or, after a bare LF, CANON_LF_RETRY
- * bytes, so a body with Unix line ends goes no slower than without it.
+ * for the CPU (AVX-512 VBMI2, AVX2, or SSSE3 on x86-64; none
+ * elsewhere, then c->blk is NULL), or forced with the environment
+ * variable AM_CANON_KERNEL.  It runs whenever nothing is pending, to
+ * two bytes before the chunk's end, and stops for what it cannot do
+ * (bare LF, held-back empty lines), which the paths above then take,
+ * for one block or, after a bare LF, CANON_LF_RETRY bytes, so a body
+ * with Unix line ends goes no slower than without it.  Where AVX2
+ * runs, canon_scan() also has an AVX2 version (c->scan), 64 bytes a
+ * step.
  */
 
 #include <assert.h>
@@ -365,26 +367,13 @@ canon_vec_any(canon_vec m)
 	return (w[0] | w[1]) != 0;
 }
 
-/* canon_anomaly - the scalar form of the vector test; needs p[1] */
-
-static inline int
-canon_anomaly(int relaxed, const unsigned char *p)
-{
-	unsigned char	 b = p[0], nx = p[1];
-
-	if ((b == '\r') != (nx == '\n'))
-		return 1;
-	if (b == '\n' && nx == '\r')
-		return 1;
-	return relaxed && (b == '\t' || (b == ' ' && nx <= ' '));
-}
-
 /* canon_scan - length of the leading run of n bytes that needs no work */
 
 static size_t
 canon_scan(const struct am_canon *c, int relaxed, const unsigned char *p,
     size_t n)
 {
+	unsigned char	 tail[3 * CANON_VEC];
 	canon_vec	 m0, m1;
 	size_t		 i = 0, j;
 	int		 found;
@@ -404,13 +393,16 @@ canon_scan(const struct am_canon *c, int relaxed, const unsigned char *p,
 			return i + CANON_VEC + canon_vec_first(m1);
 		}
 	}
-	/* The tail; byte n - 1 has no next byte. */
-	for (j = i; j < n - 1; j++)
-		if (canon_anomaly(relaxed, p + j))
-			return j;
-	if (p[j] == '\r' || (relaxed && (p[j] == ' ' || p[j] == '\t')))
-		return j;
-	return n;
+	/* The tail, 1 to 32 bytes, in a copy with NUL bytes after it:
+	 * the test takes a NUL for line content, so it flags the last
+	 * byte just as the end of a chunk must (CR, relaxed WSP). */
+	memset(tail, 0, sizeof(tail));
+	memcpy(tail, p + i, n - i);
+	m0 = canon_vec_mask(relaxed, tail);
+	m1 = canon_vec_mask(relaxed, tail + CANON_VEC);
+	if ((j = canon_vec_first(m0)) == CANON_VEC)
+		j = CANON_VEC + canon_vec_first(m1);
+	return i + j < n ? i + j : n;
 }
 
 /*
@@ -823,7 +815,8 @@ canon_name_eq(const char *s, size_t n, const char *want)
 	return 1;
 }
 
-/* am_canon_parse - "simple" or "relaxed", case-insensitive (RFC 5234 strings) */
+/* am_canon_parse - "simple" or "relaxed", case-insensitive (RFC 5234
+ * strings) */
 
 int
 am_canon_parse(const char *s, size_t n, enum am_canon_mode *out)

@@ -8,15 +8,18 @@
  * (am_canon_set_kernel), bench-dkim prints which one ran.
  * A kernel takes 64 input bytes at a time and, without a branch per
  * byte, works out which bytes relaxed canonicalization keeps (a WSP
- * byte goes if the byte before it is WSP, or if its run ends at a line
- * end), turns the kept HT into SP and packs the kept bytes into the
- * output.  Whatever it cannot do branch-free it leaves to canon.c's
- * byte-level paths by stopping before the block that holds it:
+ * byte goes if the byte after it is WSP or starts a line end, so a run
+ * keeps its last byte, and only before line content), turns the kept
+ * HT into SP and packs the kept bytes into the output.  Whatever it
+ * cannot do branch-free it leaves to canon.c's byte-level paths by
+ * stopping before the block that holds it:
  *  - a bare LF (its canonical form is longer: CR LF);
  *  - an empty line that no line content is known to follow (relaxed
  *    holds such lines back; they vanish at the end of the body);
- *  - fewer than AM_CANON_BLK_MIN bytes left in the chunk.
+ *  - the chunk's last two bytes, whose meaning (a CR, a WSP run)
+ *    depends on the next chunk.
  * It also stops, at a block boundary, when the output reaches olim.
+ * canon.c calls it only with AM_CANON_BLK_MIN bytes or more left.
  *
  * On entry nothing may be pending in the canonicalizer (no CR, no WSP
  * run, no held-back empty lines); midline says whether the current
@@ -31,7 +34,8 @@
 #include <stddef.h>
 
 #define AM_CANON_BLK		64	/* bytes per block */
-#define AM_CANON_BLK_MIN	(2 * AM_CANON_BLK + 1)	/* reads ahead */
+#define AM_CANON_BLK_MIN	(AM_CANON_BLK + 2)	/* a block and the two
+						 * bytes after it */
 #define AM_CANON_BLK_SLACK	(AM_CANON_BLK + 1)	/* writes past olim */
 
 enum am_canon_blk_stop {

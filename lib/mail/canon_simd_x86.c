@@ -4,8 +4,9 @@
  *
  * Each 64-byte block becomes four bit masks, bit i for byte i: WSP
  * (SP, HT), CR, LF and LE, where a line end starts (a CR before an
- * LF, or an LF).  A few carries link a block to the one before it,
- * and the masks of the block after it are known before it is done:
+ * LF, or an LF).  Two carries (the last byte was CR; the line so far
+ * is WSP or nothing) link a block to the one before it, and the masks
+ * of the block after it are known before it is done:
  *
  *	drop = W & (next W | next LE)
  *
@@ -15,10 +16,14 @@
  * not the first, needs no flow backwards from a line end to the run
  * before it: one shift of each mask does, however long the run.)  A
  * run that goes on where the kernel stops has had nothing out and is
- * left pending for the byte-level paths.  The kept bytes are packed
- * into the output: vpcompressb with AVX-512 VBMI2, pshufb with a
- * 256-entry table per 8 bytes with AVX2 (two 16-byte lanes per
- * pshufb) and SSSE3.
+ * left pending for the byte-level paths.  Only bit 0 of the next
+ * block's masks is needed, so the last whole block of a chunk is done
+ * with the two bytes after it read one by one (blk_edge), and the
+ * bytes after that block, but the chunk's last two, as part of the
+ * block that ends where the chunk ends (blk_part).  The kept bytes
+ * are packed into the output: vpcompressb with AVX-512 VBMI2; with
+ * AVX2 and SSSE3, pshufb with blk_tab16, the indices of the kept
+ * bytes for every 16-bit mask, one lookup per 16 bytes.
  *
  * Empty lines: a line end that is the first non-WSP byte after the
  * last LF, found with one add (W + the bytes after LF, carrying
@@ -35,7 +40,9 @@
 #if defined(__x86_64__)
 
 #include <immintrin.h>
+#include <pthread.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Masks of one block; bit i is byte i. */
 struct blk_masks {
@@ -47,23 +54,27 @@ struct blk_masks {
 
 /* What a block hands the next: 0 or 1 each. */
 struct blk_carry {
-	uint64_t	 w;		/* last byte was WSP */
 	uint64_t	 cr;		/* last byte was CR */
-	uint64_t	 crlf;		/* ... the CR of a CR LF */
 	uint64_t	 ls;		/* the line so far is WSP or nothing */
 };
 
 #define BLK_SCAN	256	/* how far to look for content after an
 				 * empty line before giving up */
 #define BLK_AHEAD	512	/* how far ahead the kernels prefetch */
+#define BLK_NEXT	(2 * AM_CANON_BLK + 1)	/* a block, the next one
+				 * and the byte after that: the next block's
+				 * masks can be loaded */
 
 /*
- * blk_prefetch - ask for the input BLK_AHEAD bytes ahead, never past
- * the chunk; at the kernel's start (from set), for every line up to
- * there.  A body chunk that is not in the cache (a large one, or one
+ * blk_prefetch - ask for the input BLK_AHEAD bytes ahead; at the
+ * kernel's start (from set), for every line up to there within the
+ * chunk.  A body chunk that is not in the cache (a large one, or one
  * the sender's read left behind) otherwise stalls the kernel on every
  * new line: SHA-256, much slower, hides that latency, the kernel does
  * not.  Measured: 2 KB bodies, AVX2, about 8% less time per message.
+ * In the block loop the hint goes out without a test against the
+ * chunk's end (a branch that each message mispredicted once): 2 KB
+ * relaxed bodies, AVX2, 82.1% -> 83.0% of raw SHA-256.
  */
 
 static inline void
@@ -75,8 +86,9 @@ blk_prefetch(const unsigned char *p, const unsigned char *end, int start)
 		for (q = p + 2 * AM_CANON_BLK; q < p + BLK_AHEAD && q < end;
 		    q += AM_CANON_BLK)
 			__builtin_prefetch(q);
-	if (end - p > BLK_AHEAD)
-		__builtin_prefetch(p + BLK_AHEAD);
+	/* An address, not a pointer into the chunk: past the chunk's end
+	 * a prefetch is a wasted hint, never a fault or a read. */
+	__builtin_prefetch((const void *)((uintptr_t)p + BLK_AHEAD));
 }
 
 /* blk_le - fill in m->le, given the byte after the block */
@@ -87,6 +99,19 @@ blk_le(struct blk_masks *m, unsigned char next)
 	uint64_t	 nlf = (m->lf >> 1) | ((uint64_t)(next == '\n') << 63);
 
 	m->le = m->lf | (m->cr & nlf);
+}
+
+/*
+ * blk_edge - bit 0 of the masks of the block at q, from its first two
+ * bytes (q + 2 <= end): all that blk_keep needs of the block after the
+ * last one the chunk holds whole
+ */
+
+static inline void
+blk_edge(const unsigned char *q, struct blk_masks *m)
+{
+	m->w = q[0] == ' ' || q[0] == '\t';
+	m->le = q[0] == '\n' || (q[0] == '\r' && q[1] == '\n');
 }
 
 /*
@@ -147,10 +172,9 @@ blk_plan(const struct blk_masks *m, const struct blk_carry *k,
 static inline uint64_t
 blk_keep(const struct blk_masks *m, const struct blk_masks *nx)
 {
-	uint64_t	 nw = (m->w >> 1) | (nx->w << 63);
-	uint64_t	 nle = (m->le >> 1) | (nx->le << 63);
+	uint64_t	 wle = ((m->w | m->le) >> 1) | ((nx->w | nx->le) << 63);
 
-	return ~(m->w & (nw | nle));
+	return ~(m->w & wle);
 }
 
 /* blk_next - the carries from block m */
@@ -163,128 +187,115 @@ blk_next(const struct blk_masks *m, struct blk_carry *k)
 
 	out = __builtin_add_overflow(m->w, t, &sum);
 	k->ls = (uint64_t)out | (m->lf >> 63);
-	k->w = m->w >> 63;
 	k->cr = m->cr >> 63;
-	k->crlf = (m->cr & m->le) >> 63;
 }
 
 /*
- * blk_settle - the kernel stops at p: the CR of a CR LF is out, so the
- * LF goes too.  A WSP run that goes on at p has had nothing out yet
- * (blk_keep keeps a run's last byte): it is left pending.
+ * blk_part - the last bytes of a chunk, p to end, too few for a block
+ * and its two bytes after (3 to 64), are done as the block at q = end -
+ * 64, whose bytes before p were done already: m holds its masks (no LE
+ * past bit 62) and s = p - q.  Bytes s to 61 are done here; the chunk's
+ * last two are left to the byte-level paths, which must see the next
+ * chunk to know what they are.  Fills in *keep (bits of q) and brings
+ * k to end - 2; returns 0, or why the bytes cannot be done here.  Done
+ * in a block, the tail takes no data-dependent branch, where the
+ * byte-level paths take several.
+ */
+
+static inline int
+blk_part(const struct blk_masks *m, unsigned s, struct blk_carry *k,
+    const unsigned char *q, const unsigned char *end, uint64_t *keep)
+{
+	uint64_t	 rm = (~0ULL << s) & ((1ULL << 62) - 1);
+	uint64_t	 w = m->w & rm, lf = m->lf & rm;
+	uint64_t	 t = (((lf << 1) | (k->ls << s)) & rm), sum = w + t;
+	uint64_t	 e = sum & ~w & m->le & rm;
+
+	if (lf & ~((m->cr << 1) | (k->cr << s)))
+		return AM_CANON_BLK_BARE_LF;
+	if (e != 0 && !blk_content_follows(q + 63 - __builtin_clzll(e), end))
+		return AM_CANON_BLK_ODD;
+	*keep = rm & ~(m->w & ((m->w | m->le) >> 1));
+	k->ls = ((sum >> 62) & 1) | ((m->lf >> 61) & 1);
+	k->cr = (m->cr >> 61) & 1;
+	return 0;
+}
+
+/* blk_part_ok - can the tail from p be done by blk_part? */
+
+static inline int
+blk_part_ok(const struct am_canon_blk *b, const unsigned char *p,
+    const unsigned char *o, int stop)
+{
+	return stop == AM_CANON_BLK_SHORT && b->end - p > 2 &&
+	    b->end - p <= AM_CANON_BLK && b->end - b->p >= AM_CANON_BLK &&
+	    o <= b->olim;
+}
+
+/*
+ * blk_settle - the kernel, started at from, stops at p (p < end): the
+ * CR of a CR LF is out, so the LF goes too.  A WSP run that goes on at
+ * p has had nothing out yet (blk_keep keeps a run's last byte): it is
+ * left pending.
  */
 
 static inline void
-blk_settle(struct am_canon_blk *b, const unsigned char *p, unsigned char *o,
-    const struct blk_carry *k)
+blk_settle(struct am_canon_blk *b, const unsigned char *from,
+    const unsigned char *p, unsigned char *o, const struct blk_carry *k)
 {
 	b->wsp = 0;
-	if (k->crlf) {
+	b->midline = !k->ls;
+	if (p > from && p[-1] == '\r' && p[0] == '\n') {
 		*o++ = '\n';
 		p++;
 		b->midline = 0;
-	} else {
-		b->wsp = k->w && (*p == ' ' || *p == '\t');
-		b->midline = !k->ls;
-	}
+	} else if (p > from)
+		b->wsp = (p[-1] == ' ' || p[-1] == '\t') &&
+		    (p[0] == ' ' || p[0] == '\t');
 	b->p = p;
 	b->o = o;
 }
 
+/* ---------------------------------------------------------------- table */
+
+/*
+ * blk_tab16[m] - pshufb indices that pack the bytes set in the 16-bit
+ * mask m, 0x80 after them: 1 MiB, built once per process by the first
+ * am_canon_blk_pick() that returns a kernel using it.  One lookup and
+ * one pshufb pack 16 bytes; with a table per 8 bytes it took two
+ * lookups, an unpack and two stores (AVX2: 2 KB relaxed bodies, kernel
+ * 340 -> 270 ns).  Mail text uses few masks (342 distinct ones in the
+ * 2 MB of bench-dkim's text, 14 KB of cache lines), so the table costs
+ * little cache.
+ */
+
+static unsigned char	 blk_tab16[65536][16] __attribute__((aligned(16)));
+static pthread_once_t	 blk_tab16_once = PTHREAD_ONCE_INIT;
+
+/* Row m is m's lowest bit, then the row of m without it. */
+
+static void
+blk_tab16_fill(void)
+{
+	unsigned	 m;
+
+	memset(blk_tab16[0], 0x80, sizeof(blk_tab16[0]));
+	for (m = 1; m < 65536; m++) {
+		blk_tab16[m][0] = (unsigned char)__builtin_ctz(m);
+		memcpy(&blk_tab16[m][1], blk_tab16[m & (m - 1)], 15);
+	}
+}
+
+/* blk_tab16_ready - fn, once blk_tab16 is built */
+
+static am_canon_blk_fn *
+blk_tab16_ready(am_canon_blk_fn *fn)
+{
+	(void)pthread_once(&blk_tab16_once, blk_tab16_fill);
+	return fn;
+}
+
 /* ---------------------------------------------------------------- SSSE3 */
-
-/* blk_tab[m] - pshufb indices that pack the bytes set in m, 0x80 after */
-
-static const uint64_t blk_tab[256] = {
-	0x8080808080808080ULL, 0x8080808080808000ULL, 0x8080808080808001ULL,
-	0x8080808080800100ULL, 0x8080808080808002ULL, 0x8080808080800200ULL,
-	0x8080808080800201ULL, 0x8080808080020100ULL, 0x8080808080808003ULL,
-	0x8080808080800300ULL, 0x8080808080800301ULL, 0x8080808080030100ULL,
-	0x8080808080800302ULL, 0x8080808080030200ULL, 0x8080808080030201ULL,
-	0x8080808003020100ULL, 0x8080808080808004ULL, 0x8080808080800400ULL,
-	0x8080808080800401ULL, 0x8080808080040100ULL, 0x8080808080800402ULL,
-	0x8080808080040200ULL, 0x8080808080040201ULL, 0x8080808004020100ULL,
-	0x8080808080800403ULL, 0x8080808080040300ULL, 0x8080808080040301ULL,
-	0x8080808004030100ULL, 0x8080808080040302ULL, 0x8080808004030200ULL,
-	0x8080808004030201ULL, 0x8080800403020100ULL, 0x8080808080808005ULL,
-	0x8080808080800500ULL, 0x8080808080800501ULL, 0x8080808080050100ULL,
-	0x8080808080800502ULL, 0x8080808080050200ULL, 0x8080808080050201ULL,
-	0x8080808005020100ULL, 0x8080808080800503ULL, 0x8080808080050300ULL,
-	0x8080808080050301ULL, 0x8080808005030100ULL, 0x8080808080050302ULL,
-	0x8080808005030200ULL, 0x8080808005030201ULL, 0x8080800503020100ULL,
-	0x8080808080800504ULL, 0x8080808080050400ULL, 0x8080808080050401ULL,
-	0x8080808005040100ULL, 0x8080808080050402ULL, 0x8080808005040200ULL,
-	0x8080808005040201ULL, 0x8080800504020100ULL, 0x8080808080050403ULL,
-	0x8080808005040300ULL, 0x8080808005040301ULL, 0x8080800504030100ULL,
-	0x8080808005040302ULL, 0x8080800504030200ULL, 0x8080800504030201ULL,
-	0x8080050403020100ULL, 0x8080808080808006ULL, 0x8080808080800600ULL,
-	0x8080808080800601ULL, 0x8080808080060100ULL, 0x8080808080800602ULL,
-	0x8080808080060200ULL, 0x8080808080060201ULL, 0x8080808006020100ULL,
-	0x8080808080800603ULL, 0x8080808080060300ULL, 0x8080808080060301ULL,
-	0x8080808006030100ULL, 0x8080808080060302ULL, 0x8080808006030200ULL,
-	0x8080808006030201ULL, 0x8080800603020100ULL, 0x8080808080800604ULL,
-	0x8080808080060400ULL, 0x8080808080060401ULL, 0x8080808006040100ULL,
-	0x8080808080060402ULL, 0x8080808006040200ULL, 0x8080808006040201ULL,
-	0x8080800604020100ULL, 0x8080808080060403ULL, 0x8080808006040300ULL,
-	0x8080808006040301ULL, 0x8080800604030100ULL, 0x8080808006040302ULL,
-	0x8080800604030200ULL, 0x8080800604030201ULL, 0x8080060403020100ULL,
-	0x8080808080800605ULL, 0x8080808080060500ULL, 0x8080808080060501ULL,
-	0x8080808006050100ULL, 0x8080808080060502ULL, 0x8080808006050200ULL,
-	0x8080808006050201ULL, 0x8080800605020100ULL, 0x8080808080060503ULL,
-	0x8080808006050300ULL, 0x8080808006050301ULL, 0x8080800605030100ULL,
-	0x8080808006050302ULL, 0x8080800605030200ULL, 0x8080800605030201ULL,
-	0x8080060503020100ULL, 0x8080808080060504ULL, 0x8080808006050400ULL,
-	0x8080808006050401ULL, 0x8080800605040100ULL, 0x8080808006050402ULL,
-	0x8080800605040200ULL, 0x8080800605040201ULL, 0x8080060504020100ULL,
-	0x8080808006050403ULL, 0x8080800605040300ULL, 0x8080800605040301ULL,
-	0x8080060504030100ULL, 0x8080800605040302ULL, 0x8080060504030200ULL,
-	0x8080060504030201ULL, 0x8006050403020100ULL, 0x8080808080808007ULL,
-	0x8080808080800700ULL, 0x8080808080800701ULL, 0x8080808080070100ULL,
-	0x8080808080800702ULL, 0x8080808080070200ULL, 0x8080808080070201ULL,
-	0x8080808007020100ULL, 0x8080808080800703ULL, 0x8080808080070300ULL,
-	0x8080808080070301ULL, 0x8080808007030100ULL, 0x8080808080070302ULL,
-	0x8080808007030200ULL, 0x8080808007030201ULL, 0x8080800703020100ULL,
-	0x8080808080800704ULL, 0x8080808080070400ULL, 0x8080808080070401ULL,
-	0x8080808007040100ULL, 0x8080808080070402ULL, 0x8080808007040200ULL,
-	0x8080808007040201ULL, 0x8080800704020100ULL, 0x8080808080070403ULL,
-	0x8080808007040300ULL, 0x8080808007040301ULL, 0x8080800704030100ULL,
-	0x8080808007040302ULL, 0x8080800704030200ULL, 0x8080800704030201ULL,
-	0x8080070403020100ULL, 0x8080808080800705ULL, 0x8080808080070500ULL,
-	0x8080808080070501ULL, 0x8080808007050100ULL, 0x8080808080070502ULL,
-	0x8080808007050200ULL, 0x8080808007050201ULL, 0x8080800705020100ULL,
-	0x8080808080070503ULL, 0x8080808007050300ULL, 0x8080808007050301ULL,
-	0x8080800705030100ULL, 0x8080808007050302ULL, 0x8080800705030200ULL,
-	0x8080800705030201ULL, 0x8080070503020100ULL, 0x8080808080070504ULL,
-	0x8080808007050400ULL, 0x8080808007050401ULL, 0x8080800705040100ULL,
-	0x8080808007050402ULL, 0x8080800705040200ULL, 0x8080800705040201ULL,
-	0x8080070504020100ULL, 0x8080808007050403ULL, 0x8080800705040300ULL,
-	0x8080800705040301ULL, 0x8080070504030100ULL, 0x8080800705040302ULL,
-	0x8080070504030200ULL, 0x8080070504030201ULL, 0x8007050403020100ULL,
-	0x8080808080800706ULL, 0x8080808080070600ULL, 0x8080808080070601ULL,
-	0x8080808007060100ULL, 0x8080808080070602ULL, 0x8080808007060200ULL,
-	0x8080808007060201ULL, 0x8080800706020100ULL, 0x8080808080070603ULL,
-	0x8080808007060300ULL, 0x8080808007060301ULL, 0x8080800706030100ULL,
-	0x8080808007060302ULL, 0x8080800706030200ULL, 0x8080800706030201ULL,
-	0x8080070603020100ULL, 0x8080808080070604ULL, 0x8080808007060400ULL,
-	0x8080808007060401ULL, 0x8080800706040100ULL, 0x8080808007060402ULL,
-	0x8080800706040200ULL, 0x8080800706040201ULL, 0x8080070604020100ULL,
-	0x8080808007060403ULL, 0x8080800706040300ULL, 0x8080800706040301ULL,
-	0x8080070604030100ULL, 0x8080800706040302ULL, 0x8080070604030200ULL,
-	0x8080070604030201ULL, 0x8007060403020100ULL, 0x8080808080070605ULL,
-	0x8080808007060500ULL, 0x8080808007060501ULL, 0x8080800706050100ULL,
-	0x8080808007060502ULL, 0x8080800706050200ULL, 0x8080800706050201ULL,
-	0x8080070605020100ULL, 0x8080808007060503ULL, 0x8080800706050300ULL,
-	0x8080800706050301ULL, 0x8080070605030100ULL, 0x8080800706050302ULL,
-	0x8080070605030200ULL, 0x8080070605030201ULL, 0x8007060503020100ULL,
-	0x8080808007060504ULL, 0x8080800706050400ULL, 0x8080800706050401ULL,
-	0x8080070605040100ULL, 0x8080800706050402ULL, 0x8080070605040200ULL,
-	0x8080070605040201ULL, 0x8007060504020100ULL, 0x8080800706050403ULL,
-	0x8080070605040300ULL, 0x8080070605040301ULL, 0x8007060504030100ULL,
-	0x8080070605040302ULL, 0x8007060504030200ULL, 0x8007060504030201ULL,
-	0x0706050403020100ULL,
-};
-
-/* blk_mask16 - 16 bytes of each class, as bits 16 * i to 16 * i + 15 */
 
 __attribute__((target("ssse3,popcnt")))
 static inline void
@@ -304,14 +315,15 @@ blk_mask16(const unsigned char *p, int i, struct blk_masks *m)
 
 __attribute__((target("ssse3,popcnt")))
 static inline void
-blk_masks_ssse3(const unsigned char *p, struct blk_masks *m)
+blk_masks_ssse3(const unsigned char *p, struct blk_masks *m,
+    unsigned char next)
 {
 	m->w = m->cr = m->lf = 0;
 	blk_mask16(p, 0, m);
 	blk_mask16(p, 1, m);
 	blk_mask16(p, 2, m);
 	blk_mask16(p, 3, m);
-	blk_le(m, p[AM_CANON_BLK]);
+	blk_le(m, next);
 }
 
 /*
@@ -323,22 +335,16 @@ __attribute__((target("ssse3,popcnt")))
 static inline unsigned char *
 blk_pack16(unsigned char *o, const unsigned char *p, int i, uint64_t keep)
 {
-	unsigned	 lo = (keep >> (16 * i)) & 0xff;
-	unsigned	 hi = (keep >> (16 * i + 8)) & 0xff;
-	__m128i		 v, s;
+	unsigned	 m = (keep >> (16 * i)) & 0xffff;
+	__m128i		 v;
 
 	v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i));
 	v = _mm_xor_si128(v, _mm_and_si128(_mm_cmpeq_epi8(v,
 	    _mm_set1_epi8('\t')), _mm_set1_epi8('\t' ^ ' ')));
-	s = _mm_unpacklo_epi64(
-	    _mm_loadl_epi64((const __m128i *)(const void *)&blk_tab[lo]),
-	    _mm_loadl_epi64((const __m128i *)(const void *)&blk_tab[hi]));
-	s = _mm_add_epi8(s, _mm_set_epi64x(0x0808080808080808LL, 0));
-	v = _mm_shuffle_epi8(v, s);
+	v = _mm_shuffle_epi8(v, _mm_load_si128((const __m128i *)(const void *)
+	    blk_tab16[m]));
 	_mm_storeu_si128((__m128i *)(void *)o, v);
-	o += __builtin_popcount(lo);
-	_mm_storeh_pi((__m64 *)(void *)o, _mm_castsi128_ps(v));	/* movhps */
-	return o + __builtin_popcount(hi);
+	return o + __builtin_popcount(m);
 }
 
 __attribute__((target("ssse3,popcnt")))
@@ -346,25 +352,28 @@ static void
 blk_ssse3(struct am_canon_blk *b)
 {
 	const unsigned char	*p = b->p, *end = b->end;
-	unsigned char		*o = b->o;
-	struct blk_carry	 k = { 0, 0, 0, (uint64_t)!b->midline };
-	struct blk_masks	 cur = { 0, 0, 0, 0 }, nxt;
+	unsigned char		*o = b->o, *olim = b->olim;
+	struct blk_carry	 k = { 0, (uint64_t)!b->midline };
+	struct blk_masks	 cur = { 0, 0, 0, 0 }, nxt = { 0, 0, 0, 0 };
 	uint64_t		 keep;
 	int			 stop = AM_CANON_BLK_SHORT;
 
 	blk_prefetch(p, end, 1);
 	if (end - p >= AM_CANON_BLK_MIN)
-		blk_masks_ssse3(p, &cur);
+		blk_masks_ssse3(p, &cur, p[AM_CANON_BLK]);
 	while (end - p >= AM_CANON_BLK_MIN) {
-		if (o > b->olim) {
+		if (o > olim) {
 			stop = AM_CANON_BLK_FULL;
 			break;
 		}
 		blk_prefetch(p, end, 0);
-		blk_masks_ssse3(p + AM_CANON_BLK, &nxt);
+		if (end - p >= BLK_NEXT)
+			blk_masks_ssse3(p + AM_CANON_BLK, &nxt,
+			    p[2 * AM_CANON_BLK]);
+		else
+			blk_edge(p + AM_CANON_BLK, &nxt);
 		if ((stop = blk_plan(&cur, &k, p, end)) != 0)
 			break;
-		stop = AM_CANON_BLK_SHORT;
 		keep = blk_keep(&cur, &nxt);
 		o = blk_pack16(o, p, 0, keep);
 		o = blk_pack16(o, p, 1, keep);
@@ -374,8 +383,21 @@ blk_ssse3(struct am_canon_blk *b)
 		p += AM_CANON_BLK;
 		cur = nxt;
 	}
+	if (blk_part_ok(b, p, o, stop)) {
+		const unsigned char	*q = end - AM_CANON_BLK;
+
+		blk_masks_ssse3(q, &cur, 0);
+		stop = blk_part(&cur, (unsigned)(p - q), &k, q, end, &keep);
+		if (stop == 0) {
+			o = blk_pack16(o, q, 0, keep);
+			o = blk_pack16(o, q, 1, keep);
+			o = blk_pack16(o, q, 2, keep);
+			o = blk_pack16(o, q, 3, keep);
+			p = end - 2;
+		}
+	}
 	b->stop = (enum am_canon_blk_stop)stop;
-	blk_settle(b, p, o, &k);
+	blk_settle(b, b->p, p, o, &k);
 }
 
 /* ---------------------------------------------------------------- AVX-512 */
@@ -384,7 +406,8 @@ blk_ssse3(struct am_canon_blk *b)
 
 __attribute__((target(BLK_AVX512)))
 static inline __m512i
-blk_load_avx512(const unsigned char *p, struct blk_masks *m)
+blk_load_avx512(const unsigned char *p, struct blk_masks *m,
+    unsigned char next)
 {
 	__m512i		 b = _mm512_loadu_si512((const void *)p);
 	__mmask64	 ht = _mm512_cmpeq_epi8_mask(b, _mm512_set1_epi8('\t'));
@@ -392,7 +415,7 @@ blk_load_avx512(const unsigned char *p, struct blk_masks *m)
 	m->w = ht | _mm512_cmpeq_epi8_mask(b, _mm512_set1_epi8(' '));
 	m->cr = _mm512_cmpeq_epi8_mask(b, _mm512_set1_epi8('\r'));
 	m->lf = _mm512_cmpeq_epi8_mask(b, _mm512_set1_epi8('\n'));
-	blk_le(m, p[AM_CANON_BLK]);
+	blk_le(m, next);
 	return _mm512_mask_blend_epi8(ht, b, _mm512_set1_epi8(' '));
 }
 
@@ -401,26 +424,30 @@ static void
 blk_avx512(struct am_canon_blk *b)
 {
 	const unsigned char	*p = b->p, *end = b->end;
-	unsigned char		*o = b->o;
-	struct blk_carry	 k = { 0, 0, 0, (uint64_t)!b->midline };
-	struct blk_masks	 cur, nxt;
-	__m512i			 v = _mm512_setzero_si512(), vn;
+	unsigned char		*o = b->o, *olim = b->olim;
+	struct blk_carry	 k = { 0, (uint64_t)!b->midline };
+	struct blk_masks	 cur = { 0, 0, 0, 0 }, nxt = { 0, 0, 0, 0 };
+	__m512i			 v = _mm512_setzero_si512();
+	__m512i			 vn = _mm512_setzero_si512();
 	uint64_t		 keep;
 	int			 stop = AM_CANON_BLK_SHORT;
 
 	blk_prefetch(p, end, 1);
 	if (end - p >= AM_CANON_BLK_MIN)
-		v = blk_load_avx512(p, &cur);
+		v = blk_load_avx512(p, &cur, p[AM_CANON_BLK]);
 	while (end - p >= AM_CANON_BLK_MIN) {
-		if (o > b->olim) {
+		if (o > olim) {
 			stop = AM_CANON_BLK_FULL;
 			break;
 		}
 		blk_prefetch(p, end, 0);
-		vn = blk_load_avx512(p + AM_CANON_BLK, &nxt);
+		if (end - p >= BLK_NEXT)
+			vn = blk_load_avx512(p + AM_CANON_BLK, &nxt,
+			    p[2 * AM_CANON_BLK]);
+		else
+			blk_edge(p + AM_CANON_BLK, &nxt);
 		if ((stop = blk_plan(&cur, &k, p, end)) != 0)
 			break;
-		stop = AM_CANON_BLK_SHORT;
 		keep = blk_keep(&cur, &nxt);
 		_mm512_storeu_si512((void *)o, _mm512_maskz_compress_epi8(keep,
 		    v));
@@ -430,8 +457,20 @@ blk_avx512(struct am_canon_blk *b)
 		cur = nxt;
 		v = vn;
 	}
+	if (blk_part_ok(b, p, o, stop)) {
+		const unsigned char	*q = end - AM_CANON_BLK;
+
+		v = blk_load_avx512(q, &cur, 0);
+		stop = blk_part(&cur, (unsigned)(p - q), &k, q, end, &keep);
+		if (stop == 0) {
+			_mm512_storeu_si512((void *)o,
+			    _mm512_maskz_compress_epi8(keep, v));
+			o += _mm_popcnt_u64(keep);
+			p = end - 2;
+		}
+	}
 	b->stop = (enum am_canon_blk_stop)stop;
-	blk_settle(b, p, o, &k);
+	blk_settle(b, b->p, p, o, &k);
 }
 
 /* ---------------------------------------------------------------- AVX2 */
@@ -439,13 +478,13 @@ blk_avx512(struct am_canon_blk *b)
 /*
  * The kernel for AVX2 CPUs without AVX-512 VBMI2 (Intel Haswell to
  * Comet Lake, AMD Zen 1 to Zen 3).  It classifies a block with two
- * 32-byte compares and packs it with pshufb and the 256-entry table,
- * two 16-byte lanes per instruction.  "avx2-bmi2" names it too: it
- * was a second kernel, finding trailing WSP with pext/pdep, until
- * blk_keep made that a shift.
+ * 32-byte compares and packs it with pshufb and blk_tab16, one 16-byte
+ * lane per lookup.  "avx2-bmi2" names it too: it was a second kernel,
+ * finding trailing WSP with pext/pdep, until blk_keep made that a
+ * shift.
  *
  * Packing 8 bytes at a time with pext, under a byte mask built in a
- * vector, was tried and measured slower than the table (0.24 against
+ * vector, was tried and measured slower than a table (0.24 against
  * 0.19 ns a byte on the bench text), so it is not here.
  */
 
@@ -455,7 +494,8 @@ blk_avx512(struct am_canon_blk *b)
 
 __attribute__((target(BLK_AVX2)))
 static inline void
-blk_load_avx2(const unsigned char *p, struct blk_masks *m, __m256i *v)
+blk_load_avx2(const unsigned char *p, struct blk_masks *m, __m256i *v,
+    unsigned char next)
 {
 	__m256i		 a = _mm256_loadu_si256((const __m256i *)(const void *)p);
 	__m256i		 b = _mm256_loadu_si256((const __m256i *)(const void *)
@@ -478,17 +518,16 @@ blk_load_avx2(const unsigned char *p, struct blk_masks *m, __m256i *v)
 	    _mm256_set1_epi8('\n'))) |
 	    (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(b,
 	    _mm256_set1_epi8('\n'))) << 32;
-	blk_le(m, p[AM_CANON_BLK]);
+	blk_le(m, next);
 	v[0] = a;
 	v[1] = b;
 }
 
 /*
  * blk_pack32_avx2 - store the bytes of v that the 32 bits of keep
- * select; the table gives each 8-byte group its pshufb indices, and
- * each 16-byte lane goes out in two stores (16 bytes, then the upper
- * 8 at the packed length of the lower 8).  Writes up to 32 bytes past
- * the packed end.
+ * select: one blk_tab16 lookup per 16-byte lane, one pshufb, each lane
+ * stored whole at its packed offset.  Writes up to 32 bytes past the
+ * packed end.
  */
 
 __attribute__((target(BLK_AVX2)))
@@ -496,65 +535,91 @@ static inline unsigned char *
 blk_pack32_avx2(unsigned char *o, __m256i v, uint32_t keep)
 {
 	__m256i		 s;
-	__m128i		 lo, hi;
 
-	s = _mm256_set_epi64x((long long)blk_tab[keep >> 24],
-	    (long long)blk_tab[(keep >> 16) & 0xff],
-	    (long long)blk_tab[(keep >> 8) & 0xff],
-	    (long long)blk_tab[keep & 0xff]);
-	s = _mm256_add_epi8(s, _mm256_set_epi64x(0x0808080808080808LL, 0,
-	    0x0808080808080808LL, 0));
+	s = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_load_si128(
+	    (const __m128i *)(const void *)blk_tab16[keep & 0xffff])),
+	    _mm_load_si128((const __m128i *)(const void *)
+	    blk_tab16[keep >> 16]), 1);
 	v = _mm256_shuffle_epi8(v, s);
-	lo = _mm256_castsi256_si128(v);
-	hi = _mm256_extracti128_si256(v, 1);
-	/* Offsets from prefixes of keep: no chain of adds through o. */
-	_mm_storeu_si128((__m128i *)(void *)o, lo);
-	_mm_storeh_pi((__m64 *)(void *)(o + __builtin_popcount(keep & 0xff)),
-	    _mm_castsi128_ps(lo));
+	_mm_storeu_si128((__m128i *)(void *)o, _mm256_castsi256_si128(v));
 	_mm_storeu_si128((__m128i *)(void *)(o +
-	    __builtin_popcount(keep & 0xffff)), hi);
-	_mm_storeh_pi((__m64 *)(void *)(o +
-	    __builtin_popcount(keep & 0xffffff)), _mm_castsi128_ps(hi));
+	    __builtin_popcount(keep & 0xffff)), _mm256_extracti128_si256(v, 1));
 	return o + __builtin_popcount(keep);
 }
+
+/*
+ * blk_step_avx2 - do block m (bytes v) at *pp, loading the next one into
+ * nx, nv (or, near the chunk end, its edge); 0, or why it cannot
+ */
+
+__attribute__((target(BLK_AVX2), always_inline))
+static inline int
+blk_step_avx2(const unsigned char **pp, const unsigned char *end,
+    unsigned char **op, struct blk_carry *k, const struct blk_masks *m,
+    const __m256i *v, struct blk_masks *nx, __m256i *nv)
+{
+	const unsigned char	*p = *pp;
+	uint64_t		 keep;
+	int			 stop;
+
+	blk_prefetch(p, end, 0);
+	if (end - p >= BLK_NEXT)
+		blk_load_avx2(p + AM_CANON_BLK, nx, nv, p[2 * AM_CANON_BLK]);
+	else
+		blk_edge(p + AM_CANON_BLK, nx);
+	if ((stop = blk_plan(m, k, p, end)) != 0)
+		return stop;
+	keep = blk_keep(m, nx);
+	*op = blk_pack32_avx2(*op, v[0], (uint32_t)keep);
+	*op = blk_pack32_avx2(*op, v[1], (uint32_t)(keep >> 32));
+	blk_next(m, k);
+	*pp = p + AM_CANON_BLK;
+	return 0;
+}
+
+/* Two blocks a turn, the masks and bytes of each in turn in a and b. */
 
 __attribute__((target(BLK_AVX2)))
 static void
 blk_avx2(struct am_canon_blk *b)
 {
 	const unsigned char	*p = b->p, *end = b->end;
-	unsigned char		*o = b->o;
-	struct blk_carry	 k = { 0, 0, 0, (uint64_t)!b->midline };
-	struct blk_masks	 cur = { 0, 0, 0, 0 }, nxt;
-	__m256i			 v[2], vn[2];
-	uint64_t		 keep;
-	int			 stop = AM_CANON_BLK_SHORT;
+	unsigned char		*o = b->o, *olim = b->olim;
+	struct blk_carry	 k = { 0, (uint64_t)!b->midline };
+	struct blk_masks	 ma = { 0, 0, 0, 0 }, mb = { 0, 0, 0, 0 };
+	__m256i			 va[2], vb[2];
+	int			 stop = 0;
 
-	v[0] = v[1] = _mm256_setzero_si256();
+	va[0] = va[1] = vb[0] = vb[1] = _mm256_setzero_si256();
 	blk_prefetch(p, end, 1);
 	if (end - p >= AM_CANON_BLK_MIN)
-		blk_load_avx2(p, &cur, v);
-	while (end - p >= AM_CANON_BLK_MIN) {
-		if (o > b->olim) {
-			stop = AM_CANON_BLK_FULL;
+		blk_load_avx2(p, &ma, va, p[AM_CANON_BLK]);
+	while (end - p >= AM_CANON_BLK_MIN && o <= olim) {
+		if ((stop = blk_step_avx2(&p, end, &o, &k, &ma, va, &mb,
+		    vb)) != 0)
 			break;
+		if (end - p < AM_CANON_BLK_MIN || o > olim)
+			break;
+		if ((stop = blk_step_avx2(&p, end, &o, &k, &mb, vb, &ma,
+		    va)) != 0)
+			break;
+	}
+	if (stop == 0)
+		stop = o > olim ? AM_CANON_BLK_FULL : AM_CANON_BLK_SHORT;
+	if (blk_part_ok(b, p, o, stop)) {
+		const unsigned char	*q = end - AM_CANON_BLK;
+		uint64_t		 keep;
+
+		blk_load_avx2(q, &ma, va, 0);
+		stop = blk_part(&ma, (unsigned)(p - q), &k, q, end, &keep);
+		if (stop == 0) {
+			o = blk_pack32_avx2(o, va[0], (uint32_t)keep);
+			o = blk_pack32_avx2(o, va[1], (uint32_t)(keep >> 32));
+			p = end - 2;
 		}
-		blk_prefetch(p, end, 0);
-		blk_load_avx2(p + AM_CANON_BLK, &nxt, vn);
-		if ((stop = blk_plan(&cur, &k, p, end)) != 0)
-			break;
-		stop = AM_CANON_BLK_SHORT;
-		keep = blk_keep(&cur, &nxt);
-		o = blk_pack32_avx2(o, v[0], (uint32_t)keep);
-		o = blk_pack32_avx2(o, v[1], (uint32_t)(keep >> 32));
-		blk_next(&cur, &k);
-		p += AM_CANON_BLK;
-		cur = nxt;
-		v[0] = vn[0];
-		v[1] = vn[1];
 	}
 	b->stop = (enum am_canon_blk_stop)stop;
-	blk_settle(b, p, o, &k);
+	blk_settle(b, b->p, p, o, &k);
 }
 
 /* ---------------------------------------------------------------- scan */
@@ -637,15 +702,17 @@ am_canon_blk_pick(enum am_canon_kernel k)
 	case AM_CANON_KERNEL_AUTO:
 		if (avx512)
 			return blk_avx512;
-		return avx2 ? blk_avx2 : ssse3 ? blk_ssse3 : NULL;
+		if (avx2)
+			return blk_tab16_ready(blk_avx2);
+		return ssse3 ? blk_tab16_ready(blk_ssse3) : NULL;
 	case AM_CANON_KERNEL_AVX512:
 		return avx512 ? blk_avx512 : NULL;
-	case AM_CANON_KERNEL_AVX2_BMI2:
-		return avx2 && bmi2 ? blk_avx2 : NULL;	/* the same now */
+	case AM_CANON_KERNEL_AVX2_BMI2:		/* the same as avx2 now */
+		return avx2 && bmi2 ? blk_tab16_ready(blk_avx2) : NULL;
 	case AM_CANON_KERNEL_AVX2:
-		return avx2 ? blk_avx2 : NULL;
+		return avx2 ? blk_tab16_ready(blk_avx2) : NULL;
 	case AM_CANON_KERNEL_SSSE3:
-		return ssse3 ? blk_ssse3 : NULL;
+		return ssse3 ? blk_tab16_ready(blk_ssse3) : NULL;
 	case AM_CANON_KERNEL_NONE:
 		break;
 	}
