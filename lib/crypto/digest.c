@@ -49,24 +49,30 @@ static void
 am_digest_fetch(void)
 {
 	EVP_MD	*md;
+	int	 i;
 
 	/* Never freed: they live as long as the process. */
 	md = EVP_MD_fetch(NULL, "SHA256", NULL);
 	am_digest_mds[AM_DIGEST_SHA256] = md != NULL ? md : EVP_sha256();
 	md = EVP_MD_fetch(NULL, "SHA1", NULL);
 	am_digest_mds[AM_DIGEST_SHA1] = md != NULL ? md : EVP_sha1();
-	am_digest_fresh[AM_DIGEST_SHA256] =
-	    am_digest_start(am_digest_mds[AM_DIGEST_SHA256]);
-	am_digest_fresh[AM_DIGEST_SHA1] =
-	    am_digest_start(am_digest_mds[AM_DIGEST_SHA1]);
+	for (i = 0; i < 2; i++)
+		am_digest_fresh[i] = am_digest_start(am_digest_mds[i]);
+}
+
+/* am_digest_ix - alg as an index of the tables, the once run */
+
+static int
+am_digest_ix(enum am_digest_alg alg)
+{
+	(void)pthread_once(&am_digest_once, am_digest_fetch);
+	return alg == AM_DIGEST_SHA1 ? AM_DIGEST_SHA1 : AM_DIGEST_SHA256;
 }
 
 const EVP_MD *
 am_digest_evp(enum am_digest_alg alg)
 {
-	(void)pthread_once(&am_digest_once, am_digest_fetch);
-	return am_digest_mds[alg == AM_DIGEST_SHA1 ? AM_DIGEST_SHA1 :
-	    AM_DIGEST_SHA256];
+	return am_digest_mds[am_digest_ix(alg)];
 }
 
 struct am_digest *
@@ -83,13 +89,12 @@ am_digest_new(enum am_digest_alg alg)
 void
 am_digest_reset(struct am_digest *d, enum am_digest_alg alg)
 {
-	const EVP_MD	*md = am_digest_evp(alg);	/* runs the once */
-	EVP_MD_CTX	*fresh = am_digest_fresh[alg == AM_DIGEST_SHA1 ?
-			    AM_DIGEST_SHA1 : AM_DIGEST_SHA256];
+	int	 i = am_digest_ix(alg);
 
-	if (fresh != NULL && EVP_MD_CTX_copy_ex(d->ctx, fresh) == 1)
+	if (am_digest_fresh[i] != NULL &&
+	    EVP_MD_CTX_copy_ex(d->ctx, am_digest_fresh[i]) == 1)
 		return;
-	if (EVP_DigestInit_ex2(d->ctx, md, NULL) != 1) {
+	if (EVP_DigestInit_ex2(d->ctx, am_digest_mds[i], NULL) != 1) {
 		/* Only an allocation failure gets here. */
 		am_oom(sizeof(EVP_MD_CTX *));
 	}

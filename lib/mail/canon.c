@@ -367,6 +367,22 @@ canon_vec_any(canon_vec m)
 	return (w[0] | w[1]) != 0;
 }
 
+/* canon_scan32 - the first anomaly among q[0..31] (given q[32]), or 32 */
+
+static inline size_t
+canon_scan32(int relaxed, const unsigned char *q)
+{
+	canon_vec	 m0 = canon_vec_mask(relaxed, q);
+	canon_vec	 m1 = canon_vec_mask(relaxed, q + CANON_VEC);
+	size_t		 j;
+
+	if (!canon_vec_any(m0 | m1))
+		return 2 * CANON_VEC;
+	if ((j = canon_vec_first(m0)) < CANON_VEC)
+		return j;
+	return CANON_VEC + canon_vec_first(m1);
+}
+
 /* canon_scan - length of the leading run of n bytes that needs no work */
 
 static size_t
@@ -374,7 +390,6 @@ canon_scan(const struct am_canon *c, int relaxed, const unsigned char *p,
     size_t n)
 {
 	unsigned char	 tail[3 * CANON_VEC];
-	canon_vec	 m0, m1;
 	size_t		 i = 0, j;
 	int		 found;
 
@@ -383,25 +398,15 @@ canon_scan(const struct am_canon *c, int relaxed, const unsigned char *p,
 		if (found)
 			return i;
 	}
-	/* Two vectors at a time: bytes i..i+31, peeking at i+32. */
-	for (; n - i > 2 * CANON_VEC; i += 2 * CANON_VEC) {
-		m0 = canon_vec_mask(relaxed, p + i);
-		m1 = canon_vec_mask(relaxed, p + i + CANON_VEC);
-		if (canon_vec_any(m0 | m1)) {
-			if ((j = canon_vec_first(m0)) < CANON_VEC)
-				return i + j;
-			return i + CANON_VEC + canon_vec_first(m1);
-		}
-	}
+	for (; n - i > 2 * CANON_VEC; i += 2 * CANON_VEC)
+		if ((j = canon_scan32(relaxed, p + i)) < 2 * CANON_VEC)
+			return i + j;
 	/* The tail, 1 to 32 bytes, in a copy with NUL bytes after it:
 	 * the test takes a NUL for line content, so it flags the last
 	 * byte just as the end of a chunk must (CR, relaxed WSP). */
 	memset(tail, 0, sizeof(tail));
 	memcpy(tail, p + i, n - i);
-	m0 = canon_vec_mask(relaxed, tail);
-	m1 = canon_vec_mask(relaxed, tail + CANON_VEC);
-	if ((j = canon_vec_first(m0)) == CANON_VEC)
-		j = CANON_VEC + canon_vec_first(m1);
+	j = canon_scan32(relaxed, tail);
 	return i + j < n ? i + j : n;
 }
 

@@ -142,23 +142,38 @@ blk_content_follows(const unsigned char *q, const unsigned char *end)
 }
 
 /*
- * blk_plan - can block m (at p) be done here?  Returns 0, or why not.
+ * blk_plan_from - can bytes s to 63 of block m (at q), those set in rm,
+ * be done here?  0, or why not.  *sum is W plus the line starts of
+ * those bytes: its carry out of a bit says that the line so far is
+ * WSP or nothing there (blk_next, blk_part).
  */
+
+static inline int
+blk_plan_from(const struct blk_masks *m, const struct blk_carry *k,
+    unsigned s, uint64_t rm, const unsigned char *q,
+    const unsigned char *end, uint64_t *sum)
+{
+	uint64_t	 w = m->w & rm, lf = m->lf & rm, e;
+
+	if (lf & ~((m->cr << 1) | (k->cr << s)))
+		return AM_CANON_BLK_BARE_LF;
+	/* First non-WSP byte of each line; empty if it ends the line. */
+	*sum = w + (((lf << 1) | (k->ls << s)) & rm);
+	e = *sum & ~w & m->le & rm;
+	if (e != 0 && !blk_content_follows(q + 63 - __builtin_clzll(e), end))
+		return AM_CANON_BLK_ODD;
+	return 0;
+}
+
+/* blk_plan - can block m (at p) be done here?  0, or why not. */
 
 static inline int
 blk_plan(const struct blk_masks *m, const struct blk_carry *k,
     const unsigned char *p, const unsigned char *end)
 {
-	uint64_t	 n, e;
+	uint64_t	 sum;
 
-	if (m->lf & ~((m->cr << 1) | k->cr))
-		return AM_CANON_BLK_BARE_LF;
-	/* First non-WSP byte of each line; empty if it ends the line. */
-	n = (m->w + ((m->lf << 1) | k->ls)) & ~m->w;
-	e = n & m->le;
-	if (e != 0 && !blk_content_follows(p + 63 - __builtin_clzll(e), end))
-		return AM_CANON_BLK_ODD;
-	return 0;
+	return blk_plan_from(m, k, 0, ~0ULL, p, end, &sum);
 }
 
 /*
@@ -206,16 +221,13 @@ static inline int
 blk_part(const struct blk_masks *m, unsigned s, struct blk_carry *k,
     const unsigned char *q, const unsigned char *end, uint64_t *keep)
 {
-	uint64_t	 rm = (~0ULL << s) & ((1ULL << 62) - 1);
-	uint64_t	 w = m->w & rm, lf = m->lf & rm;
-	uint64_t	 t = (((lf << 1) | (k->ls << s)) & rm), sum = w + t;
-	uint64_t	 e = sum & ~w & m->le & rm;
+	const struct blk_masks	 none = { 0, 0, 0, 0 };
+	uint64_t		 rm = (~0ULL << s) & ((1ULL << 62) - 1), sum;
+	int			 stop;
 
-	if (lf & ~((m->cr << 1) | (k->cr << s)))
-		return AM_CANON_BLK_BARE_LF;
-	if (e != 0 && !blk_content_follows(q + 63 - __builtin_clzll(e), end))
-		return AM_CANON_BLK_ODD;
-	*keep = rm & ~(m->w & ((m->w | m->le) >> 1));
+	if ((stop = blk_plan_from(m, k, s, rm, q, end, &sum)) != 0)
+		return stop;
+	*keep = rm & blk_keep(m, &none);	/* bit 61's next: bit 62 */
 	k->ls = ((sum >> 62) & 1) | ((m->lf >> 61) & 1);
 	k->cr = (m->cr >> 61) & 1;
 	return 0;

@@ -234,14 +234,22 @@ am_store_array_next(void *ctx, struct am_report_record *out)
 }
 
 int
-am_report_store_insert(struct am_report_store *st,
-    const struct am_report_record *r, size_t n, struct am_err *err)
+am_report_store_insert_id(struct am_report_store *st,
+    const struct am_report_record *r, size_t n, const char *journal_id,
+    struct am_err *err)
 {
 	struct am_store_array	 a = { r, n, 0 };
 	size_t			 k;
 
 	return am_report_store_insert_stream(st, am_store_array_next, &a,
-	    NULL, &k, err);
+	    journal_id, &k, err);
+}
+
+int
+am_report_store_insert(struct am_report_store *st,
+    const struct am_report_record *r, size_t n, struct am_err *err)
+{
+	return am_report_store_insert_id(st, r, n, NULL, err);
 }
 
 int

@@ -47,6 +47,11 @@ void	am_report_store_set_node(struct am_report_store *, const char *node);
 /* Inserts n records in one transaction: all or none. */
 int	am_report_store_insert(struct am_report_store *,
 	    const struct am_report_record *, size_t n, struct am_err *);
+/* The same, marking journal_id done in that transaction (as
+ * am_report_store_insert_stream). */
+int	am_report_store_insert_id(struct am_report_store *,
+	    const struct am_report_record *, size_t n, const char *journal_id,
+	    struct am_err *);
 
 /* Inserts every record next() gives (1: *out is the next record; 0:
  * no more; -1: stop and roll back) and, when journal_id is not NULL,

@@ -76,6 +76,12 @@ tap_is "$(dnsq NS "$DOMAIN") $(dnsq A "ns.$DOMAIN")" "ns.$DOMAIN. 127.0.0.1" \
 txt() { dnsq TXT "$1._domainkey.$DOMAIN" | sed 's/" "//g; s/^"//; s/"$//'; }
 nxdomain() { dig @127.0.0.1 -p "$DNS_PORT" +time=2 +tries=1 TXT "$1._domainkey.$DOMAIN" 2>/dev/null | grep -q 'status: NXDOMAIN'; }
 keygen_value() { sed 's/.*( //; s/ )$//; s/" "//g; s/"//g' "$W/keys/$1.txt"; }
+# published DESCRIPTION SEL X: the last keys command sent SEL's record
+# by dynamic update, and knotd serves the value it printed for key X
+published() {
+	said "$1" "^# Published by dynamic update to 127\.0\.0\.1@$DNS_PORT \(zone $DOMAIN\): $2\._domainkey\.$DOMAIN\. 300 IN TXT \"v=DKIM1; k=rsa; p=MII"
+	tap_is "$(txt "$2")" "$(keygen_value "$2")" "knotd serves $3's record, the value rotate printed"
+}
 
 # ---------------------------------------------------------------- daemon
 # the keys in $W/keys (mode 0700: RequireSafeKeys); rotate puts B beside A
@@ -106,20 +112,10 @@ tap_is "$(selector "$M2")" a2026 "B pending, its record absent: still signed wit
 
 # ---------------------------------------------------------------- publish -c
 K publish -c "$CONF" -s b2027
-said "publish -c: B's record sent by dynamic update" \
-    "^# Published by dynamic update to 127\.0\.0\.1@$DNS_PORT \(zone $DOMAIN\): b2027\._domainkey\.$DOMAIN\. 300 IN TXT \"v=DKIM1; k=rsa; p=MII"
-tap_is "$(txt b2027)" "$(keygen_value b2027)" "knotd serves B's record, the value rotate printed"
-waitlog "key-watch: b2027\._domainkey\.$DOMAIN \(rsa\): record seen at every authoritative server of $DOMAIN \(ns\.$DOMAIN 127\.0\.0\.1@$DNS_PORT\): active now, a2026 retiring; reloading"
-tap_ok $? "key watch: B seen at knotd, promoted, A retiring" "$(grep key-watch "$W/log/m.log" | tail -3)"
-waitlog "reloaded"
-tap_ok $? "the daemon reloaded" "$(tail -3 "$W/log/m.log")"
-tap_is "$(state)" "a2026 retiring b2027 active " "state file: A retiring, B active"
-grep -q "^a $DOMAIN:b2027:$W/keys/b2027.private\$" "$KT"
-tap_ok $? "KeyTable: the key name a now names B" "$(cat "$KT")"
-M3=$(mail after)
-tap_is "$(selector "$M3")" b2027 "after: signed with key B"
-tap_is "$(verify "$M3")" "$DOMAIN b2027 rsa-sha256 pass" "after: dkimpy verifies it (key B from knotd)"
-tap_is "$(verify "$M1")" "$DOMAIN a2026 rsa-sha256 pass" "before: still verifies while A retires"
+published "publish -c: B's record sent by dynamic update" b2027 B
+rot_promoted "key-watch: b2027\._domainkey\.$DOMAIN \(rsa\): record seen at every authoritative server of $DOMAIN \(ns\.$DOMAIN 127\.0\.0\.1@$DNS_PORT\): active now, a2026 retiring; reloading" \
+    "key watch: B seen at knotd, promoted, A retiring" knotd
+M3=$ROT_AFTER
 
 # ---------------------------------------------------------------- retire, revoke -c, delete -c
 K retire -s a2026
@@ -141,9 +137,7 @@ tap_ok $? "delete: A's private key is gone, B's stays" "$(ls "$W/keys")"
 
 # ---------------------------------------------------------------- rotate -c: one step
 K rotate -c "$CONF" -s c2028
-said "rotate -c: C made and its record sent by dynamic update" \
-    "^# Published by dynamic update to 127\.0\.0\.1@$DNS_PORT \(zone $DOMAIN\): c2028\._domainkey\.$DOMAIN\. 300 IN TXT \"v=DKIM1; k=rsa; p=MII"
-tap_is "$(txt c2028)" "$(keygen_value c2028)" "knotd serves C's record, the value rotate printed"
+published "rotate -c: C made and its record sent by dynamic update" c2028 C
 waitlog "key-watch: c2028\._domainkey\.$DOMAIN \(rsa\): record seen at every authoritative server of $DOMAIN .*: active now, b2027 retiring; reloading"
 tap_ok $? "key watch: C promoted, B retiring" "$(grep key-watch "$W/log/m.log" | tail -3)"
 waitlog "reloaded" 2

@@ -1,7 +1,7 @@
 # t/e2e/rotation-lib.sh - what rotation.sh and rotation-ddns.sh share:
 # the daemon's configuration, starting it and Postfix, a signed message,
 # its selectors, dkimpy's verdict, the state file's keys, waiting for a
-# line in the daemon's log.  Sourced after lib.sh, once DOMAIN, KT, M, SOCK, DNS_PORT, MX,
+# line in the daemon's log, the checks once the key watch promoted B.  Sourced after lib.sh, once DOMAIN, KT, M, SOCK, DNS_PORT, MX,
 # SMTP_PORT are set.
 
 # rot_conf FILE [LINE...]: the daemon's configuration (key watch every
@@ -58,4 +58,26 @@ waitlog() {	# PATTERN [N]: up to 15 s for N (default 1) lines in the daemon's lo
 		sleep 0.1
 	done
 	return 1
+}
+
+# rot_promoted LOGREGEX DESCRIPTION SOURCE: the key watch logged
+# LOGREGEX (B promoted, A retiring: DESCRIPTION), the daemon reloaded,
+# the state file and the KeyTable say so, new mail is signed with B and
+# dkimpy verifies it (key B from SOURCE), and the mail M1 signed with A
+# before still verifies.  The new mail's file is left in ROT_AFTER.
+rot_promoted() {
+	waitlog "$1"
+	tap_ok $? "$2" "$(grep key-watch "$W/log/m.log" | tail -3)"
+	waitlog "reloaded"
+	tap_ok $? "the daemon reloaded" "$(tail -3 "$W/log/m.log")"
+	tap_is "$(state)" "a2026 retiring b2027 active " \
+	    "state file: A retiring, B active"
+	grep -q "^a $DOMAIN:b2027:$W/keys/b2027.private\$" "$KT"
+	tap_ok $? "KeyTable: the key name a now names B" "$(cat "$KT")"
+	ROT_AFTER=$(mail after)
+	tap_is "$(selector "$ROT_AFTER")" b2027 "after: signed with key B"
+	tap_is "$(verify "$ROT_AFTER")" "$DOMAIN b2027 rsa-sha256 pass" \
+	    "after: dkimpy verifies it (key B from $3)"
+	tap_is "$(verify "$M1")" "$DOMAIN a2026 rsa-sha256 pass" \
+	    "before: still verifies while A retires"
 }

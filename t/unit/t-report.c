@@ -516,36 +516,6 @@ t_count_rec(void *ctx, const struct am_report_record *r)
 	return 0;
 }
 
-/* Stores n records in one transaction that marks id done, as the
- * daemon's writer does. */
-struct t_arr {
-	const struct am_report_record	*r;
-	size_t				 n, i;
-};
-
-static int
-t_arr_next(void *ctx, struct am_report_record *out)
-{
-	struct t_arr	*a = ctx;
-
-	if (a->i == a->n)
-		return 0;
-	memcpy(out, &a->r[a->i], am_report_record_size(&a->r[a->i]));
-	a->i++;
-	return 1;
-}
-
-static int
-t_insert_with_id(struct am_report_store *st,
-    const struct am_report_record *r, size_t n, const char *id,
-    struct am_err *err)
-{
-	struct t_arr	 a = { r, n, 0 };
-	size_t		 k;
-
-	return am_report_store_insert_stream(st, t_arr_next, &a, id, &k, err);
-}
-
 static void
 t_journal(void)
 {
@@ -618,7 +588,7 @@ t_journal(void)
 	/* A batch whose COMMIT failed (the daemon writer's -2): the store
 	 * took it after all (its id is done), so replay skips it; the
 	 * batch after it, never stored, goes in. */
-	ok(t_insert_with_id(st, r, 2, "b-took-it", &err) == 0,
+	ok(am_report_store_insert_id(st, r, 2, "b-took-it", &err) == 0,
 	    "a batch stored with its id marked done");
 	ok(am_report_journal_append(path, r, 2, "b-took-it", &err) == 0 &&
 	    am_report_journal_append(path, r + 2, 1, "b-lost", &err) == 0 &&
